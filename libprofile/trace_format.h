@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace_format.h - the layout of trace.bin, shared by the writer (libprofile)
+ * and the reader (tools/trace_read.c). Documented for users in mprof-trace(5);
+ * change both together and bump TRACE_VERSION on any incompatible change.
+ *
+ * A trace is:
+ *
+ *   offset 0                 struct trace_file_header, padded to header_size
+ *   header_size + i*chunk    chunk i: struct trace_chunk_header, then records
+ *
+ * Every chunk has the same size (header.chunk_size). A chunk belongs to one
+ * thread (kind TRACE_CHUNK_THREAD) or to the process (TRACE_CHUNK_PROCESS:
+ * module maps and other process-wide records). The writer maps chunks of the
+ * file and stores records straight into them, so a process that dies at any
+ * point leaves every record it completed in the file. A chunk whose magic is
+ * zero was never used. Inside a chunk, records follow the header back to back
+ * up to the first all-zero word or the end of the chunk.
+ *
+ * Records are sequences of 64-bit little-endian words. The two low bits of
+ * the first word are the tag:
+ *
+ *   TAG_ENTER  word = fn << 17 | delta << 2 | 1
+ *              a function entry; fn is the function's address (below 2^47),
+ *              delta the clock ticks since the thread's previous event
+ *              (below 2^15; a TIME record precedes an entry whose delta
+ *              does not fit).
+ *   TAG_EXIT   word = delta << 2 | 2
+ *              the return of the innermost open function of this thread.
+ *              The writer matches exits to entries itself (longjmp and
+ *              exceptions are resolved when recording), so the reader pops.
+ *   TAG_EXT    word = aux << 32 | nwords << 10 | type << 2 | 3
+ *              an extended record of nwords words in all (header included);
+ *              type is one of enum trace_ext_type. A reader skips types it
+ *              does not know by nwords.
+ *
+ * Time: every event's tick count is the previous event's plus its delta; the
+ * first event of a chunk counts from the chunk header's base_ticks. Ticks are
+ * converted to nanoseconds with the clock calibration points (the header's
+ * start, start_cal and end points, and each chunk's open point).
+ */
+#ifndef MPROF_TRACE_FORMAT_H
+#define MPROF_TRACE_FORMAT_H
+
+#include <stdint.h>
+
+#define TRACE_MAGIC	   "MPROFTRC"
+#define TRACE_MAGIC_LEN	   8
+#define TRACE_VERSION	   1
+#define TRACE_ENDIAN_MARK  0x01020304u
+#define TRACE_HEADER_SIZE  4096u
+#define TRACE_CHUNK_MAGIC  0x4b4e4843u /* "CHNK" little-endian */
+#define TRACE_CHUNK_MIN	   (64u * 1024)
+#define TRACE_CHUNK_MAX	   (64u * 1024 * 1024)
+#define TRACE_CHUNK_DEFAULT (1024u * 1024)
+
+/* header.clock_source */
+enum trace_clock_source {
+	TRACE_CLOCK_TSC = 1,	   /* x86 invariant time-stamp counter */
+	TRACE_CLOCK_MONOTONIC = 2, /* clock_gettime(CLOCK_MONOTONIC), ticks are ns */
+};
+
+/* header.features: which kinds of events the process recorded */
+#define TRACE_FEAT_CALLS  (1ull << 0)
+#define TRACE_FEAT_ALLOC  (1ull << 1)
+#define TRACE_FEAT_STAGES (1ull << 2)
+
+/* header.flags */
+#define TRACE_FLAG_COMPLETE (1u << 0) /* the process finalized the trace */
+
+/* A simultaneous reading of the tick counter and CLOCK_MONOTONIC. */
+struct trace_clock_point {
+	uint64_t ticks;
+	uint64_t ns;
+};
+
+struct trace_file_header {
+	char magic[TRACE_MAGIC_LEN];
+	uint32_t version;
+	uint32_t header_size; /* offset of chunk 0 */
+	uint32_t endian;      /* TRACE_ENDIAN_MARK in the writer's byte order */
+	uint32_t chunk_size;  /* bytes per chunk, a multiple of 4096 */
+	uint64_t features;    /* TRACE_FEAT_* */
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t clock_source; /* enum trace_clock_source */
+	uint32_t flags;	       /* TRACE_FLAG_*, updated at finalization */
+	struct trace_clock_point start;	    /* at initialization */
+	struct trace_clock_point start_cal; /* a few hundred microseconds later */
+	struct trace_clock_point end;	    /* at finalization, zero before */
+	uint64_t realtime_start_ns;	    /* CLOCK_REALTIME at start */
+	/* Probe cost, in ticks, measured at start: what one instrumented call
+	 * adds to its own inclusive time (probe_self) and to its caller's self
+	 * time (probe_parent). The reporter subtracts them. */
+	uint64_t probe_self_ticks;
+	uint64_t probe_parent_ticks;
+	uint64_t threads;     /* threads that recorded, updated live */
+	uint64_t lost_events; /* events dropped outside any chunk, updated live */
+	char exe[248];	      /* the executable's path, truncated, NUL-terminated */
+};
+
+/* chunk.kind */
+enum trace_chunk_kind {
+	TRACE_CHUNK_THREAD = 1,
+	TRACE_CHUNK_PROCESS = 2,
+};
+
+struct trace_chunk_header {
+	uint32_t magic;	 /* TRACE_CHUNK_MAGIC; 0 means the chunk is unused */
+	uint32_t kind;	 /* enum trace_chunk_kind */
+	uint32_t thread; /* 1-based serial of the thread in this process; 0 for process chunks */
+	uint32_t tid;	 /* kernel thread id */
+	uint64_t seq;	 /* 0-based index of this chunk among its thread's chunks */
+	uint64_t base_ticks; /* the first record's delta counts from here */
+	struct trace_clock_point open; /* clock reading when the chunk was opened */
+	uint64_t lost;	 /* events this thread dropped while the chunk was current */
+	uint64_t reserved;
+};
+
+enum trace_tag {
+	TRACE_TAG_ENTER = 1,
+	TRACE_TAG_EXIT = 2,
+	TRACE_TAG_EXT = 3,
+};
+
+#define TRACE_ENTER_FN_SHIFT	17
+#define TRACE_ENTER_DELTA_BITS	15
+#define TRACE_ENTER_DELTA_MAX	((1ull << TRACE_ENTER_DELTA_BITS) - 1)
+#define TRACE_ENTER_FN_LIMIT	(1ull << (64 - TRACE_ENTER_FN_SHIFT))
+#define TRACE_EXT_NWORDS_MAX	0xffffu
+
+enum trace_ext_type {
+	/* w1: absolute ticks. The next event's delta counts from here. */
+	TRACE_EXT_TIME = 1,
+	/* w1: function address, w2: absolute ticks. An entry whose address
+	 * does not fit TAG_ENTER. */
+	TRACE_EXT_ENTER_FULL = 2,
+	/* aux: tid. w1: ticks when the thread began recording. */
+	TRACE_EXT_THREAD_START = 3,
+	/* w1: ticks, w2: events this thread recorded in all its chunks
+	 * (excluding this record), w3: events it dropped. */
+	TRACE_EXT_THREAD_END = 4,
+	/* Process chunks. aux: capture generation. w1: ticks, w2: reason
+	 * (enum trace_maps_reason), w3: number of MODULE records that follow. */
+	TRACE_EXT_MAPS = 5,
+	/* Process chunks. aux: buildid_len << 16 | path_len.
+	 * w1: load bias, w2: lowest mapped address, w3: end of the highest
+	 * mapped address (exclusive), then buildid_len bytes of build-id,
+	 * then path_len bytes of path (no NUL), zero-padded to a word. */
+	TRACE_EXT_MODULE = 6,
+};
+
+enum trace_maps_reason {
+	TRACE_MAPS_START = 1,
+	TRACE_MAPS_DLOPEN = 2,
+	TRACE_MAPS_DLCLOSE = 3,
+	TRACE_MAPS_EXIT = 4,
+};
+
+#define TRACE_MODULE_FIXED_WORDS 4 /* header, bias, lo, hi */
+#define TRACE_BUILDID_MAX	 64
+#define TRACE_PATH_MAX		 4096
+
+static inline uint64_t trace_ext_word(unsigned type, unsigned nwords, uint32_t aux)
+{
+	return (uint64_t)aux << 32 | (uint64_t)nwords << 10 | (uint64_t)type << 2 | TRACE_TAG_EXT;
+}
+
+static inline unsigned trace_ext_type_of(uint64_t w)
+{
+	return (unsigned)(w >> 2) & 0xff;
+}
+
+static inline unsigned trace_ext_nwords_of(uint64_t w)
+{
+	return (unsigned)(w >> 10) & 0xffff;
+}
+
+static inline uint32_t trace_ext_aux_of(uint64_t w)
+{
+	return (uint32_t)(w >> 32);
+}
+
+_Static_assert(sizeof(struct trace_clock_point) == 16, "clock point layout");
+_Static_assert(sizeof(struct trace_file_header) == 384, "file header layout");
+_Static_assert(sizeof(struct trace_file_header) <= TRACE_HEADER_SIZE, "header fits");
+_Static_assert(sizeof(struct trace_chunk_header) == 64, "chunk header layout");
+_Static_assert(sizeof(struct trace_chunk_header) % 8 == 0, "records stay word aligned");
+
+#endif
