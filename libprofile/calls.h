@@ -1,1 +1,17 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * calls.h - function entry and exit events (the -finstrument-functions hooks).
+ */
+#ifndef MPROF_CALLS_H
+#define MPROF_CALLS_H
+
+#include <stdint.h>
+
+/*
+ * Measure what one instrumented call costs the clock, with the real hooks
+ * on a scratch buffer: *self_ticks is the part that lands inside the call's
+ * own inclusive time, *parent_ticks the part its caller sees as self time.
+ */
+void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks);
+
+#endif

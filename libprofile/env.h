@@ -1,1 +1,34 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * env.h - the runtime's configuration, read once from MPROF_* variables.
+ *
+ * Every variable is read with secure_getenv (setuid programs ignore them).
+ * A bad value gets one warning line and the default; nothing here fails.
+ * See libmprof(3) for the meaning of each variable.
+ */
+#ifndef MPROF_ENV_H
+#define MPROF_ENV_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct env_config {
+	char output[PATH_MAX]; /* MPROF_OUTPUT template, before %p expansion */
+	bool calls;	       /* MPROF_EVENTS includes calls */
+	bool alloc;	       /* MPROF_EVENTS includes alloc */
+	bool disabled;	       /* MPROF_DISABLE=1 */
+	bool calibrate;	       /* MPROF_CALIBRATE */
+	int clock;	       /* MPROF_CLOCK: 0 = auto, else enum trace_clock_source */
+	uint32_t chunk_size;   /* MPROF_BUFFER_SIZE */
+};
+
+void env_read(struct env_config *cfg);
+
+/* Exposed for the unit tests: parse one value as the variable `name` would
+ * be. They return 0 and set *out, or -1 after warning. */
+int env_parse_bool(const char *name, const char *val, bool *out);
+int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc);
+
+#endif

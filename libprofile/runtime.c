@@ -1,1 +1,129 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * runtime.c - start, fork and exit of the recording runtime.
+ *
+ * Start happens in our constructor, which runs before the program's own
+ * (libmprof is a dependency or a preload), or at the first event if some
+ * other constructor gets there first. Exit is our destructor; _exit, abort
+ * and SIGKILL skip it, and the trace stays readable (see writer.h).
+ */
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calls.h"
+#include "clock.h"
+#include "compiler.h"
+#include "log.h"
+#include "modmap.h"
+#include "runtime.h"
+#include "thread.h"
+#include "writer.h"
+
+int runtime_state = RT_UNINIT;
+struct env_config runtime_cfg;
+
+#define RUNTIME_CALIBRATION_NS 300000 /* second clock point, after start */
+
+NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
+{
+	bool always = reason == TRACE_MAPS_START || reason == TRACE_MAPS_EXIT;
+
+	if (!always && !modmap_changed())
+		return;
+	pthread_mutex_lock(&writer.lock);
+	if (writer.hdr)
+		modmap_capture_locked(reason, clock_ticks());
+	pthread_mutex_unlock(&writer.lock);
+}
+
+NOINSTR static void runtime_fork_prepare(void)
+{
+	tls_guard++;
+	pthread_mutex_lock(&writer.lock);
+}
+
+NOINSTR static void runtime_fork_parent(void)
+{
+	pthread_mutex_unlock(&writer.lock);
+	tls_guard--;
+}
+
+NOINSTR static void runtime_fork_child(void)
+{
+	/* Only this thread exists now; the lock is ours. */
+	if (runtime_active()) {
+		writer_fork_child();
+		thread_fork_child();
+		modmap_reset();
+		if (writer.hdr == NULL)
+			__atomic_store_n(&runtime_state, RT_OFF, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&writer.lock);
+	if (runtime_active())
+		runtime_capture_maps(TRACE_MAPS_START);
+	tls_guard--;
+}
+
+NOINSTR static int runtime_start(void)
+{
+	struct trace_clock_point start;
+	enum trace_clock_source src;
+
+	env_read(&runtime_cfg);
+	if (runtime_cfg.disabled || (!runtime_cfg.calls && !runtime_cfg.alloc))
+		return -1;
+	src = clock_init(runtime_cfg.clock);
+	clock_point(&start);
+	if (writer_open(&runtime_cfg, src) < 0)
+		return -1;
+	if (thread_init() < 0) {
+		log_warn("cannot create a thread key; recording nothing");
+		return -1;
+	}
+	writer.hdr->start = start;
+	if (runtime_cfg.calibrate && runtime_cfg.calls)
+		calls_calibrate(&writer.hdr->probe_self_ticks, &writer.hdr->probe_parent_ticks);
+	/* The probe measurement above took some time already; top it up to
+	 * the calibration interval. */
+	clock_calibrate(&start, RUNTIME_CALIBRATION_NS, &writer.hdr->start_cal);
+	pthread_atfork(runtime_fork_prepare, runtime_fork_parent, runtime_fork_child);
+	runtime_capture_maps(TRACE_MAPS_START);
+	return 0;
+}
+
+NOINSTR void runtime_init(void)
+{
+	int expected = RT_UNINIT;
+
+	/* Exactly one thread starts the runtime; the others (and hooks that
+	 * run inside the start itself) do not wait: their events are not
+	 * recorded, as if they had happened before the start. */
+	if (!__atomic_compare_exchange_n(&runtime_state, &expected, RT_STARTING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	tls_guard++;
+	expected = runtime_start() == 0 ? RT_ACTIVE : RT_OFF;
+	tls_guard--;
+	__atomic_store_n(&runtime_state, expected, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) NOINSTR static void runtime_constructor(void)
+{
+	runtime_init();
+}
+
+__attribute__((destructor)) NOINSTR static void runtime_destructor(void)
+{
+	struct thread_state *t;
+
+	if (!runtime_active())
+		return;
+	tls_guard++;
+	runtime_capture_maps(TRACE_MAPS_EXIT);
+	t = tls_thread;
+	if (t)
+		thread_finish(t);
+	writer_finish();
+	tls_guard--;
+}

@@ -1,1 +1,247 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "runtime.h"
+#include "thread.h"
+#include "writer.h"
+
+__thread struct thread_state *tls_thread TLS_IE;
+__thread struct thread_state *tls_calls TLS_IE;
+__thread unsigned tls_guard TLS_IE;
+/* This thread ran its exit handler: events from later TLS destructors are
+ * counted lost instead of starting a new state. */
+static __thread bool tls_finished TLS_IE;
+
+static pthread_key_t thread_key;   /* its destructor finishes the thread */
+static uint32_t thread_serials;	   /* last serial handed out */
+static struct thread_state *thread_list; /* every live state (writer.lock) */
+
+#define THREAD_STACK_INITIAL 1024u
+#define THREAD_STACK_MAX     (1u << 24)
+
+NOINSTR static void *thread_map(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+NOINSTR static struct thread_state *thread_alloc(unsigned extra_words)
+{
+	size_t size = sizeof(struct thread_state) + extra_words * sizeof(uint64_t);
+	struct thread_state *t = thread_map(size);
+
+	if (t == NULL)
+		return NULL;
+	t->stack = thread_map(THREAD_STACK_INITIAL * sizeof(*t->stack));
+	if (t->stack == NULL) {
+		munmap(t, size);
+		return NULL;
+	}
+	t->cap = THREAD_STACK_INITIAL;
+	return t;
+}
+
+NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
+{
+	munmap(t->stack, t->cap * sizeof(*t->stack));
+	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
+}
+
+NOINSTR bool thread_stack_grow(struct thread_state *t)
+{
+	size_t old = t->cap * sizeof(*t->stack);
+	void *p;
+
+	if (t->cap >= THREAD_STACK_MAX)
+		return false;
+	p = mremap(t->stack, old, old * 2, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED)
+		return false;
+	t->stack = p;
+	t->cap *= 2;
+	return true;
+}
+
+NOINSTR void thread_drop(struct thread_state *t, uint64_t n)
+{
+	t->lost += n;
+	if (t->chunk)
+		t->chunk->lost += n;
+	else
+		writer_add_lost(n);
+}
+
+/* Open the next chunk; the thread's first chunk starts with THREAD_START. */
+NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
+{
+	struct trace_chunk_header *c;
+
+	if (t->scratch)
+		return NULL;
+	c = writer_chunk_open(TRACE_CHUNK_THREAD, t->serial, (uint32_t)t->tid, t->seq, t->last);
+	if (c == NULL)
+		return NULL;
+	writer_chunk_close(t->chunk);
+	t->chunk = c;
+	t->pos = writer_chunk_records(c);
+	t->end = writer_chunk_end(c);
+	if (t->seq++ == 0) {
+		t->pos[0] = trace_ext_word(TRACE_EXT_THREAD_START, 2, (uint32_t)t->tid);
+		t->pos[1] = t->last;
+		t->pos += 2;
+	}
+	/* Libraries loaded with dlopen since the last capture. */
+	runtime_capture_maps(TRACE_MAPS_DLOPEN);
+	return t->pos + n <= t->end ? t->pos : NULL;
+}
+
+NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
+{
+	if (likely(t->pos && t->pos + n <= t->end))
+		return t->pos;
+	return thread_next_chunk(t, n);
+}
+
+NOINSTR static void thread_link(struct thread_state *t)
+{
+	pthread_mutex_lock(&writer.lock);
+	t->next = thread_list;
+	if (thread_list)
+		thread_list->prev = t;
+	thread_list = t;
+	if (writer.hdr)
+		writer.hdr->threads++;
+	pthread_mutex_unlock(&writer.lock);
+}
+
+NOINSTR static void thread_unlink(struct thread_state *t)
+{
+	pthread_mutex_lock(&writer.lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (thread_list == t)
+		thread_list = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&writer.lock);
+}
+
+NOINSTR struct thread_state *thread_get(void)
+{
+	struct thread_state *t = tls_thread;
+
+	if (t || tls_finished)
+		return t;
+	if (__atomic_load_n(&runtime_state, __ATOMIC_ACQUIRE) == RT_UNINIT)
+		runtime_init();
+	if (!runtime_active())
+		return NULL;
+	t = thread_alloc(0);
+	if (t == NULL) {
+		writer_add_lost(1);
+		return NULL;
+	}
+	t->tid = gettid();
+	t->serial = __atomic_add_fetch(&thread_serials, 1, __ATOMIC_RELAXED);
+	t->last = clock_ticks();
+	thread_link(t);
+	tls_thread = t;
+	tls_calls = runtime_cfg.calls ? t : NULL;
+	/* Its destructor runs at thread exit (pthread_setspecific may allocate:
+	 * the guard, held by our caller, keeps that out of the trace). */
+	pthread_setspecific(thread_key, t);
+	return t;
+}
+
+NOINSTR void thread_finish(struct thread_state *t)
+{
+	uint64_t *p;
+
+	if (t->chunk == NULL)
+		return;
+	p = thread_reserve(t, 4);
+	if (p) {
+		uint64_t now = clock_ticks();
+
+		p[1] = now;
+		p[2] = t->events;
+		p[3] = t->lost;
+		barrier();
+		p[0] = trace_ext_word(TRACE_EXT_THREAD_END, 4, 0);
+		t->pos = p + 4;
+		t->last = now;
+	}
+}
+
+NOINSTR static void thread_key_destructor(void *arg)
+{
+	struct thread_state *t = arg;
+
+	if (t == NULL || t != tls_thread)
+		return;
+	tls_guard++;
+	thread_finish(t);
+	tls_thread = tls_calls = NULL;
+	tls_finished = true;
+	thread_unlink(t);
+	writer_chunk_close(t->chunk);
+	thread_free(t, 0);
+	tls_guard--;
+}
+
+NOINSTR int thread_init(void)
+{
+	return pthread_key_create(&thread_key, thread_key_destructor) == 0 ? 0 : -1;
+}
+
+NOINSTR void thread_fork_child(void)
+{
+	struct thread_state *self = tls_thread, *t, *next;
+
+	for (t = thread_list; t; t = next) {
+		next = t->next;
+		/* Mappings of the parent's file: never write through them. */
+		writer_chunk_close(t->chunk);
+		if (t != self)
+			thread_free(t, 0);
+	}
+	thread_list = NULL;
+	thread_serials = 0;
+	if (self == NULL)
+		return;
+	self->chunk = NULL;
+	self->pos = self->end = NULL;
+	self->seq = 0;
+	self->events = self->lost = 0;
+	self->next = self->prev = NULL;
+	self->tid = gettid();
+	self->serial = ++thread_serials;
+	/* Calls open in the parent return in the child: not in this trace. */
+	self->base = self->depth;
+	thread_list = self;
+	if (writer.hdr)
+		writer.hdr->threads = 1;
+}
+
+NOINSTR struct thread_state *thread_scratch_new(unsigned words)
+{
+	struct thread_state *t = thread_alloc(words);
+
+	if (t == NULL)
+		return NULL;
+	t->scratch = true;
+	t->pos = (uint64_t *)(t + 1);
+	t->end = t->pos + words;
+	t->last = clock_ticks();
+	return t;
+}
+
+NOINSTR void thread_scratch_free(struct thread_state *t)
+{
+	thread_free(t, (unsigned)(t->end - (uint64_t *)(t + 1)));
+}

@@ -1,1 +1,84 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * thread.h - the per-thread recording state: its current chunk, its clock,
+ * its shadow call stack.
+ *
+ * Each recording thread owns one struct thread_state, mapped with mmap (never
+ * from the traced allocator) and reached through initial-exec TLS. Only the
+ * owning thread touches it, except the fork child handler and the list links
+ * (writer.lock). The hot paths live in calls.c; everything here is slow path.
+ */
+#ifndef MPROF_THREAD_H
+#define MPROF_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "compiler.h"
+#include "trace_format.h"
+
+/* One open call, as the enter hook saw it. */
+struct shadow_frame {
+	uintptr_t fn;  /* the function's address */
+	uintptr_t cfa; /* the caller's stack pointer at the hook call: deeper
+			* frames have smaller values (stacks grow down) */
+};
+
+struct thread_state {
+	uint64_t *pos;	/* next free word of the current chunk */
+	uint64_t *end;	/* end of the current chunk */
+	uint64_t last;	/* ticks of this thread's previous event */
+	uint32_t depth; /* open calls (may exceed cap: frames not stored) */
+	uint32_t base;	/* frames below base were entered before this trace
+			 * began (e.g. before fork): their exits are not recorded */
+	uint32_t cap;	/* shadow stack capacity in frames */
+	uint32_t serial; /* 1-based thread number in this process */
+	struct shadow_frame *stack;
+	uint64_t events; /* events recorded by this thread */
+	uint64_t lost;	 /* events this thread dropped */
+	struct trace_chunk_header *chunk; /* NULL if none could be opened */
+	uint64_t seq;	 /* chunks this thread has opened */
+	pid_t tid;
+	bool scratch; /* a calibration buffer: never written to the file */
+	struct thread_state *next, *prev; /* all threads (writer.lock) */
+};
+
+/* The calling thread's state, NULL until its first event (or when the
+ * runtime is inactive). tls_calls is the same pointer when call events are
+ * enabled, else NULL. tls_guard is the recursion guard shared by every hook:
+ * nonzero while this thread is inside the runtime. */
+extern __thread struct thread_state *tls_thread TLS_IE;
+extern __thread struct thread_state *tls_calls TLS_IE;
+extern __thread unsigned tls_guard TLS_IE;
+
+/* Create (or return) the calling thread's state. NULL when the runtime is not
+ * recording or the thread already ran its exit handler. Guard must be held. */
+struct thread_state *thread_get(void);
+
+/* Room for n words in the current chunk, switching chunks if needed.
+ * NULL when no chunk can be had: the caller counts the event lost. */
+uint64_t *thread_reserve(struct thread_state *t, unsigned n);
+
+/* Count n events of t that could not be recorded. */
+void thread_drop(struct thread_state *t, uint64_t n);
+
+/* Room for one more shadow frame (the stack grows by doubling). */
+bool thread_stack_grow(struct thread_state *t);
+
+/* Set up thread exit handling (pthread key). Called once at init. */
+int thread_init(void);
+
+/* Stop recording on the calling thread: write its end record, release its chunk.
+ * Called at thread exit; the main thread's is at process exit. */
+void thread_finish(struct thread_state *t);
+
+/* In a fork child: drop every thread's state but the caller's, which restarts
+ * on a fresh chunk of the child's file with its open frames kept unrecorded. */
+void thread_fork_child(void);
+
+/* A throwaway state for measuring the probe cost. */
+struct thread_state *thread_scratch_new(unsigned words);
+void thread_scratch_free(struct thread_state *t);
+
+#endif

@@ -141,7 +141,9 @@ enum trace_ext_type {
 	 * (excluding this record), w3: events it dropped. */
 	TRACE_EXT_THREAD_END = 4,
 	/* Process chunks. aux: capture generation. w1: ticks, w2: reason
-	 * (enum trace_maps_reason), w3: number of MODULE records that follow. */
+	 * (enum trace_maps_reason), w3: objects loaded at that time. A MODULE
+	 * record follows for each one backed by a file (not the vDSO); readers
+	 * take the MODULE records as they come and do not rely on w3. */
 	TRACE_EXT_MAPS = 5,
 	/* Process chunks. aux: buildid_len << 16 | path_len.
 	 * w1: load bias, w2: lowest mapped address, w3: end of the highest
