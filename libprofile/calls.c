@@ -35,13 +35,56 @@
 		(t)->events++;           \
 	} while (0)
 
+/* Write one exit at `now`. Room is reserved here; a lost exit is counted. */
+NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
+{
+	if (thread_reserve(t, 1) == NULL) {
+		thread_drop(t, 1);
+		return;
+	}
+	EMIT(t, (now - t->last) << 2 | TRACE_TAG_EXIT);
+	t->last = now;
+}
+
+/* Pop the top frame: record its exit, unless it was entered before this
+ * trace began (below base) or its entry was lost (then its exit is too). */
+NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
+{
+	uint32_t top = --t->depth;
+
+	if (top < t->base)
+		t->base = top;
+	else if (top < t->cap && CALLS_FRAME_LOST(&t->stack[top]))
+		thread_drop(t, 1);
+	else
+		calls_emit_exit(t, now);
+}
+
+/*
+ * Close the frames longjmp or an exception left open: a frame whose CFA is
+ * below `cfa` (or equal to it, for an entry: a sibling) belongs to a call
+ * that cannot still be running, since a live caller's stack pointer is
+ * always above its callee's.
+ */
+NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t cfa, bool entry, uint64_t now)
+{
+	while (t->depth > 0 && t->depth <= t->cap) {
+		uintptr_t top = t->stack[t->depth - 1].cfa;
+
+		if (top > cfa || (top == cfa && !entry))
+			return;
+		calls_pop(t, now);
+	}
+}
+
 /* Rare cases of an entry, with the guard held and `now` read. */
 NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					      uint64_t now)
 {
-	uint64_t delta = now - t->last;
-	uint64_t *p;
+	uint64_t delta, *p;
 
+	calls_unwind(t, cfa, true, now);
+	delta = now - t->last;
 	if (fn >= TRACE_ENTER_FN_LIMIT) {
 		p = thread_reserve(t, 3);
 		if (p == NULL)
@@ -83,56 +126,24 @@ lost:
 	t->depth++;
 }
 
-/* Write one exit at `now`. Room is reserved here; a lost exit is counted. */
-NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
-{
-	if (thread_reserve(t, 1) == NULL) {
-		thread_drop(t, 1);
-		return;
-	}
-	EMIT(t, (now - t->last) << 2 | TRACE_TAG_EXIT);
-	t->last = now;
-}
-
 /*
- * Rare cases of an exit: the stack does not end with fn. Frames deeper than
- * the returning function (smaller CFA) were left by longjmp or an exception:
- * close them now. Then fn's own frame, if it is there; an exit whose entry
- * was never recorded (the runtime started inside it) changes nothing.
+ * Rare cases of an exit: the stack does not end with fn, or the chunk is
+ * full. Deeper frames left by longjmp are closed first; then fn's own frame,
+ * if it is there. An exit whose entry was never seen (the runtime started
+ * inside the call) changes nothing.
  */
 NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					     uint64_t now)
 {
-	while (t->depth > t->base) {
-		uint32_t top = t->depth - 1;
-		struct shadow_frame *f;
+	uint32_t top;
 
-		if (top >= t->cap) { /* frames past the stack's capacity: trust */
-			t->depth--;
-			calls_emit_exit(t, now);
-			return;
-		}
-		f = &t->stack[top];
-		if (f->fn == fn) {
-			t->depth--;
-			calls_emit_exit(t, now);
-			return;
-		}
-		if (f->fn == CALLS_LOST_FRAME(fn) && f->cfa == cfa) { /* its entry was lost */
-			t->depth--;
-			thread_drop(t, 1);
-			return;
-		}
-		if (f->cfa >= cfa)
-			break;
-		t->depth--;
-		if (!CALLS_FRAME_LOST(f))
-			calls_emit_exit(t, now);
-	}
-	/* Frames entered before this trace began (fork): pop, record nothing. */
-	if (t->depth > 0 && t->depth == t->base && t->depth <= t->cap &&
-	    t->stack[t->depth - 1].fn == fn)
-		t->base = --t->depth;
+	calls_unwind(t, cfa, false, now);
+	if (t->depth == 0)
+		return;
+	top = t->depth - 1;
+	/* Past the shadow stack's capacity nothing was stored: trust. */
+	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == CALLS_LOST_FRAME(fn))
+		calls_pop(t, now);
 }
 
 /* No state yet (first event of this thread, or the runtime not started). */
@@ -172,7 +183,7 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	delta = now - t->last;
 	d = t->depth;
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) != 0 ||
-		     t->pos >= t->end || d >= t->cap)) {
+		     t->pos >= t->end || d >= t->cap || (d > 0 && t->stack[d - 1].cfa <= cfa))) {
 		calls_enter_rare(t, fn, cfa, now);
 	} else {
 		*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;

@@ -1,0 +1,66 @@
+# tests/integ/lib.sh - shared by the integration tests (sourced).
+#
+# Every test runs real programs under the profiler, each in its own scratch
+# directory, and compares what mprof-report says with the ground truth the
+# program printed itself. A failed check prints what differed and exits 1.
+
+set -eu
+
+: "${top_builddir:?run through make check}"
+: "${top_srcdir:?run through make check}"
+
+REPORT=$top_builddir/tools/mprof-report
+PROGS=$top_builddir/tests/integ/progs
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mprof-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export MPROF_QUIET=0
+
+fail()
+{
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+
+# check_eq WHAT EXPECTED ACTUAL
+check_eq()
+{
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	printf 'ok: %s = %s\n' "$1" "$3"
+}
+
+# json FILE PYTHON-EXPRESSION: evaluate with the report loaded as `r` and
+# a helper fn(name) returning that function's entry (or None).
+json()
+{
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+def fn(name):
+    for f in r["functions"]:
+        if f["function"] == name:
+            return f
+    return None
+v = eval(sys.argv[2])
+print(v if not isinstance(v, bool) else ("true" if v else "false"))
+PY
+}
+
+# report_json TRACE OUT [OPTIONS...]: the JSON report of TRACE in OUT.
+report_json()
+{
+	local trace=$1 out=$2
+	shift 2
+	"$REPORT" --json "$@" "$trace" >"$out" || fail "mprof-report --json $trace exited $?"
+}
+
+# times_add_up TRACE: in every thread, each function has
+# 0 <= self <= cumulative <= the thread's wall time, and the sum of the self
+# times is no more than that wall time; the merged table is sane too.
+times_add_up()
+{
+	local v
+	"$REPORT" --json --threads "$1" >"$1.threads.json" 2>/dev/null ||
+		fail "mprof-report --json --threads $1"
+	v=$(json "$1.threads.json" 'all(0 <= f["self_ns"] <= f["cumulative_ns"] <= t["wall_ns"] for t in r["per_thread"] for f in t["functions"]) and all(sum(f["self_ns"] for f in t["functions"]) <= t["wall_ns"] for t in r["per_thread"]) and all(0 <= f["self_ns"] <= f["cumulative_ns"] for f in r["functions"])')
+	check_eq "$1: 0 <= self <= cumulative <= wall, sum(self) <= wall, per thread" true "$v"
+}

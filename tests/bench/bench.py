@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""make bench: what mprof costs, measured against the un-profiled program.
+
+Every variant runs in the same rounds, interleaved, so machine noise hits
+them alike; each figure is the median of the rounds. Trace files are written
+fresh and the page cache is synced before each profiled run, so one run's
+writeback does not throttle the next.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+top = os.environ["top_builddir"]
+bench = os.path.join(top, "tests", "bench")
+report = os.path.join(top, "tools", "mprof-report")
+uftrace = os.environ.get("UFTRACE") or shutil.which("uftrace")
+n = int(os.environ.get("BENCH_ITERATIONS", "3000000"))
+rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
+tmp = tempfile.mkdtemp(prefix="mprof-bench.")
+
+
+def run(argv, env=None, out=subprocess.PIPE):
+    """Run argv, return (seconds, stdout)."""
+    e = dict(os.environ)
+    e.update(env or {})
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, env=e, stdout=out, stderr=subprocess.PIPE, check=True, text=True)
+    return time.perf_counter() - t0, p.stdout
+
+
+def child_rss_kb(argv):
+    """Peak resident memory of running argv, in KiB."""
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{argv} failed with status {status}")
+    return usage.ru_maxrss
+
+
+def calls_bench():
+    trace = os.path.join(tmp, "calls.bin")
+    times = {"plain": [], "noop": [], "mprof": [], "uftrace": []}
+    calls = None
+    for _ in range(rounds):
+        for v in ("plain", "noop", "mprof"):
+            if v == "mprof" and os.path.exists(trace):
+                os.unlink(trace)
+            os.sync()
+            env = {"MPROF_OUTPUT": trace} if v == "mprof" else None
+            t, out = run([os.path.join(bench, "calls-" + v), str(n)], env)
+            times[v].append(t)
+            calls = int(out.split()[0].split("=")[1])
+        if uftrace:
+            d = os.path.join(tmp, "uftrace.data")
+            shutil.rmtree(d, ignore_errors=True)
+            os.sync()
+            t, _ = run([uftrace, "record", "-d", d, os.path.join(bench, "calls-noop"), str(n)])
+            times["uftrace"].append(t)
+    med = {k: statistics.median(v) for k, v in times.items() if v}
+    ns = lambda k: (med[k] - med["plain"]) * 1e9 / calls
+    print(f"calls workload: {calls} calls per run, {rounds} interleaved rounds (medians)")
+    print(f"  plain                 {med['plain']*1e3:9.1f} ms")
+    print(f"  no-op hooks           {med['noop']*1e3:9.1f} ms   {ns('noop'):6.1f} ns/call (the instrumentation calls alone)")
+    print(f"  mprof                 {med['mprof']*1e3:9.1f} ms   {ns('mprof'):6.1f} ns/call over plain, "
+          f"{ns('mprof') - ns('noop'):.1f} ns/call over no-op hooks")
+    size = os.path.getsize(trace)
+    print(f"  trace                 {size/1e6:9.1f} MB    {size/calls:6.2f} bytes/call (file size, headers included)")
+    if "uftrace" in med:
+        d = os.path.join(tmp, "uftrace.data")
+        usize = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+        print(f"  uftrace record        {med['uftrace']*1e3:9.1f} ms   {ns('uftrace'):6.1f} ns/call, "
+              f"{usize/calls:.2f} bytes/call; mprof's overhead is {ns('mprof')/ns('uftrace'):.2f}x uftrace's")
+    else:
+        print("  uftrace: not installed, no comparison")
+    return trace, calls
+
+
+def report_bench(trace, calls):
+    events = 2 * calls
+    ts = [run([report, "--json", trace])[0] for _ in range(3)]
+    t = statistics.median(ts)
+    print(f"reporter: {events} events in {t*1e3:.0f} ms = {events/t/1e6:.1f} M events/s")
+    # Memory must not grow with events: a trace 4x longer, same functions.
+    small = os.path.join(tmp, "small.bin")
+    run([os.path.join(bench, "calls-mprof"), str(n // 4)], {"MPROF_OUTPUT": small})
+    rss_small = child_rss_kb([report, "--json", small])
+    rss_big = child_rss_kb([report, "--json", trace])
+    print(f"  peak memory: {rss_small/1024:.1f} MiB for {events//4} events, {rss_big/1024:.1f} MiB for {events} events")
+    if uftrace:
+        d = os.path.join(tmp, "uftrace.data")
+        ut = statistics.median(run([uftrace, "report", "-d", d])[0] for _ in range(3))
+        print(f"  uftrace report: {events/ut/1e6:.1f} M events/s (mprof-report is {ut/t:.1f}x faster)")
+
+
+def main():
+    try:
+        trace, calls = calls_bench()
+        report_bench(trace, calls)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

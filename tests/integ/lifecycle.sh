@@ -1,0 +1,66 @@
+#!/bin/sh
+# However the process ends, every event recorded before the end is in the
+# trace, the reporter reads it, and the program's output and exit status are
+# its own. fork children and exec'd images write their own traces.
+. "$top_srcdir/tests/integ/lib.sh"
+
+cd "$TMP"
+P=$PROGS/lifecycle
+
+# run MODE N EXPECTED_STATUS: trace in MODE.bin, output in MODE.out
+run()
+{
+	set +e
+	MPROF_OUTPUT=$TMP/$1.bin "$P" "$1" "$2" >"$1.out" 2>"$1.err"
+	status=$?
+	set -e
+	check_eq "$1: exit status" "$3" "$status"
+}
+
+for mode in return exit _exit abort kill; do
+	case $mode in
+	return) st=0 ;; exit) st=4 ;; _exit) st=3 ;; abort) st=134 ;; kill) st=137 ;;
+	esac
+	run $mode 777 $st
+	"$REPORT" --json $mode.bin >$mode.json 2>$mode.rerr || fail "$mode: report exited $?"
+	check_eq "$mode: work calls" 777 "$(json $mode.json 'fn("work")["calls"]')"
+	times_add_up $mode.bin
+	case $mode in
+	return|exit) [ ! -s $mode.rerr ] || fail "$mode: unexpected warning: $(cat $mode.rerr)" ;;
+	*) grep -q "warning: '$mode.bin': trace cut short" $mode.rerr ||
+		fail "$mode: no cut-short warning: $(cat $mode.rerr)" ;;
+	esac
+done
+# exit() from nested frames: the open calls are counted.
+check_eq "exit: leave calls" 4 "$(json exit.json 'fn("leave")["calls"]')"
+
+# fork: the child writes its own trace (PATH.<pid>) with only its calls.
+run fork 100 0
+child=$(sed -n 's/^child pid=\([0-9]*\).*/\1/p' fork.out)
+[ -f "fork.bin.$child" ] || fail "no child trace fork.bin.$child: $(ls)"
+report_json fork.bin parent.json
+report_json "fork.bin.$child" child.json
+check_eq "parent work calls (100 before, 3 after fork)" 103 "$(json parent.json 'fn("work")["calls"]')"
+check_eq "child work calls" 51 "$(json child.json 'fn("work")["calls"]')"
+check_eq "child main not re-recorded" None "$(json child.json 'fn("main")')"
+check_eq "child pid in its trace" "$child" "$(json child.json 'r["pid"]')"
+
+# exec: the new image writes its own trace next to the old one.
+run exec 10 0
+pid=$(sed -n '1s/^pid=\([0-9]*\).*/\1/p' exec.out)
+[ -f "exec.bin.$pid" ] || fail "no trace of the exec'd image exec.bin.$pid: $(ls)"
+report_json exec.bin before.json
+report_json "exec.bin.$pid" after.json
+check_eq "work calls before exec" 10 "$(json before.json 'fn("work")["calls"]')"
+check_eq "work calls after exec" 7 "$(json after.json 'fn("work")["calls"]')"
+
+# longjmp out of 50 frames, 10 times: counts exact, times sane.
+run longjmp 5 0
+check_eq "dives" "dives=500" "$(tail -n 1 longjmp.out)"
+report_json longjmp.bin lj.json
+check_eq "dive calls" 500 "$(json lj.json 'fn("dive")["calls"]')"
+check_eq "dive primitive calls" 10 "$(json lj.json 'fn("dive")["primitive_calls"]')"
+check_eq "work calls" 505 "$(json lj.json 'fn("work")["calls"]')"
+check_eq "main still one call" 1 "$(json lj.json 'fn("main")["calls"]')"
+times_add_up longjmp.bin
+echo PASS

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Bad MPROF_* values: one warning line each, the default used, the program's
+# output and exit status unchanged. An unwritable output: a warning, no trace,
+# the program runs normally.
+. "$top_srcdir/tests/integ/lib.sh"
+
+cd "$TMP"
+"$PROGS/fib" 20 10 >plain.out
+
+# try VAR VALUE PATTERN: exactly one warning naming VAR that matches PATTERN.
+try()
+{
+	env "$1=$2" MPROF_OUTPUT="$TMP/env.bin" "$PROGS/fib" 20 10 >out 2>err ||
+		fail "$1='$2': program failed"
+	cmp -s plain.out out || fail "$1='$2': output changed"
+	check_eq "$1='$2': warning lines" 1 "$(wc -l <err)"
+	grep -q "^mprof: warning: $1=" err || fail "$1='$2': $(cat err)"
+	grep -Eq "$3" err || fail "$1='$2': warning does not say '$3': $(cat err)"
+	report_json env.bin env.json
+	check_eq "$1='$2': fib still counted" 21891 "$(json env.json 'fn("fib")["calls"]')"
+}
+
+try MPROF_BUFFER_SIZE abc 'not a size'
+try MPROF_BUFFER_SIZE -5 'not a size'
+try MPROF_BUFFER_SIZE 3M 'power of two'
+try MPROF_BUFFER_SIZE 99999999999999999999 'power of two'
+try MPROF_BUFFER_SIZE '' 'not a size'
+try MPROF_EVENTS bogus 'calls, alloc'
+try MPROF_EVENTS '' 'calls, alloc'
+try MPROF_CALIBRATE maybe 'not a boolean'
+try MPROF_CLOCK sundial 'auto, tsc or monotonic'
+try MPROF_DISABLE 2 'not a boolean'
+
+# The monotonic clock works as well as the TSC.
+MPROF_CLOCK=monotonic MPROF_OUTPUT=$TMP/mono.bin "$PROGS/fib" 20 10 >/dev/null
+report_json mono.bin mono.json
+check_eq "monotonic clock" monotonic "$(json mono.json 'r["clock"]')"
+check_eq "monotonic: fib calls" 21891 "$(json mono.json 'fn("fib")["calls"]')"
+times_add_up mono.bin
+
+# MPROF_EVENTS without calls records no calls.
+MPROF_EVENTS=alloc MPROF_OUTPUT=$TMP/nocalls.bin "$PROGS/fib" 20 10 >/dev/null
+report_json nocalls.bin nocalls.json
+check_eq "no calls recorded" 0 "$(json nocalls.json 'len(r["functions"])')"
+
+# Unwritable output directory.
+"$PROGS/fib" 20 10 >/dev/null 2>/dev/null
+MPROF_OUTPUT=/nonexistent/dir/t.bin "$PROGS/fib" 20 10 >out 2>err || fail "program failed"
+cmp -s plain.out out || fail "unwritable output: output changed"
+check_eq "unwritable output: warning lines" 1 "$(wc -l <err)"
+grep -q "/nonexistent/dir/t.bin" err || fail "warning does not name the path: $(cat err)"
+
+# Default name in the start directory, a later chdir changes nothing; %p.
+mkdir start
+(cd start && MPROF_OUTPUT='t-%p.bin' "$PROGS/fib" 10 2 >pid.out)
+ls start/t-*.bin >/dev/null 2>&1 || fail "%p did not expand: $(ls start)"
+(cd start && "$PROGS/fib" 10 2 >/dev/null)
+[ -f start/trace.bin ] || fail "no default trace.bin in the start directory"
+
+# MPROF_DISABLE=1: nothing written, output the same.
+(cd start && rm -f trace.bin && MPROF_DISABLE=1 "$PROGS/fib" 20 10 >out)
+[ ! -e start/trace.bin ] || fail "MPROF_DISABLE=1 still wrote a trace"
+cmp -s plain.out start/out || fail "MPROF_DISABLE=1 changed the output"
+
+# An existing symlink at the output path is replaced, never followed.
+echo precious >precious.txt
+ln -s precious.txt link.bin
+MPROF_OUTPUT=$TMP/link.bin "$PROGS/fib" 10 2 >/dev/null
+check_eq "symlink target untouched" precious "$(cat precious.txt)"
+[ ! -L link.bin ] || fail "the symlink was not replaced"
+check_eq "trace mode" 644 "$(stat -c %a link.bin)"
+echo PASS

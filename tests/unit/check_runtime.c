@@ -1,0 +1,414 @@
+/*
+ * check_runtime.c - unit tests of the recording runtime (libprofile): the
+ * environment parsers, the clock, and the hooks writing a real trace that
+ * the reader reads back.
+ *
+ * libprofile is linked into this program, so its constructor would start
+ * recording before main: ours runs first (priority 101) and disables it;
+ * each test then starts the runtime itself with the settings it wants.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "env.h"
+#include "runtime.h"
+#include "thread.h"
+#include "trace_read.h"
+#include "writer.h"
+
+void __cyg_profile_func_enter(void *fn, void *site);
+void __cyg_profile_func_exit(void *fn, void *site);
+
+__attribute__((constructor(101))) static void keep_runtime_off(void)
+{
+	setenv("MPROF_DISABLE", "1", 1);
+	setenv("MPROF_QUIET", "1", 1);
+}
+
+static char tmpdir[] = "/tmp/check_runtime.XXXXXX";
+
+/* Start the runtime writing `name` in the scratch directory. */
+static void start_runtime(const char *name, const char *buffer_size)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unsetenv("MPROF_DISABLE");
+	setenv("MPROF_OUTPUT", path, 1);
+	setenv("MPROF_BUFFER_SIZE", buffer_size, 1);
+	runtime_state = RT_UNINIT;
+	runtime_init();
+	ck_assert_int_eq(runtime_state, RT_ACTIVE);
+}
+
+/* ------------------------------------------------------------ environment */
+
+START_TEST(test_parse_size)
+{
+	uint64_t v = 7;
+
+	ck_assert_int_eq(env_parse_size("X", "64K", 65536, 1 << 26, &v), 0);
+	ck_assert_uint_eq(v, 65536);
+	ck_assert_int_eq(env_parse_size("X", "2M", 65536, 1 << 26, &v), 0);
+	ck_assert_uint_eq(v, 2u << 20);
+	ck_assert_int_eq(env_parse_size("X", "131072", 65536, 1 << 26, &v), 0);
+	ck_assert_uint_eq(v, 131072);
+	v = 7;
+	ck_assert_int_eq(env_parse_size("X", "3M", 65536, 1 << 26, &v), -1); /* not 2^n */
+	ck_assert_int_eq(env_parse_size("X", "32K", 65536, 1 << 26, &v), -1);
+	ck_assert_int_eq(env_parse_size("X", "128M", 65536, 1 << 26, &v), -1);
+	ck_assert_int_eq(env_parse_size("X", "", 65536, 1 << 26, &v), -1);
+	ck_assert_int_eq(env_parse_size("X", "-1", 65536, 1 << 26, &v), -1);
+	ck_assert_int_eq(env_parse_size("X", "1MB", 65536, 1 << 26, &v), -1);
+	ck_assert_int_eq(env_parse_size("X", "99999999999999999999M", 65536, 1 << 26, &v), -1);
+	ck_assert_uint_eq(v, 7); /* untouched on error */
+}
+END_TEST
+
+START_TEST(test_parse_events)
+{
+	bool c = false, a = false;
+
+	ck_assert_int_eq(env_parse_events("X", "calls", &c, &a), 0);
+	ck_assert(c && !a);
+	ck_assert_int_eq(env_parse_events("X", "alloc,calls", &c, &a), 0);
+	ck_assert(c && a);
+	ck_assert_int_eq(env_parse_events("X", "none", &c, &a), 0);
+	ck_assert(!c && !a);
+	ck_assert_int_eq(env_parse_events("X", "all", &c, &a), 0);
+	ck_assert(c && a);
+	c = a = false;
+	ck_assert_int_eq(env_parse_events("X", "calls,bogus", &c, &a), -1);
+	ck_assert(c && a); /* the default: everything */
+	ck_assert_int_eq(env_parse_events("X", "", &c, &a), -1);
+}
+END_TEST
+
+START_TEST(test_parse_bool)
+{
+	bool b = false;
+
+	ck_assert_int_eq(env_parse_bool("X", "yes", &b), 0);
+	ck_assert(b);
+	ck_assert_int_eq(env_parse_bool("X", "0", &b), 0);
+	ck_assert(!b);
+	ck_assert_int_eq(env_parse_bool("X", "2", &b), -1);
+	ck_assert(!b);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ clock */
+
+START_TEST(test_clock_monotonic)
+{
+	struct trace_clock_point a, b;
+
+	ck_assert_int_eq(clock_init(TRACE_CLOCK_MONOTONIC), TRACE_CLOCK_MONOTONIC);
+	clock_point(&a);
+	/* In monotonic mode ticks are nanoseconds: the pair agrees closely. */
+	ck_assert_uint_lt(a.ticks > a.ns ? a.ticks - a.ns : a.ns - a.ticks, 100000);
+	clock_calibrate(&a, 200000, &b);
+	ck_assert_uint_ge(b.ns - a.ns, 200000);
+	ck_assert_uint_ge(b.ticks - a.ticks, 200000);
+}
+END_TEST
+
+START_TEST(test_clock_tsc_calibration)
+{
+	struct trace_clock_point a, b;
+	double ghz;
+
+	if (clock_init(0) != TRACE_CLOCK_TSC)
+		return; /* no invariant TSC here: nothing to calibrate */
+	clock_point(&a);
+	clock_calibrate(&a, 2000000, &b);
+	ghz = (double)(b.ticks - a.ticks) / (double)(b.ns - a.ns);
+	/* Any real TSC runs between 0.1 and 10 GHz; the pairs are ordered. */
+	ck_assert(ghz > 0.1 && ghz < 10.0);
+	ck_assert_uint_gt(b.ticks, a.ticks);
+}
+END_TEST
+
+/* ---------------------------------------------------------- round trip */
+
+struct count {
+	uint64_t enter[4], exits;
+	uint64_t lost, threads_ended, events, end_events;
+	bool monotonic;
+};
+
+/* Read the trace back; enter[] counts functions 0x1000 * (1..3), enter[0] others. */
+static void read_back(const char *name, struct count *k)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	struct trace_thread *t, *tmp;
+	char path[256];
+	int ret, ev;
+	uint64_t fn;
+
+	memset(k, 0, sizeof(*k));
+	k->monotonic = true;
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		uint64_t prev = c.ticks;
+
+		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
+			if (c.ticks < prev)
+				k->monotonic = false;
+			prev = c.ticks;
+			if (ev == TRACE_EV_EXIT)
+				k->exits++;
+			else if (fn % 0x1000 == 0 && fn / 0x1000 <= 3)
+				k->enter[fn / 0x1000]++;
+			else if (fn == (1ull << 50))
+				k->enter[0]++;
+		}
+		ck_assert_int_eq(ev, 0);
+	}
+	ck_assert_int_eq(ret, 0);
+	HASH_ITER(hh, r.threads, t, tmp) {
+		k->events += t->events;
+		if (t->ended) {
+			k->threads_ended++;
+			k->end_events += t->end_events;
+		}
+	}
+	k->lost = trace_reader_lost(&r);
+	trace_reader_release(&r);
+}
+
+#define FN(i) ((void *)(uintptr_t)(0x1000 * (i)))
+
+/* Each hook pair from its own frame, as an instrumented function calls them:
+ * a callee's stack pointer is below its caller's. */
+__attribute__((noinline)) static void call_leaf(void *fn)
+{
+	__cyg_profile_func_enter(fn, NULL);
+	__cyg_profile_func_exit(fn, NULL);
+	__asm__ volatile("" ::: "memory"); /* no tail call */
+}
+
+__attribute__((noinline)) static void call_pair(void)
+{
+	__cyg_profile_func_enter(FN(1), NULL);
+	call_leaf(FN(2));
+	__cyg_profile_func_exit(FN(1), NULL);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *hammer(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 0; i < n; i++) {
+		call_pair();
+		if (i == n / 2) {
+			/* A gap too long for the compact delta: a TIME record. */
+			usleep(2000);
+			/* An address above 2^47: an ENTER_FULL record. */
+			call_leaf((void *)(1ull << 50));
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_round_trip_threads)
+{
+	enum { THREADS = 3, CALLS = 20000 };
+	pthread_t th[THREADS];
+	struct count k;
+
+	/* 64 KiB chunks: each thread fills about ten of them. */
+	start_runtime("rt.bin", "64K");
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&th[i], NULL, hammer, (void *)(long)CALLS);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	writer_finish();
+	read_back("rt.bin", &k);
+	ck_assert_uint_eq(k.enter[1], THREADS * CALLS);
+	ck_assert_uint_eq(k.enter[2], THREADS * CALLS);
+	ck_assert_uint_eq(k.enter[0], THREADS); /* the ENTER_FULL calls */
+	ck_assert_uint_eq(k.exits, THREADS * (2 * CALLS + 1));
+	ck_assert(k.monotonic);
+	ck_assert_uint_eq(k.lost, 0);
+	/* Each thread's end record counts what the reader found. */
+	ck_assert_uint_eq(k.threads_ended, THREADS);
+	ck_assert_uint_eq(k.end_events, k.events);
+}
+END_TEST
+
+/* Events that arrive while the guard is held (a signal handler interrupting
+ * a hook) are dropped, and counted. */
+START_TEST(test_guard_counts_lost)
+{
+	struct count k;
+
+	start_runtime("guard.bin", "64K");
+	__cyg_profile_func_enter(FN(1), NULL);
+	tls_guard = 1;
+	call_leaf(FN(2));
+	tls_guard = 0;
+	__cyg_profile_func_exit(FN(1), NULL);
+	thread_finish(tls_thread);
+	writer_finish();
+	read_back("guard.bin", &k);
+	ck_assert_uint_eq(k.enter[1], 1);
+	ck_assert_uint_eq(k.enter[2], 0);
+	ck_assert_uint_eq(k.exits, 1);
+	ck_assert_uint_eq(k.lost, 2);
+}
+END_TEST
+
+/* longjmp skips the exits of the frames it unwinds: the runtime closes them
+ * when an outer frame returns (their CFAs are deeper than its). */
+static jmp_buf jb;
+
+__attribute__((noinline)) static void frame3(void)
+{
+	__cyg_profile_func_enter(FN(3), NULL);
+	longjmp(jb, 1);
+}
+
+__attribute__((noinline)) static void frame2(int jump)
+{
+	__cyg_profile_func_enter(FN(2), NULL);
+	if (jump)
+		frame3();
+	__cyg_profile_func_exit(FN(2), NULL);
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void frame1(void)
+{
+	__cyg_profile_func_enter(FN(1), NULL);
+	if (setjmp(jb) == 0)
+		frame2(1);
+	__cyg_profile_func_exit(FN(1), NULL);
+}
+
+START_TEST(test_longjmp_resync)
+{
+	struct count k;
+
+	start_runtime("longjmp.bin", "64K");
+	frame1();
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	thread_finish(tls_thread);
+	writer_finish();
+	read_back("longjmp.bin", &k);
+	ck_assert_uint_eq(k.enter[1], 1);
+	ck_assert_uint_eq(k.enter[2], 1);
+	ck_assert_uint_eq(k.enter[3], 1);
+	ck_assert_uint_eq(k.exits, 3);
+}
+END_TEST
+
+/* Deep recursion beyond the initial shadow stack: it grows. */
+enum { DEPTH = 100000 };
+
+__attribute__((noinline)) static void recurse(int n)
+{
+	__cyg_profile_func_enter(FN(1), NULL);
+	if (n > 1)
+		recurse(n - 1);
+	else
+		ck_assert_uint_ge(tls_thread->cap, DEPTH);
+	__cyg_profile_func_exit(FN(1), NULL);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void *recurse_thread(void *arg)
+{
+	recurse(DEPTH);
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	return NULL;
+}
+
+START_TEST(test_deep_stack)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	struct count k;
+
+	start_runtime("deep.bin", "1M");
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 << 20);
+	pthread_create(&th, &attr, recurse_thread, NULL);
+	pthread_join(th, NULL);
+	writer_finish();
+	read_back("deep.bin", &k);
+	ck_assert_uint_eq(k.enter[1], DEPTH);
+	ck_assert_uint_eq(k.exits, DEPTH);
+}
+END_TEST
+
+/* A function entered at the level of a frame longjmp abandoned (here the
+ * same function from the same caller, as in a retry loop) replaces it: the
+ * abandoned frames are closed first. */
+START_TEST(test_sibling_after_longjmp)
+{
+	struct count k;
+
+	start_runtime("sibling.bin", "64K");
+	if (setjmp(jb) == 0)
+		frame2(1); /* enters 2, then 3, then longjmps back here */
+	ck_assert_uint_eq(tls_thread->depth, 2);
+	frame2(0); /* closes 3 and the first 2, then enters and leaves 2 */
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	thread_finish(tls_thread);
+	writer_finish();
+	read_back("sibling.bin", &k);
+	ck_assert_uint_eq(k.enter[2], 2);
+	ck_assert_uint_eq(k.enter[3], 1);
+	ck_assert_uint_eq(k.exits, 3);
+}
+END_TEST
+
+static Suite *runtime_suite(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *env = tcase_create("env"), *clk = tcase_create("clock");
+	TCase *rt = tcase_create("round trip");
+
+	tcase_add_test(env, test_parse_size);
+	tcase_add_test(env, test_parse_events);
+	tcase_add_test(env, test_parse_bool);
+	tcase_add_test(clk, test_clock_monotonic);
+	tcase_add_test(clk, test_clock_tsc_calibration);
+	tcase_add_test(rt, test_round_trip_threads);
+	tcase_add_test(rt, test_guard_counts_lost);
+	tcase_add_test(rt, test_longjmp_resync);
+	tcase_add_test(rt, test_deep_stack);
+	tcase_add_test(rt, test_sibling_after_longjmp);
+	tcase_set_timeout(rt, 60);
+	suite_add_tcase(s, env);
+	suite_add_tcase(s, clk);
+	suite_add_tcase(s, rt);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+	char cmd[64];
+
+	if (!mkdtemp(tmpdir))
+		return 99;
+	sr = srunner_create(runtime_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		return 99;
+	return failed ? 1 : 0;
+}
