@@ -35,10 +35,23 @@
 		(t)->events++;           \
 	} while (0)
 
+/* Room for n words. An event whose clock was read before a chunk switch
+ * reads it again: no event of a chunk is earlier than the chunk's open point
+ * (the ordering rule of trace_format.h). */
+NOINSTR static uint64_t *calls_reserve(struct thread_state *t, unsigned n, uint64_t *now)
+{
+	struct trace_chunk_header *before = t->chunk;
+	uint64_t *p = thread_reserve(t, n);
+
+	if (p && t->chunk != before)
+		*now = clock_ticks();
+	return p;
+}
+
 /* Write one exit at `now`. Room is reserved here; a lost exit is counted. */
 NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
 {
-	if (thread_reserve(t, 1) == NULL) {
+	if (calls_reserve(t, 1, &now) == NULL) {
 		thread_drop(t, 1);
 		return;
 	}
@@ -84,9 +97,8 @@ NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t 
 	uint64_t delta, *p;
 
 	calls_unwind(t, cfa, true, now);
-	delta = now - t->last;
 	if (fn >= TRACE_ENTER_FN_LIMIT) {
-		p = thread_reserve(t, 3);
+		p = calls_reserve(t, 3, &now);
 		if (p == NULL)
 			goto lost;
 		p[1] = fn;
@@ -95,12 +107,13 @@ NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t 
 		t->pos = p + 3;
 		t->events++;
 	} else {
-		unsigned need = delta > TRACE_ENTER_DELTA_MAX ? 3 : 1;
-
-		p = thread_reserve(t, need);
+		/* Room for a TIME record too: the delta is known only after
+		 * the reservation (a chunk switch reads the clock again). */
+		p = calls_reserve(t, 3, &now);
 		if (p == NULL)
 			goto lost;
-		if (need == 3) {
+		delta = now - t->last;
+		if (delta > TRACE_ENTER_DELTA_MAX) {
 			p[0] = trace_ext_word(TRACE_EXT_TIME, 2, 0);
 			p[1] = now;
 			t->pos = p + 2;

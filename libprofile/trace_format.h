@@ -38,6 +38,13 @@
  * first event of a chunk counts from the chunk header's base_ticks. Ticks are
  * converted to nanoseconds with the clock calibration points (the header's
  * start, start_cal and end points, and each chunk's open point).
+ *
+ * Order: chunks lie in the file in the order of their open.ticks, and every
+ * event in a chunk has ticks >= its open.ticks. So once a reader has read
+ * chunk k, no event it has not read yet is earlier than chunk k's open.ticks:
+ * events of all threads can be merged into one time order (allocations and
+ * frees of the same address by different threads) with a buffer that holds
+ * only the events later than that watermark.
  */
 #ifndef MPROF_TRACE_FORMAT_H
 #define MPROF_TRACE_FORMAT_H

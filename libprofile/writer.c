@@ -277,8 +277,9 @@ NOINSTR static off_t writer_grow_locked(void)
 }
 
 /* Map the chunk at `off` and publish its header, magic last. */
-NOINSTR static struct trace_chunk_header *writer_map_chunk(int fd, off_t off, uint32_t kind,
-							   uint32_t serial, uint32_t tid,
+NOINSTR static struct trace_chunk_header *writer_map_chunk(int fd, off_t off,
+							   const struct trace_clock_point *open,
+							   uint32_t kind, uint32_t serial, uint32_t tid,
 							   uint64_t seq, uint64_t base_ticks)
 {
 	struct trace_chunk_header *c;
@@ -292,7 +293,7 @@ NOINSTR static struct trace_chunk_header *writer_map_chunk(int fd, off_t off, ui
 	c->tid = tid;
 	c->seq = seq;
 	c->base_ticks = base_ticks;
-	clock_point(&c->open);
+	c->open = *open;
 	barrier();
 	c->magic = TRACE_CHUNK_MAGIC;
 	return c;
@@ -301,16 +302,20 @@ NOINSTR static struct trace_chunk_header *writer_map_chunk(int fd, off_t off, ui
 NOINSTR struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t serial, uint32_t tid,
 						     uint64_t seq, uint64_t base_ticks)
 {
+	struct trace_clock_point open;
 	off_t off;
 	int fd;
 
+	/* The open point is read under the lock: chunks lie in the file in the
+	 * order of their open ticks (see trace_format.h). */
 	pthread_mutex_lock(&writer.lock);
 	off = writer_grow_locked();
 	fd = writer.fd;
+	clock_point(&open);
 	pthread_mutex_unlock(&writer.lock);
 	if (off < 0)
 		return NULL;
-	return writer_map_chunk(fd, off, kind, serial, tid, seq, base_ticks);
+	return writer_map_chunk(fd, off, &open, kind, serial, tid, seq, base_ticks);
 }
 
 NOINSTR void writer_chunk_close(struct trace_chunk_header *chunk)
@@ -330,9 +335,11 @@ NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 	if (writer.proc_chunk == NULL || writer.proc_pos + n > writer.proc_end) {
 		off_t off = writer_grow_locked();
 		struct trace_chunk_header *c = NULL;
+		struct trace_clock_point open;
 
+		clock_point(&open);
 		if (off >= 0)
-			c = writer_map_chunk(writer.fd, off, TRACE_CHUNK_PROCESS, 0,
+			c = writer_map_chunk(writer.fd, off, &open, TRACE_CHUNK_PROCESS, 0,
 					     (uint32_t)getpid(), writer.proc_seq, 0);
 		if (c == NULL || writer_chunk_records(c) + n > writer_chunk_end(c)) {
 			writer_chunk_close(c);

@@ -139,7 +139,7 @@ END_TEST
 struct count {
 	uint64_t enter[4], exits;
 	uint64_t lost, threads_ended, events, end_events;
-	bool monotonic;
+	bool monotonic, ordered;
 };
 
 /* Read the trace back; enter[] counts functions 0x1000 * (1..3), enter[0] others. */
@@ -150,18 +150,26 @@ static void read_back(const char *name, struct count *k)
 	struct trace_thread *t, *tmp;
 	char path[256];
 	int ret, ev;
-	uint64_t fn;
+	uint64_t fn, last_open = 0;
 
 	memset(k, 0, sizeof(*k));
-	k->monotonic = true;
+	k->monotonic = k->ordered = true;
 	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	ck_assert_int_eq(trace_reader_open(&r, path), 0);
 	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		const struct trace_chunk_header *h = (const void *)r.buf;
 		uint64_t prev = c.ticks;
 
+		/* The ordering rule of trace_format.h: chunks in order of
+		 * their open point, no event earlier than its chunk's. */
+		if (h->open.ticks < last_open)
+			k->ordered = false;
+		last_open = h->open.ticks;
 		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
 			if (c.ticks < prev)
 				k->monotonic = false;
+			if (c.ticks < h->open.ticks)
+				k->ordered = false;
 			prev = c.ticks;
 			if (ev == TRACE_EV_EXIT)
 				k->exits++;
@@ -238,6 +246,7 @@ START_TEST(test_round_trip_threads)
 	ck_assert_uint_eq(k.enter[0], THREADS); /* the ENTER_FULL calls */
 	ck_assert_uint_eq(k.exits, THREADS * (2 * CALLS + 1));
 	ck_assert(k.monotonic);
+	ck_assert(k.ordered);
 	ck_assert_uint_eq(k.lost, 0);
 	/* Each thread's end record counts what the reader found. */
 	ck_assert_uint_eq(k.threads_ended, THREADS);
