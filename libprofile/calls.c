@@ -238,26 +238,26 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 	tls_guard = 0;
 }
 
-/* The hooks, called through pointers as a program calls them through the PLT:
- * the compiler must not inline them into the calibration loop. */
-static void (*volatile calls_enter_ptr)(void *, void *) = __cyg_profile_func_enter;
-static void (*volatile calls_exit_ptr)(void *, void *) = __cyg_profile_func_exit;
-
-/* Median of the exit deltas a calibration round wrote: each is the time from
- * an entry's clock read to the exit's, around an empty body. */
-NOINSTR static uint64_t calls_median_self(const uint64_t *rec, const uint64_t *end)
+/* The uninstrumented twins of probe.c: the baseline. */
+NOINSTR __attribute__((noipa)) static void probe_leaf_plain(void)
 {
-	enum { MAXS = 1024 };
-	uint64_t v[MAXS];
-	size_t n = 0;
+}
 
-	for (; rec < end && n < MAXS; rec++)
-		if ((*rec & 3) == TRACE_TAG_EXIT)
-			v[n++] = *rec >> 2;
+NOINSTR __attribute__((noipa)) static void probe_loop_plain(int n)
+{
+	for (int i = 0; i < n; i++)
+		probe_leaf_plain();
+}
+
+/* Called through a pointer, so the loop is neither inlined nor hoisted. */
+static void (*volatile probe_plain)(int) = probe_loop_plain;
+
+/* The median of v[0..n) (reordered). Insertion sort: a few thousand values
+ * at most, and no allocator. */
+NOINSTR static uint64_t calls_median(uint64_t *v, size_t n)
+{
 	if (n == 0)
 		return 0;
-	/* Insertion sort is plenty for the calibration's few thousand values
-	 * and needs no allocator. */
 	for (size_t i = 1; i < n; i++) {
 		uint64_t x = v[i];
 		size_t j = i;
@@ -269,14 +269,54 @@ NOINSTR static uint64_t calls_median_self(const uint64_t *rec, const uint64_t *e
 	return v[n / 2];
 }
 
+/*
+ * Walk what one recorded probe_loop(n) wrote: the loop's entry, n entries
+ * and exits of the leaf, the loop's exit. Returns the loop's self time in
+ * ticks (its inclusive time less its calls'); *leaf gets the median of the
+ * leaf's inclusive times. 0 if the records are not that shape.
+ */
+NOINSTR static uint64_t calls_probe_self(const uint64_t *rec, const uint64_t *end, int n,
+					 uint64_t *leaf)
+{
+	enum { MAXS = 1024 };
+	uint64_t v[MAXS], ticks = 0, start = 0, enter = 0, children = 0;
+	size_t k = 0;
+
+	if (end - rec != 2 * n + 2 || n > MAXS)
+		return 0;
+	for (const uint64_t *p = rec; p < end; p++) {
+		bool is_enter = (*p & 3) == TRACE_TAG_ENTER;
+
+		ticks += is_enter ? (*p >> 2) & TRACE_ENTER_DELTA_MAX : *p >> 2;
+		if (p == rec)
+			start = ticks;
+		else if (p == end - 1)
+			break;
+		else if (is_enter)
+			enter = ticks;
+		else
+			children += v[k++] = ticks - enter;
+	}
+	*leaf = calls_median(v, k);
+	return ticks - start - children;
+}
+
+/*
+ * What a call costs that its timestamps do not show as the callee's work:
+ * probe_self, the hooks' part between the callee's own clock reads (the
+ * leaf's median inclusive time, its body being empty), and probe_parent,
+ * the part its caller's self time absorbs (the loop's self time less its
+ * uninstrumented twin's time and its own probe_self, per call). Medians
+ * over interleaved rounds: what a call typically costs.
+ */
 NOINSTR void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks)
 {
-	enum { CALLS = 1000, ROUNDS = 9 };
+	enum { CALLS = 1000, ROUNDS = 15 };
 	struct thread_state *s = thread_scratch_new(2 * CALLS + 64);
 	struct thread_state *saved = tls_calls;
-	void *fn = (void *)calls_calibrate;
-	uint64_t best_total = ~0ull, best_self = ~0ull;
+	uint64_t parent[ROUNDS], self[ROUNDS];
 	unsigned saved_guard = tls_guard;
+	int good = 0;
 
 	*self_ticks = *parent_ticks = 0;
 	if (s == NULL)
@@ -284,29 +324,25 @@ NOINSTR void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks)
 	tls_guard = 0; /* init may run inside a hook: the probes must record */
 	for (int r = 0; r < ROUNDS; r++) {
 		uint64_t *start = (uint64_t *)(s + 1);
-		uint64_t t0, t1, self;
+		uint64_t plain, loop_self, leaf, t0;
 
+		t0 = clock_ticks();
+		probe_plain(CALLS);
+		plain = clock_ticks() - t0;
 		s->pos = start;
 		s->depth = 0;
 		s->last = clock_ticks();
 		tls_calls = s;
-		t0 = clock_ticks();
-		for (int i = 0; i < CALLS; i++) {
-			calls_enter_ptr(fn, NULL);
-			calls_exit_ptr(fn, NULL);
-		}
-		t1 = clock_ticks();
+		probe_loop(CALLS);
 		tls_calls = saved;
-		if ((t1 - t0) / CALLS < best_total)
-			best_total = (t1 - t0) / CALLS;
-		self = calls_median_self(start, s->pos);
-		if (self < best_self)
-			best_self = self;
+		loop_self = calls_probe_self(start, s->pos, CALLS, &leaf);
+		if (loop_self == 0)
+			continue; /* a TIME record got in: a long interruption */
+		self[good] = leaf;
+		parent[good++] = loop_self > plain + leaf ? (loop_self - plain - leaf) / CALLS : 0;
 	}
 	tls_guard = saved_guard;
 	thread_scratch_free(s);
-	if (best_self > best_total)
-		best_self = best_total;
-	*self_ticks = best_self;
-	*parent_ticks = best_total - best_self;
+	*self_ticks = calls_median(self, good);
+	*parent_ticks = calls_median(parent, good);
 }

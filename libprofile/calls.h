@@ -14,4 +14,9 @@
  */
 void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks);
 
+/* Built with -finstrument-functions (probe.c): an empty function, and a
+ * loop calling it n times. */
+void probe_leaf(void);
+void probe_loop(int n);
+
 #endif

@@ -76,16 +76,38 @@ NOINSTR void thread_drop(struct thread_state *t, uint64_t n)
 		writer_add_lost(n);
 }
 
-/* Open the next chunk; the thread's first chunk starts with THREAD_START. */
+/*
+ * Fault the chunk's pages in now, writable, so that the hot path never takes
+ * a page fault (on a shared file mapping even the first write to a page that
+ * is already in the page cache faults). One madvise where the kernel has
+ * MADV_POPULATE_WRITE (5.14), else a write to each page.
+ */
+NOINSTR static void thread_prefault(struct trace_chunk_header *c)
+{
+	char *p = (char *)c, *end = (char *)writer_chunk_end(c);
+
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(p, (size_t)(end - p), MADV_POPULATE_WRITE) == 0)
+		return;
+#endif
+	/* Byte 0 of every page but the first is a record word, still zero. */
+	for (p += 4096; p < end; p += 4096)
+		*(volatile char *)p = 0;
+}
+
+/* Open the next chunk; the thread's first chunk starts with THREAD_START.
+ * The time this takes is recorded as a PAUSE, for the reader to remove. */
 NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 {
 	struct trace_chunk_header *c;
+	uint64_t t0 = clock_ticks();
 
 	if (t->scratch)
 		return NULL;
 	c = writer_chunk_open(TRACE_CHUNK_THREAD, t->serial, (uint32_t)t->tid, t->seq, t->last);
 	if (c == NULL)
 		return NULL;
+	thread_prefault(c);
 	writer_chunk_close(t->chunk);
 	t->chunk = c;
 	t->pos = writer_chunk_records(c);
@@ -97,6 +119,10 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 	}
 	/* Libraries loaded with dlopen since the last capture. */
 	runtime_capture_maps(TRACE_MAPS_DLOPEN);
+	t->pos[0] = trace_ext_word(TRACE_EXT_PAUSE, 3, 0);
+	t->pos[1] = t0;
+	t->pos[2] = clock_ticks();
+	t->pos += 3;
 	return t->pos + n <= t->end ? t->pos : NULL;
 }
 

@@ -157,6 +157,11 @@ enum trace_ext_type {
 	 * mapped address (exclusive), then buildid_len bytes of build-id,
 	 * then path_len bytes of path (no NUL), zero-padded to a word. */
 	TRACE_EXT_MODULE = 6,
+	/* w1, w2: ticks at which the thread entered and left the runtime's
+	 * slow path (opening a chunk and faulting its pages in). Its open
+	 * calls did not run meanwhile: readers take the span out of their
+	 * times. Does not move the delta base. */
+	TRACE_EXT_PAUSE = 7,
 };
 
 enum trace_maps_reason {

@@ -1,1 +1,373 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * callstats.c - per-thread call stacks and pstats aggregation (see
+ * callstats.h). The per-event path is cs_enter()/cs_exit(). Functions are
+ * found through an open-addressing index of the thread's table (address ->
+ * function), edges through a small open-addressing index in the caller
+ * (callee -> edge): both complete, so a lookup touches one or two cache lines
+ * and never falls back to a slower structure. Each frame holds pointers to
+ * its function and edge, so an exit touches no index at all.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "callstats.h"
+
+#define TABLE_MIN_SLOTS	  64
+#define CALLEES_MIN_SLOTS 4
+
+struct cs_fslot {
+	uint64_t addr;
+	struct cs_func *fn; /* NULL: the slot is empty */
+};
+
+struct cs_eslot {
+	struct cs_func *callee; /* NULL: the slot is empty */
+	struct cs_edge *edge;
+};
+
+static inline size_t hash64(uint64_t x)
+{
+	return (size_t)((x * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+/* ------------------------------------------------------------- functions */
+
+void cs_table_init(struct cs_table *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->mask = TABLE_MIN_SLOTS - 1;
+	t->slots = xcalloc(TABLE_MIN_SLOTS, sizeof(*t->slots));
+	t->funcs_tail = &t->funcs;
+	t->edges_tail = &t->edges;
+}
+
+/* The slot of `addr`: its function's, or the empty one where it would go. */
+static inline struct cs_fslot *func_slot(const struct cs_table *t, uint64_t addr)
+{
+	size_t i = hash64(addr) & t->mask;
+
+	while (t->slots[i].fn && t->slots[i].addr != addr)
+		i = (i + 1) & t->mask;
+	return &t->slots[i];
+}
+
+static void table_grow(struct cs_table *t)
+{
+	struct cs_fslot *old = t->slots;
+	size_t i, n = t->mask + 1;
+
+	t->mask = 2 * n - 1;
+	t->slots = xcalloc(2 * n, sizeof(*t->slots));
+	for (i = 0; i < n; i++) {
+		if (old[i].fn)
+			*func_slot(t, old[i].addr) = old[i];
+	}
+	free(old);
+}
+
+static struct cs_func *func_add(struct cs_table *t, struct cs_fslot *slot, uint64_t addr,
+				uint64_t when)
+{
+	struct cs_func *f = xcalloc(1, sizeof(*f));
+
+	f->addr = addr;
+	f->first_ticks = when;
+	f->callee_mask = CALLEES_MIN_SLOTS - 1;
+	f->callees = xcalloc(CALLEES_MIN_SLOTS, sizeof(*f->callees));
+	*t->funcs_tail = f;
+	t->funcs_tail = &f->next;
+	slot->addr = addr;
+	slot->fn = f;
+	if (++t->nfuncs * 2 > t->mask + 1)
+		table_grow(t);
+	return f;
+}
+
+static inline struct cs_func *func_lookup(struct cs_table *t, uint64_t addr, uint64_t when)
+{
+	struct cs_fslot *slot = func_slot(t, addr);
+
+	if (likely(slot->fn))
+		return slot->fn;
+	return func_add(t, slot, addr, when);
+}
+
+struct cs_func *cs_table_find(const struct cs_table *t, uint64_t addr)
+{
+	return func_slot(t, addr)->fn;
+}
+
+struct cs_func *cs_table_func(struct cs_table *t, uint64_t addr, uint64_t when)
+{
+	return func_lookup(t, addr, when);
+}
+
+/* ----------------------------------------------------------------- edges */
+
+/* The slot of `callee` among the callees of `caller`, or the empty one. */
+static inline struct cs_eslot *edge_slot(const struct cs_func *caller, const struct cs_func *callee)
+{
+	size_t i = hash64((uintptr_t)callee) & caller->callee_mask;
+
+	while (caller->callees[i].callee && caller->callees[i].callee != callee)
+		i = (i + 1) & caller->callee_mask;
+	return &caller->callees[i];
+}
+
+static void callees_grow(struct cs_func *caller)
+{
+	struct cs_eslot *old = caller->callees;
+	size_t i, n = (size_t)caller->callee_mask + 1;
+
+	caller->callee_mask = (uint32_t)(2 * n - 1);
+	caller->callees = xcalloc(2 * n, sizeof(*caller->callees));
+	for (i = 0; i < n; i++) {
+		if (old[i].callee)
+			*edge_slot(caller, old[i].callee) = old[i];
+	}
+	free(old);
+}
+
+static struct cs_edge *edge_add(struct cs_table *t, struct cs_func *caller, struct cs_eslot *slot,
+				struct cs_func *callee)
+{
+	struct cs_edge *e = xcalloc(1, sizeof(*e));
+
+	e->caller = caller;
+	e->callee = callee;
+	*t->edges_tail = e;
+	t->edges_tail = &e->next;
+	t->nedges++;
+	slot->callee = callee;
+	slot->edge = e;
+	if (++caller->ncallees * 2 > caller->callee_mask + 1)
+		callees_grow(caller);
+	return e;
+}
+
+static inline struct cs_edge *edge_lookup(struct cs_table *t, struct cs_func *caller,
+					  struct cs_func *callee)
+{
+	struct cs_eslot *slot = edge_slot(caller, callee);
+
+	if (likely(slot->callee))
+		return slot->edge;
+	return edge_add(t, caller, slot, callee);
+}
+
+struct cs_edge *cs_table_edge(struct cs_table *t, struct cs_func *caller, struct cs_func *callee)
+{
+	return edge_lookup(t, caller, callee);
+}
+
+/* ---------------------------------------------------------------- tables */
+
+static void stats_add(struct cs_stats *dst, const struct cs_stats *src)
+{
+	dst->calls += src->calls;
+	dst->rec_calls += src->rec_calls;
+	dst->self_ticks += src->self_ticks;
+	dst->cum_ticks += src->cum_ticks;
+}
+
+void cs_table_merge(struct cs_table *dst, const struct cs_table *src)
+{
+	const struct cs_func *f;
+	const struct cs_edge *e;
+
+	for (f = src->funcs; f; f = f->next) {
+		struct cs_func *d = cs_table_func(dst, f->addr, f->first_ticks);
+
+		if (f->first_ticks < d->first_ticks)
+			d->first_ticks = f->first_ticks;
+		stats_add(&d->st, &f->st);
+	}
+	for (e = src->edges; e; e = e->next) {
+		struct cs_func *caller = cs_table_find(dst, e->caller->addr);
+		struct cs_func *callee = cs_table_find(dst, e->callee->addr);
+
+		stats_add(&cs_table_edge(dst, caller, callee)->st, &e->st);
+	}
+}
+
+void cs_table_release(struct cs_table *t)
+{
+	struct cs_func *f, *fnext;
+	struct cs_edge *e, *enext;
+
+	for (e = t->edges; e; e = enext) {
+		enext = e->next;
+		free(e);
+	}
+	for (f = t->funcs; f; f = fnext) {
+		fnext = f->next;
+		free(f->callees);
+		free(f);
+	}
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---------------------------------------------------------- stack events */
+
+static void stack_grow(struct cs_thread *t)
+{
+	t->stack = xgrow(t->stack, &t->alloc, t->depth + 1, sizeof(*t->stack));
+}
+
+static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
+{
+	struct cs_func *fn = func_lookup(&t->table, addr, now);
+	struct cs_edge *edge = NULL;
+	struct cs_frame *fr;
+
+	if (likely(t->depth))
+		edge = edge_lookup(&t->table, t->stack[t->depth - 1].fn, fn);
+	if (unlikely(t->depth == t->alloc))
+		stack_grow(t);
+	fr = &t->stack[t->depth++];
+	fr->fn = fn;
+	fr->edge = edge;
+	fr->start = now;
+	fr->child_raw = 0;
+	fr->child_corr = 0;
+	fr->nchildren = 0;
+	fn->st.active++;
+	if (edge)
+		edge->st.active++;
+}
+
+static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl)
+{
+	st->calls++;
+	st->self_ticks += self;
+	if (--st->active == 0)
+		st->cum_ticks += incl;
+	else
+		st->rec_calls++;
+}
+
+static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint64_t now)
+{
+	struct cs_frame *fr;
+	uint64_t raw, self, incl;
+	int64_t s;
+
+	if (unlikely(!t->depth)) {
+		t->unmatched_exits++;
+		return;
+	}
+	fr = &t->stack[--t->depth];
+	raw = now > fr->start ? now - fr->start : 0;
+	s = (int64_t)(raw - fr->child_raw) - (int64_t)p->probe_self -
+	    (int64_t)(fr->nchildren * p->probe_parent);
+	self = s > 0 ? (uint64_t)s : 0;
+	incl = self + fr->child_corr;
+	stats_close(&fr->fn->st, self, incl);
+	if (fr->edge)
+		stats_close(&fr->edge->st, self, incl);
+	if (t->depth) {
+		fr--;
+		fr->child_raw += raw;
+		fr->child_corr += incl;
+		fr->nchildren++;
+	}
+}
+
+/* --------------------------------------------------------------- reading */
+
+void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_parent)
+{
+	memset(p, 0, sizeof(*p));
+	p->probe_self = probe_self;
+	p->probe_parent = probe_parent;
+	cs_table_init(&p->merged);
+}
+
+static struct cs_thread *thread_of(struct cs_profile *p, struct trace_thread *tt)
+{
+	struct cs_thread *t = tt->user;
+
+	if (t)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	t->serial = tt->serial;
+	cs_table_init(&t->table);
+	p->threads = xgrow(p->threads, &p->alloc, p->nthreads + 1, sizeof(*p->threads));
+	p->threads[p->nthreads++] = t;
+	tt->user = t;
+	return t;
+}
+
+/* The hot loop: every function event of one chunk. */
+static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_chunk *c)
+{
+	uint64_t fn;
+	int ev;
+
+	while ((ev = trace_chunk_next(c, &fn)) > 0) {
+		/* Time the runtime spent opening chunks is not the program's. */
+		if (ev == TRACE_EV_ENTER)
+			cs_enter(t, fn, c->ticks - c->paused);
+		else
+			cs_exit(p, t, c->ticks - c->paused);
+	}
+	return ev;
+}
+
+/* Close what is still open at the thread's last tick count. */
+static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struct trace_thread *tt)
+{
+	t->tid = tt->tid;
+	t->first_ticks = tt->first_ticks;
+	t->last_ticks = tt->last_ticks;
+	t->paused_ticks = tt->paused_ticks;
+	t->lost = tt->lost;
+	t->open_at_end = t->depth;
+	while (t->depth)
+		cs_exit(p, t, t->last_ticks - t->paused_ticks);
+	p->unmatched_exits += t->unmatched_exits;
+	p->open_at_end += t->open_at_end;
+	cs_table_merge(&p->merged, &t->table);
+}
+
+static int by_serial(const void *a, const void *b)
+{
+	const struct cs_thread *x = *(const struct cs_thread *const *)a;
+	const struct cs_thread *y = *(const struct cs_thread *const *)b;
+
+	return (x->serial > y->serial) - (x->serial < y->serial);
+}
+
+int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
+{
+	struct trace_chunk c;
+	struct trace_thread *tt;
+	int ret;
+
+	while ((ret = trace_reader_next(r, &c)) > 0) {
+		if (read_chunk(p, thread_of(p, c.thread), &c) < 0)
+			return -1;
+	}
+	if (ret < 0)
+		return -1;
+	for (tt = r->threads; tt; tt = tt->hh.next)
+		thread_finish(p, thread_of(p, tt), tt);
+	qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
+	return 0;
+}
+
+void cs_profile_release(struct cs_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nthreads; i++) {
+		cs_table_release(&p->threads[i]->table);
+		free(p->threads[i]->stack);
+		free(p->threads[i]);
+	}
+	free(p->threads);
+	cs_table_release(&p->merged);
+	memset(p, 0, sizeof(*p));
+}

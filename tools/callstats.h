@@ -1,1 +1,134 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * callstats.h - rebuild each thread's call stack from the entries and exits
+ * of a trace and aggregate the statistics pstats shows, per function and
+ * per caller->callee edge, per thread and merged over all threads.
+ *
+ * The semantics are cProfile's:
+ *   calls      every completed activation;
+ *   rec_calls  activations that began while the same function (for an edge:
+ *              the same caller->callee pair) was already active on the same
+ *              thread's stack; primitive calls = calls - rec_calls;
+ *   self       time in the function itself, callees excluded (tottime);
+ *   cum        inclusive time, counted for the outermost activations only,
+ *              so recursion is not counted twice (cumtime).
+ *
+ * Times are in clock ticks, corrected for the probe's own cost: an
+ * activation with n direct children keeps
+ *	self = raw self - probe_self - n * probe_parent   (clamped at 0)
+ *	incl = self + the corrected inclusive times of its children
+ * which, when nothing clamps, is raw inclusive - probe_self - descendants *
+ * (probe_self + probe_parent). Built bottom-up like this, the self times of a
+ * tree always add up to its root's inclusive time, and never exceed the raw
+ * (wall) time.
+ *
+ * Frames still open when a thread's records end are closed at its last tick
+ * count and counted as calls (open_at_end). An exit with an empty stack is
+ * counted (unmatched_exits) and otherwise ignored.
+ *
+ * Ownership: the profile owns every table, function and edge; they stay
+ * valid until cs_profile_release().
+ */
+#ifndef MPROF_CALLSTATS_H
+#define MPROF_CALLSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace_read.h"
+
+/* The counters a function and an edge share. */
+struct cs_stats {
+	uint64_t calls;
+	uint64_t rec_calls;
+	uint64_t self_ticks;
+	uint64_t cum_ticks;
+	uint64_t active; /* activations open on the stack (thread tables only) */
+};
+
+struct cs_eslot;
+
+struct cs_func {
+	uint64_t addr;
+	uint64_t first_ticks; /* tick count of its first entry */
+	struct cs_stats st;
+	struct cs_eslot *callees; /* open addressing: callee -> edge */
+	uint32_t ncallees, callee_mask;
+	struct cs_func *next; /* in its table, in order of creation */
+};
+
+struct cs_edge {
+	struct cs_func *caller, *callee; /* functions of the same table */
+	struct cs_stats st;
+	struct cs_edge *next; /* in its table, in order of creation */
+};
+
+struct cs_fslot;
+
+/* The statistics of one thread, or of all merged. */
+struct cs_table {
+	struct cs_fslot *slots; /* open addressing: address -> function */
+	size_t nfuncs, mask;
+	unsigned shift;
+	struct cs_func *funcs, **funcs_tail;
+	struct cs_edge *edges, **edges_tail;
+	size_t nedges;
+};
+
+/* One open activation. */
+struct cs_frame {
+	struct cs_func *fn;
+	struct cs_edge *edge; /* from the caller's frame; NULL at the bottom */
+	uint64_t start;	      /* tick count at entry */
+	uint64_t child_raw;   /* raw inclusive ticks of the completed children */
+	uint64_t child_corr;  /* their corrected inclusive ticks */
+	uint64_t nchildren;   /* completed direct children */
+};
+
+struct cs_thread {
+	uint32_t serial, tid;
+	uint64_t first_ticks, last_ticks;
+	uint64_t paused_ticks; /* time in the runtime's slow path, not the program's */
+	uint64_t lost;
+	uint64_t unmatched_exits;
+	uint64_t open_at_end;
+	struct cs_table table;
+	struct cs_frame *stack;
+	size_t depth, alloc;
+};
+
+struct cs_profile {
+	uint64_t probe_self, probe_parent; /* ticks, from the trace header */
+	struct cs_thread **threads;	   /* by serial once read */
+	size_t nthreads, alloc;
+	struct cs_table merged;
+	uint64_t unmatched_exits, open_at_end;
+};
+
+void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_parent);
+
+/*
+ * Read every chunk of `r` into the profile, close the frames left open,
+ * merge the threads. Returns 0, or -1 if the reader failed (printed).
+ */
+int cs_profile_read(struct cs_profile *p, struct trace_reader *r);
+
+void cs_profile_release(struct cs_profile *p);
+
+void cs_table_init(struct cs_table *t);
+
+/* The function at `addr` in `t`, or NULL. */
+struct cs_func *cs_table_find(const struct cs_table *t, uint64_t addr);
+
+/* Find the function at `addr` in `t`, creating it (first entered at `when`). */
+struct cs_func *cs_table_func(struct cs_table *t, uint64_t addr, uint64_t when);
+
+/* Find the edge caller -> callee in `t`, creating it. */
+struct cs_edge *cs_table_edge(struct cs_table *t, struct cs_func *caller, struct cs_func *callee);
+
+/* Add the counters of `src` into `dst` (active counts excepted). */
+void cs_table_merge(struct cs_table *dst, const struct cs_table *src);
+
+void cs_table_release(struct cs_table *t);
+
+#endif

@@ -1,1 +1,153 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * mprof-report - print the profile recorded in an mprof trace. This file
+ * only parses the command line; report_run() does the work.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char usage_text[] =
+    "usage: mprof-report [options] trace.bin\n"
+    "\n"
+    "Print the function-call profile recorded in an mprof trace, in the form of\n"
+    "Python's pstats (times in seconds, corrected for the profiler's own cost).\n"
+    "\n"
+    "  -s, --sort=KEY      order by KEY: cumulative (or cumtime; the default),\n"
+    "                      tottime (or time), ncalls (or calls), name\n"
+    "  -n, --limit=N       print the first N functions only\n"
+    "      --callers=FUNC  print who called FUNC (a function name or a shell\n"
+    "                      pattern such as 'stage_*')\n"
+    "      --callees=FUNC  print whom FUNC called\n"
+    "  -t, --threads       one table per thread instead of all threads merged\n"
+    "      --json          print one JSON object instead of text\n"
+    "  -h, --help          print this help and exit\n"
+    "  -V, --version       print the version and exit\n"
+    "\n"
+    "Exit status: 0 on success (also for a trace cut short, which earns a\n"
+    "warning), 1 for a bad option or argument, 2 if the trace cannot be read,\n"
+    "3 if the report cannot be written.\n";
+
+enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON };
+
+static const struct option long_options[] = {
+	{ "sort", required_argument, NULL, 's' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "callers", required_argument, NULL, OPT_CALLERS },
+	{ "callees", required_argument, NULL, OPT_CALLEES },
+	{ "threads", no_argument, NULL, 't' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Report a bad command line: one line, the usage hint, status 1. */
+UTIL_PRINTF(1, 2) static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\nusage: mprof-report [options] trace.bin\n", util_progname, msg);
+	return EXIT_USAGE;
+}
+
+static int parse_limit(const char *arg, long *limit)
+{
+	char *end;
+
+	errno = 0;
+	*limit = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || *limit < 0)
+		return usage_error("bad limit '%s': expected a number of rows", arg);
+	return 0;
+}
+
+/* getopt_long() failed on argv[optind - 1]. */
+static int bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return usage_error("option '%s' requires an argument", arg);
+	if (optopt && optopt < 256 && strncmp(arg, "--", 2))
+		return usage_error("unknown option '-%c'", optopt);
+	return usage_error("unknown option '%s'", arg);
+}
+
+static int parse_option(struct report_options *opt, int c, char **argv)
+{
+	switch (c) {
+	case 's':
+		if (report_sort_parse(optarg, &opt->sort) < 0)
+			return usage_error("unknown sort key '%s'", optarg);
+		return 0;
+	case 'n':
+		return parse_limit(optarg, &opt->limit);
+	case OPT_CALLERS:
+		opt->callers = optarg;
+		return 0;
+	case OPT_CALLEES:
+		opt->callees = optarg;
+		return 0;
+	case 't':
+		opt->threads = true;
+		return 0;
+	case OPT_JSON:
+		opt->kind = report_kind_find("json");
+		return 0;
+	default:
+		return bad_option(c, argv);
+	}
+}
+
+/* Returns -1 to go on, or the status to exit with. */
+static int parse_args(struct report_options *opt, int argc, char **argv)
+{
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:n:thV", long_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return util_close_stdout();
+		}
+		if (c == 'V') {
+			printf("mprof-report (mprof) %s\n", PACKAGE_VERSION);
+			return util_close_stdout();
+		}
+		ret = parse_option(opt, c, argv);
+		if (ret)
+			return ret;
+	}
+	if (optind == argc)
+		return usage_error("no trace given");
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	opt->trace = argv[optind];
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct report_options opt = { .sort = REPORT_SORT_CUMULATIVE, .limit = -1 };
+	int ret = parse_args(&opt, argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	/* A reader that goes away (| head) gives EPIPE, handled at exit. */
+	signal(SIGPIPE, SIG_IGN);
+	ret = report_run(&opt, stdout);
+	if (util_close_stdout() != 0 && ret == 0)
+		ret = EXIT_WRITE;
+	return ret;
+}

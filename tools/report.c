@@ -1,1 +1,402 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - from a trace to the struct report the renderers print: run the
+ * reader and the aggregation, name every function once, convert ticks to
+ * nanoseconds, sort, and select rows.
+ */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callstats.h"
+#include "report.h"
+#include "sym.h"
+
+const struct report_kind report_kinds[] = {
+	{ "text", report_render_text },
+	{ "json", report_render_json },
+	{ NULL, NULL },
+};
+
+const struct report_kind *report_kind_find(const char *name)
+{
+	const struct report_kind *k;
+
+	for (k = report_kinds; k->name; k++) {
+		if (!strcmp(k->name, name))
+			return k;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ sorting */
+
+static const struct {
+	const char *key;
+	enum report_sort sort;
+} sort_keys[] = {
+	{ "cumulative", REPORT_SORT_CUMULATIVE },
+	{ "cumtime", REPORT_SORT_CUMULATIVE },
+	{ "tottime", REPORT_SORT_TOTTIME },
+	{ "time", REPORT_SORT_TOTTIME },
+	{ "ncalls", REPORT_SORT_NCALLS },
+	{ "calls", REPORT_SORT_NCALLS },
+	{ "name", REPORT_SORT_NAME },
+};
+
+int report_sort_parse(const char *key, enum report_sort *sort)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sort_keys); i++) {
+		if (!strcmp(sort_keys[i].key, key)) {
+			*sort = sort_keys[i].sort;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *report_sort_title(enum report_sort sort)
+{
+	static const char *const titles[] = {
+		[REPORT_SORT_CUMULATIVE] = "cumulative time",
+		[REPORT_SORT_TOTTIME] = "internal time",
+		[REPORT_SORT_NCALLS] = "call count",
+		[REPORT_SORT_NAME] = "function name",
+	};
+
+	return titles[sort];
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return (a < b) - (a > b);
+}
+
+/* Order of rows: the sort key, then the label, then the address. */
+static int cmp_func(const void *a, const void *b, void *arg)
+{
+	const struct report_func *x = a, *y = b;
+	enum report_sort sort = *(const enum report_sort *)arg;
+	int c = 0;
+
+	if (sort == REPORT_SORT_CUMULATIVE)
+		c = cmp_u64_desc(x->cum_ns, y->cum_ns);
+	else if (sort == REPORT_SORT_TOTTIME)
+		c = cmp_u64_desc(x->self_ns, y->self_ns);
+	else if (sort == REPORT_SORT_NCALLS)
+		c = cmp_u64_desc(x->calls, y->calls);
+	else
+		c = strcmp(x->sym->name, y->sym->name);
+	if (!c)
+		c = strcmp(x->sym->label, y->sym->label);
+	if (!c)
+		c = (x->sym->addr > y->sym->addr) - (x->sym->addr < y->sym->addr);
+	return c;
+}
+
+/* pstats sorts callers and callees by (file, line, name). */
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct report_sym *x = ((const struct report_edge *)a)->other->sym;
+	const struct report_sym *y = ((const struct report_edge *)b)->other->sym;
+	int c =
+	    strcmp(x->file ? util_basename(x->file) : "~", y->file ? util_basename(y->file) : "~");
+
+	if (!c)
+		c = (x->line > y->line) - (x->line < y->line);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = (x->addr > y->addr) - (x->addr < y->addr);
+	return c;
+}
+
+/* ---------------------------------------------------------------- symbols */
+
+static char *make_label(const struct report_sym *s)
+{
+	const char *file = s->file ? util_basename(s->file) : "~";
+	int len = snprintf(NULL, 0, "%s:%d(%s)", file, s->line, s->name);
+	char *label = xmalloc((size_t)len + 1);
+
+	snprintf(label, (size_t)len + 1, "%s:%d(%s)", file, s->line, s->name);
+	return label;
+}
+
+/* Name the function at `addr` once, with the modules as they were at `when`. */
+static void name_func(struct report *rep, struct sym_table *syms, uint64_t addr, uint64_t when)
+{
+	struct report_sym *s;
+	struct sym_info info;
+
+	HASH_FIND(hh, rep->syms, &addr, sizeof(addr), s);
+	if (s)
+		return;
+	s = xcalloc(1, sizeof(*s));
+	s->addr = addr;
+	sym_lookup(syms, addr, when, &info);
+	s->name = info.function ? info.function : sym_name(syms, addr, when);
+	s->file = info.file;
+	s->line = info.file ? info.line : 0;
+	s->module = info.module;
+	s->label = make_label(s);
+	HASH_ADD(hh, rep->syms, addr, sizeof(s->addr), s);
+	if (hash_oom_take())
+		die("out of memory");
+}
+
+static const struct report_sym *sym_of(const struct report *rep, uint64_t addr)
+{
+	struct report_sym *s;
+
+	HASH_FIND(hh, rep->syms, &addr, sizeof(addr), s);
+	return s;
+}
+
+/* ----------------------------------------------------------------- tables */
+
+static int cmp_by_addr(const void *a, const void *b)
+{
+	uint64_t x = (*(const struct report_func *const *)a)->sym->addr;
+	uint64_t y = (*(const struct report_func *const *)b)->sym->addr;
+
+	return (x > y) - (x < y);
+}
+
+static struct report_func *find_func(struct report_func **byaddr, size_t n, uint64_t addr)
+{
+	struct report_sym key = { .addr = addr };
+	struct report_func kf = { .sym = &key }, *k = &kf, **found;
+
+	found = bsearch(&k, byaddr, n, sizeof(*byaddr), cmp_by_addr);
+	return found ? *found : NULL;
+}
+
+static void fill_edge(struct report_edge *e, const struct report_func *other,
+		      const struct cs_stats *st, const struct trace_clock *clk)
+{
+	e->other = other;
+	e->calls = st->calls;
+	e->prim_calls = st->calls - st->rec_calls;
+	e->self_ns = trace_clock_span(clk, st->self_ticks);
+	e->cum_ns = trace_clock_span(clk, st->cum_ticks);
+}
+
+/* Give every function its callers and callees from the edges of `ct`. */
+static void attach_edges(struct report_table *rt, const struct cs_table *ct,
+			 const struct trace_clock *clk)
+{
+	size_t i, n = ct->nedges;
+	struct report_func **byaddr = xmalloc((rt->nfuncs + 1) * sizeof(*byaddr));
+	struct report_edge *next;
+	const struct cs_edge *e;
+
+	for (i = 0; i < rt->nfuncs; i++)
+		byaddr[i] = &rt->funcs[i];
+	qsort(byaddr, rt->nfuncs, sizeof(*byaddr), cmp_by_addr);
+	for (e = ct->edges; e; e = e->next) {
+		find_func(byaddr, rt->nfuncs, e->caller->addr)->ncallees++;
+		find_func(byaddr, rt->nfuncs, e->callee->addr)->ncallers++;
+	}
+	rt->edges = next = xcalloc(2 * n + 1, sizeof(*rt->edges));
+	for (i = 0; i < rt->nfuncs; i++) {
+		rt->funcs[i].callers = next;
+		next += rt->funcs[i].ncallers;
+		rt->funcs[i].callees = next;
+		next += rt->funcs[i].ncallees;
+		rt->funcs[i].ncallers = rt->funcs[i].ncallees = 0;
+	}
+	for (e = ct->edges; e; e = e->next) {
+		struct report_func *caller = find_func(byaddr, rt->nfuncs, e->caller->addr);
+		struct report_func *callee = find_func(byaddr, rt->nfuncs, e->callee->addr);
+
+		fill_edge(&callee->callers[callee->ncallers++], caller, &e->st, clk);
+		fill_edge(&caller->callees[caller->ncallees++], callee, &e->st, clk);
+	}
+	for (i = 0; i < rt->nfuncs; i++) {
+		qsort(rt->funcs[i].callers, rt->funcs[i].ncallers, sizeof(*next), cmp_edge);
+		qsort(rt->funcs[i].callees, rt->funcs[i].ncallees, sizeof(*next), cmp_edge);
+	}
+	free(byaddr);
+}
+
+static void table_build(struct report_table *rt, const struct report *rep,
+			const struct cs_table *ct, const struct trace_clock *clk)
+{
+	enum report_sort sort = rep->opt->sort;
+	const struct cs_func *f;
+	size_t i = 0;
+
+	rt->nfuncs = ct->nfuncs;
+	rt->funcs = xcalloc(rt->nfuncs + 1, sizeof(*rt->funcs));
+	for (f = ct->funcs; f; f = f->next, i++) {
+		struct report_func *rf = &rt->funcs[i];
+
+		rf->sym = sym_of(rep, f->addr);
+		rf->calls = f->st.calls;
+		rf->prim_calls = f->st.calls - f->st.rec_calls;
+		rf->self_ns = trace_clock_span(clk, f->st.self_ticks);
+		rf->cum_ns = trace_clock_span(clk, f->st.cum_ticks);
+		rt->total_calls += rf->calls;
+		rt->prim_calls += rf->prim_calls;
+		rt->total_self_ns += rf->self_ns;
+	}
+	qsort_r(rt->funcs, rt->nfuncs, sizeof(*rt->funcs), cmp_func, &sort);
+	attach_edges(rt, ct, clk);
+}
+
+static void thread_table(struct report_table *rt, const struct report *rep,
+			 const struct cs_thread *t, const struct trace_clock *clk)
+{
+	rt->serial = t->serial;
+	rt->tid = t->tid;
+	/* The thread's own time: the runtime's pauses taken out. */
+	rt->wall_ns = trace_clock_span(clk, t->last_ticks - t->first_ticks - t->paused_ticks);
+	rt->lost = t->lost;
+	rt->unmatched_exits = t->unmatched_exits;
+	rt->open_at_end = t->open_at_end;
+	table_build(rt, rep, &t->table, clk);
+}
+
+/* From the start of the trace to its end, or to its last event. */
+static uint64_t wall_ns(const struct trace_reader *r, const struct trace_clock *clk,
+			const struct cs_profile *prof)
+{
+	uint64_t last = r->hdr.end.ticks, end_ns;
+	size_t i;
+
+	for (i = 0; i < prof->nthreads; i++) {
+		if (prof->threads[i]->last_ticks > last)
+			last = prof->threads[i]->last_ticks;
+	}
+	end_ns = trace_clock_ns(clk, last);
+	if (r->hdr.end.ticks == last && r->hdr.end.ns)
+		end_ns = r->hdr.end.ns;
+	return end_ns > r->hdr.start.ns ? end_ns - r->hdr.start.ns : 0;
+}
+
+void report_build(struct report *rep, const struct report_options *opt,
+		  const struct trace_reader *r, const struct trace_clock *clk,
+		  const struct cs_profile *prof, struct sym_table *syms)
+{
+	const struct cs_func *f;
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->opt = opt;
+	rep->trace = r->path;
+	rep->hdr = &r->hdr;
+	rep->complete = trace_reader_complete(r);
+	rep->wall_ns = wall_ns(r, clk, prof);
+	rep->lost = trace_reader_lost(r);
+	rep->unmatched_exits = prof->unmatched_exits;
+	rep->open_at_end = prof->open_at_end;
+	for (f = prof->merged.funcs; f; f = f->next)
+		name_func(rep, syms, f->addr, f->first_ticks);
+	rep->merged.wall_ns = rep->wall_ns;
+	rep->merged.lost = rep->lost;
+	rep->merged.unmatched_exits = rep->unmatched_exits;
+	rep->merged.open_at_end = rep->open_at_end;
+	table_build(&rep->merged, rep, &prof->merged, clk);
+	rep->nthreads = prof->nthreads;
+	rep->threads = xcalloc(prof->nthreads + 1, sizeof(*rep->threads));
+	for (i = 0; i < prof->nthreads; i++)
+		thread_table(&rep->threads[i], rep, prof->threads[i], clk);
+}
+
+static void table_release(struct report_table *rt)
+{
+	free(rt->funcs);
+	free(rt->edges);
+}
+
+void report_release(struct report *rep)
+{
+	struct report_sym *s;
+	size_t i;
+
+	table_release(&rep->merged);
+	for (i = 0; i < rep->nthreads; i++)
+		table_release(&rep->threads[i]);
+	free(rep->threads);
+	while (rep->syms) {
+		s = rep->syms;
+		HASH_DEL(rep->syms, s);
+		free(s->label);
+		free(s);
+	}
+	memset(rep, 0, sizeof(*rep));
+}
+
+/* ------------------------------------------------------------------ views */
+
+bool report_name_matches(const char *pattern, const char *name)
+{
+	return !strcmp(pattern, name) || !fnmatch(pattern, name, 0);
+}
+
+void report_view_init(struct report_view *v, const struct report_table *t, const char *pattern,
+		      long limit)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	v->rows = xcalloc(t->nfuncs + 1, sizeof(*v->rows));
+	for (i = 0; i < t->nfuncs; i++) {
+		if (!pattern || report_name_matches(pattern, t->funcs[i].sym->name))
+			v->rows[v->nrows++] = &t->funcs[i];
+	}
+	if (v->nrows != t->nfuncs)
+		v->steps[v->nsteps++] = (struct report_step){ t->nfuncs, v->nrows, pattern, 0 };
+	if (limit >= 0 && (size_t)limit < v->nrows) {
+		v->steps[v->nsteps++] =
+		    (struct report_step){ v->nrows, (size_t)limit, NULL, limit };
+		v->nrows = (size_t)limit;
+	}
+}
+
+void report_view_release(struct report_view *v)
+{
+	free(v->rows);
+	v->rows = NULL;
+}
+
+/* -------------------------------------------------------------------- run */
+
+static void add_module(void *syms, const struct trace_module *m)
+{
+	if (sym_add_module(syms, m->path, m->bias, m->lo, m->hi, m->buildid, m->buildid_len,
+			   m->ticks) < 0)
+		die("out of memory");
+}
+
+int report_run(const struct report_options *opt, FILE *out)
+{
+	const struct report_kind *kind = opt->kind ? opt->kind : &report_kinds[0];
+	struct trace_reader r;
+	struct trace_clock clk;
+	struct cs_profile prof;
+	struct sym_table syms;
+	struct report rep;
+	int ret = EXIT_BADTRACE;
+
+	if (trace_reader_open(&r, opt->trace) < 0)
+		return EXIT_BADTRACE;
+	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
+	sym_table_init(&syms);
+	trace_reader_on_module(&r, add_module, &syms);
+	if (cs_profile_read(&prof, &r) < 0 || trace_reader_clock(&r, &clk) < 0)
+		goto out;
+	report_build(&rep, opt, &r, &clk, &prof, &syms);
+	ret = kind->render(&rep, out) < 0 ? EXIT_BADTRACE : 0;
+	report_release(&rep);
+out:
+	sym_table_release(&syms);
+	cs_profile_release(&prof);
+	trace_reader_release(&r);
+	return ret;
+}

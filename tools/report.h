@@ -1,1 +1,168 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - turn a trace into a report: read it, aggregate the calls
+ * (callstats), name the functions (sym), convert ticks to nanoseconds, sort,
+ * and hand the result to one of the report kinds (a table of renderers, one
+ * file each: report_text.c, report_json.c).
+ *
+ * Renderers see only struct report: names, counts and nanoseconds, the
+ * functions of each table already in the requested order. They select rows
+ * with report_view_init() so that the --limit and FUNC restrictions read the
+ * same everywhere.
+ *
+ * Ownership: report_run() owns everything it builds and releases it before
+ * returning; renderers must not keep pointers into a report.
+ */
+#ifndef MPROF_REPORT_H
+#define MPROF_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace_read.h"
+
+enum report_sort {
+	REPORT_SORT_CUMULATIVE, /* cumtime, descending */
+	REPORT_SORT_TOTTIME,	/* tottime, descending */
+	REPORT_SORT_NCALLS,	/* total calls, descending */
+	REPORT_SORT_NAME,	/* function name, ascending */
+};
+
+struct report_kind;
+
+struct report_options {
+	const char *trace;		/* path of the trace file */
+	const struct report_kind *kind; /* how to render; NULL: the pstats text */
+	enum report_sort sort;
+	long limit;	     /* rows to keep, -1 for all */
+	const char *callers; /* pattern: print who calls the matching functions */
+	const char *callees; /* pattern: print whom they call */
+	bool threads;	     /* one table per thread instead of the merged one */
+};
+
+/* What a function is called, where it is: one per address. */
+struct report_sym {
+	uint64_t addr;
+	const char *name;   /* never NULL: the function, or "module+0xOFF", or "0xADDR" */
+	const char *file;   /* full path of its source file, or NULL */
+	int line;	    /* 0 if unknown */
+	const char *module; /* NULL if unknown */
+	char *label;	    /* pstats's "file.c:12(name)", "~:0(name)" without a file */
+	UT_hash_handle hh;
+};
+
+struct report_func;
+
+/* One caller->callee pair, seen from one side. Times in nanoseconds. */
+struct report_edge {
+	const struct report_func *other; /* the caller or the callee */
+	uint64_t calls, prim_calls, self_ns, cum_ns;
+};
+
+struct report_func {
+	const struct report_sym *sym;
+	uint64_t calls, prim_calls, self_ns, cum_ns;
+	struct report_edge *callers, *callees; /* sorted by file, line, name */
+	size_t ncallers, ncallees;
+};
+
+/* The statistics of one thread, or of all threads merged. */
+struct report_table {
+	uint32_t serial, tid; /* 0 for the merged table */
+	uint64_t wall_ns;
+	uint64_t lost, unmatched_exits, open_at_end;
+	uint64_t total_calls, prim_calls;
+	uint64_t total_self_ns;	   /* pstats's "in X seconds" */
+	struct report_func *funcs; /* in the requested order */
+	size_t nfuncs;
+	struct report_edge *edges; /* storage for every callers/callees list */
+};
+
+struct report {
+	const struct report_options *opt;
+	const char *trace;
+	const struct trace_file_header *hdr;
+	bool complete;
+	uint64_t wall_ns;
+	uint64_t lost;
+	uint64_t unmatched_exits, open_at_end;
+	struct report_table merged;
+	struct report_table *threads; /* by serial */
+	size_t nthreads;
+	struct report_sym *syms; /* uthash by addr */
+};
+
+struct report_kind {
+	const char *name;
+	/* Print the report to `out`. Returns 0, or -1 after printing why not. */
+	int (*render)(const struct report *rep, FILE *out);
+};
+
+/* The kinds, ending with a NULL name; the first is the default. */
+extern const struct report_kind report_kinds[];
+
+const struct report_kind *report_kind_find(const char *name);
+
+/* Parse a --sort key (pstats's names and aliases). Returns 0, or -1. */
+int report_sort_parse(const char *key, enum report_sort *sort);
+
+/* pstats's "Ordered by: ..." words for a sort. */
+const char *report_sort_title(enum report_sort sort);
+
+/* One restriction that reduced the list of rows. */
+struct report_step {
+	size_t from, to;
+	const char *pattern; /* NULL: the limit */
+	long limit;
+};
+
+/* The rows a renderer prints: a table's functions after the restrictions. */
+struct report_view {
+	const struct report_func **rows;
+	size_t nrows;
+	struct report_step steps[2];
+	size_t nsteps;
+};
+
+/*
+ * Select the functions of `t` whose name matches `pattern` (exactly, or as an
+ * fnmatch pattern; NULL keeps all), then the first `limit` of them (-1 keeps
+ * all). Release with report_view_release().
+ */
+void report_view_init(struct report_view *v, const struct report_table *t, const char *pattern,
+		      long limit);
+void report_view_release(struct report_view *v);
+
+/* True if `name` matches `pattern` as report_view_init() selects. */
+bool report_name_matches(const char *pattern, const char *name);
+
+/*
+ * Read the trace `opt->trace` and render the report to `out`. Returns 0, or
+ * EXIT_BADTRACE after printing why the trace could not be read.
+ */
+int report_run(const struct report_options *opt, FILE *out);
+
+/*
+ * Build the report of a profile already read (report_run()'s middle step;
+ * the unit tests call it). Release with report_release().
+ */
+struct cs_profile;
+struct sym_table;
+void report_build(struct report *rep, const struct report_options *opt,
+		  const struct trace_reader *r, const struct trace_clock *clk,
+		  const struct cs_profile *prof, struct sym_table *syms);
+void report_release(struct report *rep);
+
+/* Renderers of the kinds. */
+int report_render_text(const struct report *rep, FILE *out);
+int report_render_json(const struct report *rep, FILE *out);
+
+/* pstats's row for one function, without the newline (report_text.c). */
+void report_text_row(const struct report_func *f, FILE *out);
+
+/* `s` as a JSON string, escaped; null if s is NULL (report_json.c). */
+void report_json_string(FILE *out, const char *s);
+
+#endif

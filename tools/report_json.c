@@ -1,1 +1,171 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * report_json.c - the report as one JSON object (--json), for scripts:
+ * the same numbers as the text, times in integer nanoseconds, functions in
+ * the requested order with the same restrictions.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+
+#include "report.h"
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void report_json_string(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n;
+
+	if (!str) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s += n) {
+		n = utf8_len(s);
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else if (*s == '\t')
+			fputs("\\t", out);
+		else if (*s == '\r')
+			fputs("\\r", out);
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(out, "\\u%04x", *s);
+		else if (n)
+			fwrite(s, 1, n, out);
+		else
+			fputs("\\ufffd", out); /* not UTF-8: JSON cannot carry it */
+		n = n ? n : 1;
+	}
+	fputc('"', out);
+}
+
+static void edges(FILE *out, const char *key, const struct report_edge *e, size_t n)
+{
+	size_t i;
+
+	fprintf(out, ", \"%s\": [", key);
+	for (i = 0; i < n; i++, e++) {
+		fputs(i ? ", {\"function\": " : "{\"function\": ", out);
+		report_json_string(out, e->other->sym->name);
+		fprintf(out,
+			", \"calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64
+			", \"self_ns\": %" PRIu64 ", \"cumulative_ns\": %" PRIu64 "}",
+			e->calls, e->prim_calls, e->self_ns, e->cum_ns);
+	}
+	fputc(']', out);
+}
+
+static void function(FILE *out, const struct report_func *f, bool callees)
+{
+	const struct report_sym *s = f->sym;
+
+	fputs("{\"function\": ", out);
+	report_json_string(out, s->name);
+	fputs(", \"file\": ", out);
+	report_json_string(out, s->file);
+	if (s->line)
+		fprintf(out, ", \"line\": %d", s->line);
+	else
+		fputs(", \"line\": null", out);
+	fputs(", \"module\": ", out);
+	report_json_string(out, s->module);
+	fprintf(out,
+		", \"address\": \"0x%" PRIx64 "\", \"calls\": %" PRIu64
+		", \"primitive_calls\": %" PRIu64 ", \"self_ns\": %" PRIu64
+		", \"cumulative_ns\": %" PRIu64,
+		s->addr, f->calls, f->prim_calls, f->self_ns, f->cum_ns);
+	edges(out, "callers", f->callers, f->ncallers);
+	if (callees)
+		edges(out, "callees", f->callees, f->ncallees);
+	fputc('}', out);
+}
+
+static void functions(FILE *out, const struct report *rep, const struct report_table *t,
+		      const char *indent)
+{
+	const struct report_options *opt = rep->opt;
+	struct report_view v;
+	size_t i;
+
+	report_view_init(&v, t, opt->callers ? opt->callers : opt->callees, opt->limit);
+	fputs("\"functions\": [", out);
+	for (i = 0; i < v.nrows; i++) {
+		fprintf(out, "%s\n%s  ", i ? "," : "", indent);
+		function(out, v.rows[i], opt->callees != NULL);
+	}
+	if (v.nrows)
+		fprintf(out, "\n%s", indent);
+	fputc(']', out);
+	report_view_release(&v);
+}
+
+static void thread(FILE *out, const struct report *rep, const struct report_table *t)
+{
+	fprintf(out,
+		"{\"thread\": %u, \"tid\": %u, \"wall_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64
+		", \"unmatched_exits\": %" PRIu64 ", \"open_calls_at_end\": %" PRIu64
+		", \"total_calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64 ",\n    ",
+		t->serial, t->tid, t->wall_ns, t->lost, t->unmatched_exits, t->open_at_end,
+		t->total_calls, t->prim_calls);
+	functions(out, rep, t, "    ");
+	fputc('}', out);
+}
+
+int report_render_json(const struct report *rep, FILE *out)
+{
+	const struct trace_file_header *h = rep->hdr;
+	size_t i;
+
+	fputs("{\n  \"trace\": ", out);
+	report_json_string(out, rep->trace);
+	fprintf(out, ",\n  \"pid\": %u,\n  \"exe\": ", h->pid);
+	report_json_string(out, h->exe);
+	fprintf(out,
+		",\n  \"clock\": \"%s\",\n  \"wall_ns\": %" PRIu64 ",\n  \"threads\": %zu"
+		",\n  \"lost_events\": %" PRIu64 ",\n  \"unmatched_exits\": %" PRIu64
+		",\n  \"open_calls_at_end\": %" PRIu64 ",\n  \"complete\": %s"
+		",\n  \"total_calls\": %" PRIu64 ",\n  \"primitive_calls\": %" PRIu64 ",\n  ",
+		h->clock_source == TRACE_CLOCK_TSC ? "tsc" : "monotonic", rep->wall_ns,
+		rep->nthreads, rep->lost, rep->unmatched_exits, rep->open_at_end,
+		rep->complete ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
+	functions(out, rep, &rep->merged, "  ");
+	if (rep->opt->threads) {
+		fputs(",\n  \"per_thread\": [", out);
+		for (i = 0; i < rep->nthreads; i++) {
+			fputs(i ? ",\n  " : "\n  ", out);
+			thread(out, rep, &rep->threads[i]);
+		}
+		fputs(rep->nthreads ? "\n  ]" : "]", out);
+	}
+	fputs("\n}\n", out);
+	return 0;
+}

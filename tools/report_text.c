@@ -1,1 +1,203 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * report_text.c - the text report: Python's pstats, column for column, so
+ * that a Python programmer reads it at a glance (print_stats, print_callers
+ * and print_callees of pstats.Stats, as `python3 -m cProfile -s` prints).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "report.h"
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* "12" or, under recursion, "12/3": total/primitive. */
+static const char *ncalls(char *buf, size_t len, uint64_t calls, uint64_t prim)
+{
+	if (calls == prim)
+		snprintf(buf, len, "%llu", (unsigned long long)calls);
+	else
+		snprintf(buf, len, "%llu/%llu", (unsigned long long)calls,
+			 (unsigned long long)prim);
+	return buf;
+}
+
+/* A per-call column: 8 blanks when there is nothing to divide by. */
+static void percall(FILE *out, uint64_t ns, uint64_t n)
+{
+	if (n)
+		fprintf(out, "%8.3f ", secs(ns) / (double)n);
+	else
+		fprintf(out, "%8s ", "");
+}
+
+void report_text_row(const struct report_func *f, FILE *out)
+{
+	char buf[48];
+
+	fprintf(out, "%9s %8.3f ", ncalls(buf, sizeof(buf), f->calls, f->prim_calls),
+		secs(f->self_ns));
+	percall(out, f->self_ns, f->calls);
+	fprintf(out, "%8.3f ", secs(f->cum_ns));
+	percall(out, f->cum_ns, f->prim_calls);
+	fputs(f->sym->label, out);
+}
+
+/* "   Ordered by: ..." and the restrictions, then a blank line. */
+static void print_order(const struct report *rep, const struct report_view *v, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "   Ordered by: %s\n", report_sort_title(rep->opt->sort));
+	for (i = 0; i < v->nsteps; i++) {
+		const struct report_step *s = &v->steps[i];
+
+		fprintf(out, "   List reduced from %zu to %zu due to restriction ", s->from, s->to);
+		if (s->pattern)
+			fprintf(out, "<'%s'>\n", s->pattern);
+		else
+			fprintf(out, "<%ld>\n", s->limit);
+	}
+	fputc('\n', out);
+}
+
+static void stats_block(const struct report *rep, const struct report_table *t, FILE *out)
+{
+	struct report_view v;
+	size_t i;
+
+	fprintf(out, "%8s %llu function calls ", "", (unsigned long long)t->total_calls);
+	if (t->total_calls != t->prim_calls)
+		fprintf(out, "(%llu primitive calls) ", (unsigned long long)t->prim_calls);
+	fprintf(out, "in %.3f seconds\n\n", secs(t->total_self_ns));
+	report_view_init(&v, t, NULL, rep->opt->limit);
+	if (v.nrows) {
+		print_order(rep, &v, out);
+		fputs("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n",
+		      out);
+		for (i = 0; i < v.nrows; i++) {
+			report_text_row(v.rows[i], out);
+			fputc('\n', out);
+		}
+		fputs("\n\n", out);
+	}
+	report_view_release(&v);
+}
+
+/* One function and its callers (or callees), pstats's print_call_line. */
+static void call_line(int width, const struct report_func *f, bool callers, FILE *out)
+{
+	const struct report_edge *e = callers ? f->callers : f->callees;
+	size_t i, n = callers ? f->ncallers : f->ncallees;
+	char buf[48];
+
+	fprintf(out, "%-*s%s ", width, f->sym->label, callers ? "<-" : "->");
+	if (!n)
+		fputc('\n', out);
+	for (i = 0; i < n; i++, e++) {
+		if (i)
+			fprintf(out, "%*s", width + 1, "");
+		fprintf(out, "%*s %8.3f %8.3f  %s\n", i ? 9 : 7,
+			ncalls(buf, sizeof(buf), e->calls, e->prim_calls), secs(e->self_ns),
+			secs(e->cum_ns), e->other->sym->label);
+	}
+}
+
+/* The width of the name column: the longest label listed, plus 2. */
+static int name_width(const struct report_table *t, const struct report_view *v)
+{
+	size_t i, len, max = 0;
+
+	for (i = 0; i < v->nrows; i++) {
+		len = strlen(v->rows[i]->sym->label);
+		max = len > max ? len : max;
+	}
+	for (i = 0; v->nrows == t->nfuncs && i < t->nfuncs; i++) {
+		len = strlen(t->funcs[i].sym->label);
+		max = len > max ? len : max;
+	}
+	return (int)max + 2;
+}
+
+static bool has_edges(const struct report_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nfuncs; i++) {
+		if (t->funcs[i].ncallers)
+			return true;
+	}
+	return false;
+}
+
+static void call_block(const struct report *rep, const struct report_table *t, const char *pattern,
+		       bool callers, FILE *out)
+{
+	struct report_view v;
+	size_t i;
+	int width;
+
+	report_view_init(&v, t, pattern, rep->opt->limit);
+	if (!v.nrows)
+		goto out;
+	print_order(rep, &v, out);
+	width = name_width(t, &v);
+	fprintf(out, "%-*s%s\n", width, "Function ", callers ? "was called by..." : "called...");
+	if (has_edges(t))
+		fprintf(out, "%*s    ncalls  tottime  cumtime\n", width, "");
+	for (i = 0; i < v.nrows; i++)
+		call_line(width, v.rows[i], callers, out);
+	fputs("\n\n", out);
+out:
+	report_view_release(&v);
+}
+
+static void table_blocks(const struct report *rep, const struct report_table *t, FILE *out)
+{
+	const struct report_options *opt = rep->opt;
+
+	if (!opt->callers && !opt->callees)
+		stats_block(rep, t, out);
+	if (opt->callers)
+		call_block(rep, t, opt->callers, true, out);
+	if (opt->callees)
+		call_block(rep, t, opt->callees, false, out);
+}
+
+static void print_notes(const struct report *rep, FILE *out)
+{
+	if (rep->lost)
+		fprintf(out,
+			"lost events: %llu (dropped while recording: the counts and times of "
+			"the calls around them are incomplete)\n",
+			(unsigned long long)rep->lost);
+	if (rep->open_at_end)
+		fprintf(out, "note: %llu call%s still open at end of trace\n",
+			(unsigned long long)rep->open_at_end, rep->open_at_end == 1 ? "" : "s");
+}
+
+int report_render_text(const struct report *rep, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "mprof: %s (pid %u), %zu thread%s, wall %.3f s\n\n",
+		rep->hdr->exe[0] ? rep->hdr->exe : "(unknown program)", rep->hdr->pid,
+		rep->nthreads, rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns));
+	if (!rep->opt->threads) {
+		table_blocks(rep, &rep->merged, out);
+	} else {
+		for (i = 0; i < rep->nthreads; i++) {
+			const struct report_table *t = &rep->threads[i];
+
+			fprintf(out, "Thread %u (tid %u): wall %.3f s\n\n", t->serial, t->tid,
+				secs(t->wall_ns));
+			table_blocks(rep, t, out);
+		}
+	}
+	print_notes(rep, out);
+	return 0;
+}

@@ -1,1 +1,523 @@
-/* stub */
+// SPDX-License-Identifier: MIT
+/*
+ * trace_read.c - read a trace: validate the header, walk the chunks in file
+ * order through one chunk-sized buffer, keep the per-thread state, decode
+ * the records that are not function events (the common ones are decoded
+ * inline by trace_chunk_next() in trace_read.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trace_read.h"
+
+#define HEADER_SIZE_MAX	  (1u << 20) /* far more than any version will need */
+#define CHUNK_HDR_WORDS	  (sizeof(struct trace_chunk_header) / 8)
+#define CALIB_MIN_SPAN_NS 1000000u /* 1 ms: shorter spans calibrate poorly */
+
+/* trace_chunk_slow()'s internal answer: a record was consumed, go on. */
+#define EV_AGAIN 3
+
+UTIL_PRINTF(2, 3) static int trace_error(const struct trace_reader *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error("'%s': %s", r->path, msg);
+}
+
+/* Report a corrupt record at `at` in chunk c. */
+UTIL_PRINTF(3, 4)
+static int corrupt(const struct trace_chunk *c, const uint64_t *at, const char *fmt, ...)
+{
+	const struct trace_reader *r = c->reader;
+	uint64_t offset = r->hdr.header_size + c->index * r->hdr.chunk_size;
+	char msg[512];
+	va_list ap;
+
+	offset += (uint64_t)(at - r->buf) * 8;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	trace_error(r, "corrupt chunk %llu at offset %llu: %s", (unsigned long long)c->index,
+		    (unsigned long long)offset, msg);
+	return TRACE_EV_ERROR;
+}
+
+static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t offset)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(r->fd, p, len, (off_t)offset);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return trace_error(r, "read error: %s", strerror(errno));
+		if (n == 0)
+			return trace_error(r, "file shrank while being read");
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ header */
+
+/* What is wrong with the header, or NULL. `size` is the file size. */
+static const char *header_problem(const struct trace_file_header *h, uint64_t size, char *buf,
+				  size_t len)
+{
+	if (h->endian != TRACE_ENDIAN_MARK) {
+		if (h->endian == __builtin_bswap32(TRACE_ENDIAN_MARK))
+			return "trace written on a machine of the other byte order";
+		snprintf(buf, len, "bad byte order mark 0x%08x", h->endian);
+	} else if (h->version > TRACE_VERSION) {
+		snprintf(buf, len, "trace version %u is newer than this reader (%u)", h->version,
+			 TRACE_VERSION);
+	} else if (h->version < TRACE_VERSION) {
+		snprintf(buf, len, "unsupported trace version %u", h->version);
+	} else if (h->header_size < sizeof(*h) || h->header_size > HEADER_SIZE_MAX ||
+		   h->header_size % 8) {
+		snprintf(buf, len, "bad header size %u", h->header_size);
+	} else if (size < h->header_size) {
+		return "truncated header";
+	} else if (h->chunk_size < TRACE_CHUNK_MIN || h->chunk_size > TRACE_CHUNK_MAX ||
+		   h->chunk_size % 4096) {
+		snprintf(buf, len, "bad chunk size %u", h->chunk_size);
+	} else if (h->clock_source != TRACE_CLOCK_TSC && h->clock_source != TRACE_CLOCK_MONOTONIC) {
+		snprintf(buf, len, "unknown clock source %u", h->clock_source);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+static int read_header(struct trace_reader *r)
+{
+	struct trace_file_header *h = &r->hdr;
+	size_t have = r->file_size < sizeof(*h) ? (size_t)r->file_size : sizeof(*h);
+	size_t magic = have < TRACE_MAGIC_LEN ? have : TRACE_MAGIC_LEN;
+	const char *problem;
+	char buf[128];
+
+	if (r->file_size == 0)
+		return trace_error(r, "empty file, not an mprof trace");
+	memset(h, 0, sizeof(*h));
+	if (read_at(r, h, have, 0) < 0)
+		return -1;
+	if (memcmp(h->magic, TRACE_MAGIC, magic) != 0)
+		return trace_error(r, "not an mprof trace");
+	if (have < sizeof(*h))
+		return trace_error(r, "truncated header");
+	problem = header_problem(h, r->file_size, buf, sizeof(buf));
+	if (problem)
+		return trace_error(r, "%s", problem);
+	h->exe[sizeof(h->exe) - 1] = '\0';
+	return 0;
+}
+
+static int open_file(struct trace_reader *r, const char *path)
+{
+	struct stat st;
+
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
+		return trace_error(r, "%s", strerror(errno));
+	if (fstat(r->fd, &st) < 0)
+		return trace_error(r, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return trace_error(r, "is a directory");
+	if (!S_ISREG(st.st_mode))
+		return trace_error(r, "not a regular file");
+	r->file_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int trace_reader_open(struct trace_reader *r, const char *path)
+{
+	uint64_t body;
+
+	memset(r, 0, sizeof(*r));
+	r->path = xstrdup(path);
+	if (open_file(r, path) < 0 || read_header(r) < 0)
+		goto fail;
+	body = r->file_size - r->hdr.header_size;
+	r->nchunks = body / r->hdr.chunk_size;
+	if (body % r->hdr.chunk_size) {
+		r->nchunks++;
+		r->partial_tail = true;
+	}
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r->buf = xmalloc(r->hdr.chunk_size);
+	r->pathbuf = xmalloc(TRACE_PATH_MAX + 1);
+	return 0;
+fail:
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+	r->path = NULL;
+	return -1;
+}
+
+bool trace_reader_complete(const struct trace_reader *r)
+{
+	return (r->hdr.flags & TRACE_FLAG_COMPLETE) && !r->partial_tail;
+}
+
+uint64_t trace_reader_lost(const struct trace_reader *r)
+{
+	return r->chunk_lost + r->hdr.lost_events;
+}
+
+/* ----------------------------------------------------------------- threads */
+
+static struct trace_thread *thread_get(struct trace_reader *r, uint32_t serial)
+{
+	struct trace_thread *t;
+
+	HASH_FIND(hh, r->threads, &serial, sizeof(serial), t);
+	if (t)
+		return t;
+	t = xcalloc(1, sizeof(*t));
+	t->serial = serial;
+	HASH_ADD(hh, r->threads, serial, sizeof(t->serial), t);
+	if (hash_oom_take())
+		die("out of memory");
+	return t;
+}
+
+/* Fold what the cursor learnt into its thread. */
+static void chunk_fold(struct trace_chunk *c)
+{
+	struct trace_thread *t = c->thread;
+
+	if (!t)
+		return;
+	t->events += c->events;
+	t->paused_ticks = c->paused;
+	if (c->ticks > t->last_ticks)
+		t->last_ticks = c->ticks;
+}
+
+/* Check the sequence of a thread chunk and account for it. */
+static int thread_chunk(struct trace_chunk *c, const struct trace_chunk_header *ch)
+{
+	struct trace_thread *t;
+
+	if (ch->thread == 0)
+		return corrupt(c, c->reader->buf, "thread chunk without a thread serial");
+	t = thread_get(c->reader, ch->thread);
+	if (t->chunks && ch->seq < t->next_seq)
+		return corrupt(c, c->reader->buf, "thread %u chunk sequence %llu after %llu",
+			       ch->thread, (unsigned long long)ch->seq,
+			       (unsigned long long)(t->next_seq - 1));
+	if (!t->chunks || ch->base_ticks < t->first_ticks)
+		t->first_ticks = ch->base_ticks;
+	t->missing_chunks += ch->seq - t->next_seq;
+	t->next_seq = ch->seq + 1;
+	t->chunks++;
+	t->lost += ch->lost;
+	if (!t->tid)
+		t->tid = ch->tid;
+	c->thread = t;
+	c->paused = t->paused_ticks;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ chunks */
+
+/* Read chunk r->next into the buffer and point c at its records. 0: unused. */
+static int chunk_load(struct trace_reader *r, struct trace_chunk *c)
+{
+	const struct trace_chunk_header *ch = (const void *)r->buf;
+	uint64_t offset = r->hdr.header_size + r->next * r->hdr.chunk_size;
+	uint64_t len = r->file_size - offset;
+
+	memset(c, 0, sizeof(*c));
+	c->reader = r;
+	c->index = r->next++;
+	c->partial = len < r->hdr.chunk_size;
+	if (c->partial)
+		len &= ~(uint64_t)7; /* whole words only */
+	else
+		len = r->hdr.chunk_size;
+	if (len < sizeof(*ch))
+		return 0; /* the file ends inside the chunk header */
+	if (read_at(r, r->buf, sizeof(*ch), offset) < 0)
+		return -1;
+	if (ch->magic == 0) {
+		r->chunks_unused++;
+		return 0;
+	}
+	if (ch->magic != TRACE_CHUNK_MAGIC)
+		return corrupt(c, r->buf, "bad chunk magic 0x%08x", ch->magic);
+	if (ch->kind != TRACE_CHUNK_THREAD && ch->kind != TRACE_CHUNK_PROCESS)
+		return corrupt(c, r->buf, "unknown chunk kind %u", ch->kind);
+	if (read_at(r, r->buf + CHUNK_HDR_WORDS, len - sizeof(*ch), offset + sizeof(*ch)) < 0)
+		return -1;
+	if (ch->kind == TRACE_CHUNK_THREAD && thread_chunk(c, ch) < 0)
+		return -1;
+	r->chunks_used++;
+	r->chunk_lost += ch->lost;
+	if (ch->open.ticks > r->latest_open.ticks)
+		r->latest_open = ch->open;
+	c->pos = r->buf + CHUNK_HDR_WORDS;
+	c->end = r->buf + len / 8;
+	c->ticks = ch->base_ticks;
+	return 1;
+}
+
+/* A process chunk holds map captures only; decode it here. */
+static int process_chunk(struct trace_chunk *c)
+{
+	uint64_t fn;
+	int ev = trace_chunk_next(c, &fn);
+
+	if (ev > 0)
+		return corrupt(c, c->pos - 1, "function event in a process chunk");
+	return ev;
+}
+
+static void warn_end(const struct trace_reader *r)
+{
+	const struct trace_thread *t;
+
+	if (!trace_reader_complete(r))
+		warning("'%s': trace cut short (the process did not finish normally)", r->path);
+	for (t = r->threads; t; t = t->hh.next) {
+		if (t->ended && t->end_events != t->events)
+			warning("'%s': thread %u recorded %llu events, the trace holds %llu "
+				"(events were lost)",
+				r->path, t->serial, (unsigned long long)t->end_events,
+				(unsigned long long)t->events);
+		if (t->missing_chunks)
+			warning("'%s': thread %u: %llu chunks missing (events were lost)", r->path,
+				t->serial, (unsigned long long)t->missing_chunks);
+	}
+}
+
+int trace_reader_next(struct trace_reader *r, struct trace_chunk *c)
+{
+	int ret;
+
+	if (r->in_chunk)
+		chunk_fold(c);
+	r->in_chunk = false;
+	while (r->next < r->nchunks) {
+		ret = chunk_load(r, c);
+		if (ret < 0)
+			return -1;
+		if (ret == 0)
+			continue;
+		if (c->thread) {
+			r->in_chunk = true;
+			return 1;
+		}
+		if (process_chunk(c) < 0)
+			return -1;
+	}
+	if (!r->at_end)
+		warn_end(r);
+	r->at_end = true;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- records */
+
+void trace_reader_on_module(struct trace_reader *r, trace_module_fn *fn, void *arg)
+{
+	r->on_module = fn;
+	r->on_module_arg = arg;
+}
+
+static int module_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
+{
+	struct trace_reader *r = c->reader;
+	size_t idlen = aux >> 16, pathlen = aux & 0xffff;
+	const unsigned char *bytes = (const unsigned char *)(rec + TRACE_MODULE_FIXED_WORDS);
+	struct trace_module m;
+
+	if (idlen > TRACE_BUILDID_MAX || pathlen == 0 || pathlen > TRACE_PATH_MAX ||
+	    nwords != TRACE_MODULE_FIXED_WORDS + (idlen + pathlen + 7) / 8)
+		return corrupt(c, rec, "module record lengths inconsistent");
+	if (!r->on_module)
+		return EV_AGAIN;
+	memcpy(r->pathbuf, bytes + idlen, pathlen);
+	r->pathbuf[pathlen] = '\0';
+	m.path = r->pathbuf;
+	m.bias = rec[1];
+	m.lo = rec[2];
+	m.hi = rec[3];
+	m.buildid = idlen ? bytes : NULL;
+	m.buildid_len = idlen;
+	m.ticks = r->maps_ticks;
+	r->on_module(r->on_module_arg, &m);
+	return EV_AGAIN;
+}
+
+static void thread_end(struct trace_thread *t, const uint64_t *rec)
+{
+	t->ended = true;
+	t->end_events = rec[2];
+	t->end_lost = rec[3];
+	if (rec[1] > t->last_ticks)
+		t->last_ticks = rec[1];
+}
+
+/* The fewest words a record of each known type has. */
+static const unsigned ext_min_words[] = {
+	[TRACE_EXT_TIME] = 2,	      [TRACE_EXT_ENTER_FULL] = 3,
+	[TRACE_EXT_THREAD_START] = 2, [TRACE_EXT_THREAD_END] = 4,
+	[TRACE_EXT_MAPS] = 4,	      [TRACE_EXT_MODULE] = TRACE_MODULE_FIXED_WORDS,
+	[TRACE_EXT_PAUSE] = 3,
+};
+
+static const char *const ext_names[] = {
+	[TRACE_EXT_TIME] = "time",
+	[TRACE_EXT_ENTER_FULL] = "entry",
+	[TRACE_EXT_THREAD_START] = "thread start",
+	[TRACE_EXT_THREAD_END] = "thread end",
+	[TRACE_EXT_MAPS] = "maps",
+	[TRACE_EXT_MODULE] = "module",
+	[TRACE_EXT_PAUSE] = "pause",
+};
+
+/* Decode the extended record `rec` of nwords words, known to fit the chunk. */
+static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type, unsigned nwords,
+		      uint64_t *fn)
+{
+	struct trace_thread *t = c->thread;
+
+	if (type < ARRAY_SIZE(ext_min_words) && nwords < ext_min_words[type])
+		return corrupt(c, rec, "%s record shorter than %u words", ext_names[type],
+			       ext_min_words[type]);
+	switch (type) {
+	case TRACE_EXT_TIME:
+		c->ticks = rec[1];
+		return EV_AGAIN;
+	case TRACE_EXT_ENTER_FULL:
+		*fn = rec[1];
+		c->ticks = rec[2];
+		c->events++;
+		return TRACE_EV_ENTER;
+	case TRACE_EXT_THREAD_START:
+		if (t) {
+			t->started = true;
+			t->tid = trace_ext_aux_of(rec[0]);
+			if (rec[1] < t->first_ticks)
+				t->first_ticks = rec[1];
+		}
+		return EV_AGAIN;
+	case TRACE_EXT_THREAD_END:
+		if (t)
+			thread_end(t, rec);
+		return EV_AGAIN;
+	case TRACE_EXT_MAPS:
+		c->reader->maps_ticks = rec[1];
+		return EV_AGAIN;
+	case TRACE_EXT_MODULE:
+		return module_record(c, rec, trace_ext_aux_of(rec[0]), nwords);
+	case TRACE_EXT_PAUSE:
+		if (rec[2] < rec[1])
+			return corrupt(c, rec, "pause ends before it starts");
+		c->paused += rec[2] - rec[1];
+		return EV_AGAIN;
+	default:
+		return EV_AGAIN; /* a type from a newer writer: skipped */
+	}
+}
+
+int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn)
+{
+	while (c->pos < c->end) {
+		const uint64_t *rec = c->pos;
+		unsigned nwords = trace_ext_nwords_of(*rec);
+		int ev;
+
+		if (*rec == 0)
+			break; /* the end of the records */
+		if ((*rec & 3) == 0)
+			return corrupt(c, rec, "record with tag 0");
+		if ((*rec & 3) != TRACE_TAG_EXT)
+			return trace_chunk_next(c, fn);
+		if (nwords == 0)
+			return corrupt(c, rec, "extended record of 0 words");
+		if (nwords > (size_t)(c->end - rec)) {
+			if (c->partial)
+				break; /* cut by the end of the file */
+			return corrupt(c, rec, "record runs past the end of the chunk");
+		}
+		c->pos += nwords;
+		ev = ext_record(c, rec, trace_ext_type_of(*rec), nwords, fn);
+		if (ev != EV_AGAIN)
+			return ev;
+	}
+	c->pos = c->end;
+	return TRACE_EV_END;
+}
+
+/* ------------------------------------------------------------------- clock */
+
+/* Set the slope from two clock points if they are usable. */
+static bool clock_span(struct trace_clock *clk, const struct trace_clock_point *a,
+		       const struct trace_clock_point *b, uint64_t min_ns)
+{
+	if (b->ticks <= a->ticks || b->ns <= a->ns || b->ns - a->ns < min_ns)
+		return false;
+	clk->ns_per_tick = (double)(b->ns - a->ns) / (double)(b->ticks - a->ticks);
+	return true;
+}
+
+int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,
+		     const struct trace_clock_point *latest_open)
+{
+	memset(clk, 0, sizeof(*clk));
+	if (h->clock_source == TRACE_CLOCK_MONOTONIC) {
+		clk->ns_per_tick = 1.0;
+		return 0;
+	}
+	clk->tsc = true;
+	clk->origin = h->start;
+	if (h->end.ticks != 0 && clock_span(clk, &h->start, &h->end, 1))
+		return 0;
+	if (latest_open && clock_span(clk, &h->start, latest_open, CALIB_MIN_SPAN_NS))
+		return 0;
+	if (clock_span(clk, &h->start, &h->start_cal, 1))
+		return 0;
+	return -1;
+}
+
+int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk)
+{
+	if (trace_clock_init(clk, &r->hdr, &r->latest_open) < 0)
+		return trace_error(r, "no usable clock calibration in the header");
+	return 0;
+}
+
+/* ----------------------------------------------------------------- release */
+
+void trace_reader_release(struct trace_reader *r)
+{
+	struct trace_thread *t;
+
+	while (r->threads) {
+		t = r->threads;
+		HASH_DEL(r->threads, t);
+		free(t);
+	}
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	free(r->pathbuf);
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}

@@ -1,1 +1,212 @@
-/* stub */
+/* SPDX-License-Identifier: MIT */
+/*
+ * trace_read.h - read a trace file (libprofile/trace_format.h) in one
+ * streaming pass, chunk by chunk, in file order.
+ *
+ * Usage:
+ *
+ *	struct trace_reader r;
+ *	struct trace_chunk c;
+ *	uint64_t fn;
+ *
+ *	if (trace_reader_open(&r, path) < 0)
+ *		return -1;			(the error is already printed)
+ *	while ((ret = trace_reader_next(&r, &c)) > 0) {
+ *		while ((ev = trace_chunk_next(&c, &fn)) > 0)
+ *			... TRACE_EV_ENTER of fn, or TRACE_EV_EXIT, at c.ticks ...
+ *		if (ev < 0)
+ *			break;			(corrupt record, printed)
+ *	}
+ *	trace_reader_release(&r);
+ *
+ * trace_reader_next() hands out thread chunks only; it decodes process
+ * chunks (module maps) itself and passes each module record to the callback
+ * set with trace_reader_on_module(), every time a capture lists it. Time records, thread start/end records and
+ * record types this reader does not know are consumed inside
+ * trace_chunk_next(), which returns function events only.
+ *
+ * The reader holds one chunk-sized buffer and the per-thread state (a
+ * uthash keyed by thread serial); its memory never grows with the number of
+ * events.
+ *
+ * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
+ * function that found it returns -1. A trace cut short (the process did not
+ * finalize it, or the file ends inside a chunk) is read as far as it goes and
+ * earns one warning when the end is reached.
+ *
+ * Ownership: the reader owns the threads and strings it hands out; threads
+ * stay valid until trace_reader_release(), modules during the callback.
+ */
+#ifndef MPROF_TRACE_READ_H
+#define MPROF_TRACE_READ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "trace_format.h"
+#include "util.h"
+
+/* What the reader knows of one recording thread. */
+struct trace_thread {
+	uint32_t serial;	 /* 1-based, from the chunk headers */
+	uint32_t tid;		 /* kernel thread id */
+	uint64_t first_ticks;	 /* earliest tick count seen (chunk base or start record) */
+	uint64_t last_ticks;	 /* latest tick count seen */
+	uint64_t next_seq;	 /* the chunk sequence number expected next */
+	uint64_t chunks;	 /* chunks read */
+	uint64_t missing_chunks; /* gaps in the chunk sequence */
+	uint64_t events;	 /* function entries and exits read */
+	uint64_t paused_ticks;	 /* time spent in the runtime's slow path (PAUSE records) */
+	uint64_t lost;		 /* events dropped, summed over its chunk headers */
+	bool started;		 /* a THREAD_START record was read */
+	bool ended;		 /* a THREAD_END record was read: */
+	uint64_t end_events;	 /*   events it says it recorded */
+	uint64_t end_lost;	 /*   events it says it dropped */
+	void *user;		 /* the consumer's per-thread state, never touched */
+	UT_hash_handle hh;
+};
+
+/* A module (executable or shared object) listed by a map capture. */
+struct trace_module {
+	const char *path;
+	uint64_t bias, lo, hi;
+	const unsigned char *buildid; /* NULL if none was recorded */
+	size_t buildid_len;
+	uint64_t ticks; /* the tick count of the capture */
+};
+
+/* Called for every module record; `m` and its strings are valid during the call. */
+typedef void trace_module_fn(void *arg, const struct trace_module *m);
+
+/* The cursor over the records of one chunk (see trace_chunk_next()). */
+struct trace_chunk {
+	struct trace_reader *reader;
+	struct trace_thread *thread; /* NULL for a process chunk */
+	const uint64_t *pos, *end;   /* the next word, the end of the data */
+	uint64_t ticks;		     /* tick count of the last event decoded */
+	uint64_t paused;	     /* the thread's PAUSE ticks so far: durations count in ticks - paused */
+	uint64_t events;	     /* function events decoded so far */
+	uint64_t index;		     /* chunk number in the file */
+	bool partial;		     /* the file ends inside this chunk */
+};
+
+struct trace_reader {
+	char *path;
+	int fd;
+	struct trace_file_header hdr;
+	uint64_t file_size;
+	uint64_t nchunks;	      /* chunks in the file, the partial last one included */
+	uint64_t next;		      /* index of the next chunk to read */
+	bool partial_tail;	      /* the file ends inside its last chunk */
+	bool in_chunk;		      /* a chunk has been handed out and not yet folded back */
+	bool at_end;		      /* the end was reached (and warned about) */
+	uint64_t *buf;		      /* one chunk */
+	struct trace_thread *threads; /* uthash by serial, in order of appearance */
+	trace_module_fn *on_module;   /* NULL: module records are skipped */
+	void *on_module_arg;
+	uint64_t maps_ticks;		      /* tick count of the last map capture */
+	struct trace_clock_point latest_open; /* the latest chunk open point */
+	uint64_t chunks_used, chunks_unused;
+	uint64_t chunk_lost; /* sum of the lost fields of all chunks */
+	char *pathbuf;	     /* a module path, NUL-terminated */
+};
+
+/* Conversion of tick counts to nanoseconds. */
+struct trace_clock {
+	bool tsc;	    /* ticks are TSC cycles (else nanoseconds) */
+	double ns_per_tick; /* the slope */
+	struct trace_clock_point origin;
+};
+
+enum trace_event {
+	TRACE_EV_ERROR = -1, /* corrupt record, reported */
+	TRACE_EV_END = 0,    /* no more records in this chunk */
+	TRACE_EV_ENTER = 1,  /* entry of the function returned in *fn */
+	TRACE_EV_EXIT = 2,   /* return of the innermost open function */
+};
+
+/*
+ * Open `path` and validate its header. Returns 0, or -1 after printing what
+ * is wrong (the reader then needs no release).
+ */
+int trace_reader_open(struct trace_reader *r, const char *path);
+
+/* Have `fn` called with `arg` for every module record from now on. */
+void trace_reader_on_module(struct trace_reader *r, trace_module_fn *fn, void *arg);
+
+/*
+ * Move to the next thread chunk that holds records and point `c` at it.
+ * The previous chunk handed out through `c` is folded into its thread first,
+ * so pass the same cursor every time. Returns 1, 0 at the end of the trace
+ * (after any warning about a trace cut short, printed once), or -1 on a
+ * corrupt chunk.
+ */
+int trace_reader_next(struct trace_reader *r, struct trace_chunk *c);
+
+/* True if the process finalized the trace and the file holds it whole. */
+bool trace_reader_complete(const struct trace_reader *r);
+
+/*
+ * Calibrate tick to nanosecond conversion; call it after the last chunk
+ * (the chunk open points improve a trace that was not finalized).
+ * Returns 0, or -1 if the trace carries no usable calibration.
+ */
+int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk);
+
+/* Events lost in all: the chunks' counts plus those dropped outside any chunk. */
+uint64_t trace_reader_lost(const struct trace_reader *r);
+
+void trace_reader_release(struct trace_reader *r);
+
+/* The slope of a calibration from the clock points of `h` and `latest_open`. */
+int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,
+		     const struct trace_clock_point *latest_open);
+
+/* Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`. */
+static inline uint64_t trace_clock_ns(const struct trace_clock *clk, uint64_t ticks)
+{
+	double d = (double)(int64_t)(ticks - clk->origin.ticks) * clk->ns_per_tick;
+
+	return clk->origin.ns + (uint64_t)(int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+}
+
+/* Nanoseconds in a span of `ticks` ticks. */
+static inline uint64_t trace_clock_span(const struct trace_clock *clk, uint64_t ticks)
+{
+	return (uint64_t)((double)ticks * clk->ns_per_tick + 0.5);
+}
+
+/* The out-of-line part of trace_chunk_next(): extended records, the end. */
+int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
+
+/*
+ * Decode the next function event of chunk `c`: TRACE_EV_ENTER (with the
+ * function's address in *fn) or TRACE_EV_EXIT, at tick count c->ticks.
+ * Returns TRACE_EV_END after the last one, TRACE_EV_ERROR on a corrupt
+ * record (printed). The common records are decoded inline.
+ */
+static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
+{
+	if (likely(c->pos < c->end)) {
+		uint64_t w = *c->pos;
+
+		if (likely((w & 3) == TRACE_TAG_ENTER)) {
+			c->pos++;
+			c->events++;
+			c->ticks += (w >> 2) & TRACE_ENTER_DELTA_MAX;
+			*fn = w >> TRACE_ENTER_FN_SHIFT;
+			return TRACE_EV_ENTER;
+		}
+		if (likely((w & 3) == TRACE_TAG_EXIT)) {
+			c->pos++;
+			c->events++;
+			c->ticks += w >> 2;
+			return TRACE_EV_EXIT;
+		}
+	}
+	return trace_chunk_slow(c, fn);
+}
+
+#endif

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_callstats.c - unit tests of the call aggregation (tools/callstats.c)
+ * and of the reports built on it (tools/report*.c): pstats semantics under
+ * recursion, open and unmatched frames, probe compensation, threads, edges,
+ * sort orders, the exact text of pstats, JSON escaping.
+ *
+ * Traces come from trace_builder with the monotonic clock, so ticks are
+ * nanoseconds and expected numbers can be written down.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callstats.h"
+#include "report.h"
+#include "trace_builder.h"
+
+#define MS 1000000ull
+
+static struct tb *tb;
+static struct cs_profile prof;
+
+static void setup(void)
+{
+	tb = tb_new();
+	memset(&prof, 0, sizeof(prof));
+}
+
+static void teardown(void)
+{
+	cs_profile_release(&prof);
+	tb_free(tb);
+}
+
+/* Read the builder's trace into prof. */
+static void profile(void)
+{
+	struct trace_reader r;
+
+	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
+	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
+	ck_assert_int_eq(cs_profile_read(&prof, &r), 0);
+	trace_reader_release(&r);
+}
+
+static const struct cs_func *func(const struct cs_table *t, uint64_t addr)
+{
+	const struct cs_func *f = cs_table_find(t, addr);
+
+	ck_assert_ptr_nonnull(f);
+	return f;
+}
+
+static const struct cs_edge *edge(const struct cs_table *t, uint64_t from, uint64_t to)
+{
+	const struct cs_edge *e;
+
+	for (e = t->edges; e; e = e->next) {
+		if (e->caller->addr == from && e->callee->addr == to)
+			return e;
+	}
+	ck_abort_msg("no edge 0x%llx -> 0x%llx", (unsigned long long)from, (unsigned long long)to);
+	return NULL;
+}
+
+/* calls, primitive calls, self and cumulative ticks of a function or edge */
+static void check_stats(const struct cs_stats *st, uint64_t calls, uint64_t prim, uint64_t self,
+			uint64_t cum)
+{
+	ck_assert_uint_eq(st->calls, calls);
+	ck_assert_uint_eq(st->calls - st->rec_calls, prim);
+	ck_assert_uint_eq(st->self_ticks, self);
+	ck_assert_uint_eq(st->cum_ticks, cum);
+}
+
+/* main [0,100] calls a [10,30] and b [40,90]; b calls a [50,60]. */
+static void simple_tree(uint32_t serial, uint64_t scale)
+{
+	tb_chunk(tb, serial, 0);
+	tb_enter(tb, 0x10, 0);
+	tb_enter(tb, 0x20, 10 * scale);
+	tb_exit(tb, 30 * scale);
+	tb_enter(tb, 0x30, 40 * scale);
+	tb_enter(tb, 0x20, 50 * scale);
+	tb_exit(tb, 60 * scale);
+	tb_exit(tb, 90 * scale);
+	tb_exit(tb, 100 * scale);
+}
+
+/* f [0,10] -> f [1,4] -> f [2,3]; f [5,6]: fib-like recursion. */
+static void recursion(uint32_t serial, uint64_t scale)
+{
+	tb_chunk(tb, serial, 0);
+	tb_enter(tb, 0x40, 0);
+	tb_enter(tb, 0x40, 1 * scale);
+	tb_enter(tb, 0x40, 2 * scale);
+	tb_exit(tb, 3 * scale);
+	tb_exit(tb, 4 * scale);
+	tb_enter(tb, 0x40, 5 * scale);
+	tb_exit(tb, 6 * scale);
+	tb_exit(tb, 10 * scale);
+}
+
+/* ------------------------------------------------------------ callstats */
+
+START_TEST(test_simple_tree)
+{
+	const struct cs_table *t;
+
+	simple_tree(1, 1);
+	profile();
+	t = &prof.merged;
+	check_stats(&func(t, 0x10)->st, 1, 1, 30, 100);
+	check_stats(&func(t, 0x20)->st, 2, 2, 30, 30);
+	check_stats(&func(t, 0x30)->st, 1, 1, 40, 50);
+	check_stats(&edge(t, 0x10, 0x20)->st, 1, 1, 20, 20);
+	check_stats(&edge(t, 0x10, 0x30)->st, 1, 1, 40, 50);
+	check_stats(&edge(t, 0x30, 0x20)->st, 1, 1, 10, 10);
+	ck_assert_uint_eq(t->nedges, 3);
+	ck_assert_uint_eq(prof.nthreads, 1);
+	ck_assert_uint_eq(prof.unmatched_exits, 0);
+	ck_assert_uint_eq(prof.open_at_end, 0);
+}
+END_TEST
+
+START_TEST(test_direct_recursion)
+{
+	const struct cs_table *t;
+
+	recursion(1, 1);
+	profile();
+	t = &prof.merged;
+	check_stats(&func(t, 0x40)->st, 4, 1, 10, 10);
+	/* f->f: the inner two-deep activation is the only recursive one */
+	check_stats(&edge(t, 0x40, 0x40)->st, 3, 2, 4, 4);
+}
+END_TEST
+
+START_TEST(test_mutual_recursion)
+{
+	const struct cs_table *t;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0xa, 0);
+	tb_enter(tb, 0xb, 10);
+	tb_enter(tb, 0xa, 20);
+	tb_enter(tb, 0xb, 30);
+	tb_exit(tb, 70);
+	tb_exit(tb, 80);
+	tb_exit(tb, 90);
+	tb_exit(tb, 100);
+	profile();
+	t = &prof.merged;
+	check_stats(&func(t, 0xa)->st, 2, 1, 40, 100);
+	check_stats(&func(t, 0xb)->st, 2, 1, 60, 80);
+	check_stats(&edge(t, 0xa, 0xb)->st, 2, 1, 60, 80);
+	check_stats(&edge(t, 0xb, 0xa)->st, 1, 1, 20, 60);
+}
+END_TEST
+
+START_TEST(test_open_at_end)
+{
+	const struct cs_table *t;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x10, 0);
+	tb_enter(tb, 0x20, 10);
+	tb_exit(tb, 20);
+	tb_enter(tb, 0x30, 30);
+	tb_thread_end(tb, 50, tb_events(tb, 1), 0);
+	profile();
+	t = &prof.merged;
+	ck_assert_uint_eq(prof.open_at_end, 2);
+	check_stats(&func(t, 0x10)->st, 1, 1, 20, 50);
+	check_stats(&func(t, 0x20)->st, 1, 1, 10, 10);
+	check_stats(&func(t, 0x30)->st, 1, 1, 20, 20);
+}
+END_TEST
+
+START_TEST(test_unmatched_exit)
+{
+	tb_chunk(tb, 1, 0);
+	tb_exit(tb, 5);
+	tb_enter(tb, 0x10, 10);
+	tb_exit(tb, 20);
+	tb_exit(tb, 25);
+	profile();
+	ck_assert_uint_eq(prof.unmatched_exits, 2);
+	ck_assert_uint_eq(prof.threads[0]->unmatched_exits, 2);
+	check_stats(&func(&prof.merged, 0x10)->st, 1, 1, 10, 10);
+}
+END_TEST
+
+START_TEST(test_probe_compensation)
+{
+	const struct cs_table *t;
+
+	tb->hdr.probe_self_ticks = 2;
+	tb->hdr.probe_parent_ticks = 3;
+	simple_tree(1, 1);
+	profile();
+	t = &prof.merged;
+	/* inner a: 10 - 2; b: 50 - 10 - 2 - 3, incl 35 + 8 = 50 - 2 - 1 * 5 */
+	check_stats(&func(t, 0x30)->st, 1, 1, 35, 43);
+	check_stats(&func(t, 0x20)->st, 2, 2, 8 + 18, 8 + 18);
+	/* main: 100 - 70 - 2 - 2 * 3; incl 100 - 2 - 3 descendants * 5 */
+	check_stats(&func(t, 0x10)->st, 1, 1, 22, 83);
+	check_stats(&edge(t, 0x30, 0x20)->st, 1, 1, 8, 8);
+}
+END_TEST
+
+START_TEST(test_probe_clamp)
+{
+	const struct cs_table *t;
+	const struct cs_func *f;
+	uint64_t self = 0;
+
+	tb->hdr.probe_self_ticks = 12;
+	tb->hdr.probe_parent_ticks = 1;
+	simple_tree(1, 1);
+	profile();
+	t = &prof.merged;
+	/* inner a would go negative: 0; b: 50 - 10 - 12 - 1 = 27 */
+	check_stats(&edge(t, 0x30, 0x20)->st, 1, 1, 0, 0);
+	check_stats(&func(t, 0x30)->st, 1, 1, 27, 27);
+	for (f = t->funcs; f; f = f->next) {
+		ck_assert_uint_le(f->st.self_ticks, f->st.cum_ticks);
+		self += f->st.self_ticks;
+	}
+	ck_assert_uint_eq(self, func(t, 0x10)->st.cum_ticks);
+	ck_assert_uint_le(self, 100);
+}
+END_TEST
+
+START_TEST(test_threads_merge)
+{
+	const struct cs_table *t;
+
+	/* thread 1: f, recursing, in two chunks; thread 2 in between */
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x40, 0);
+	tb_enter(tb, 0x40, 10);
+	tb_chunk(tb, 2, 0);
+	tb_enter(tb, 0x40, 5);
+	tb_exit(tb, 15);
+	tb_chunk(tb, 1, 10);
+	tb_exit(tb, 20);
+	tb_exit(tb, 100);
+	profile();
+	ck_assert_uint_eq(prof.nthreads, 2);
+	ck_assert_uint_eq(prof.threads[0]->serial, 1);
+	ck_assert_uint_eq(prof.threads[1]->tid, 1002);
+	check_stats(&func(&prof.threads[0]->table, 0x40)->st, 2, 1, 100, 100);
+	check_stats(&func(&prof.threads[1]->table, 0x40)->st, 1, 1, 10, 10);
+	t = &prof.merged;
+	check_stats(&func(t, 0x40)->st, 3, 2, 110, 110);
+	check_stats(&edge(t, 0x40, 0x40)->st, 1, 1, 10, 10);
+	ck_assert_uint_eq(func(t, 0x40)->first_ticks, 0);
+}
+END_TEST
+
+/* -------------------------------------------------------------- reports */
+
+/* Render the builder's trace with `opt`; the text (free it). */
+static char *render(struct report_options *opt)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	opt->trace = tb_write(tb);
+	ck_assert_int_eq(report_run(opt, out), 0);
+	fclose(out);
+	return text;
+}
+
+/* Both simple_tree (thread 1) and recursion (thread 2), in milliseconds. */
+static void two_threads(void)
+{
+	tb->hdr.end = (struct trace_clock_point){ 120 * MS, 120 * MS };
+	simple_tree(1, MS);
+	recursion(2, MS);
+}
+
+static const char header_line[] = "mprof: /usr/bin/prog (pid 4242), 2 threads, wall 0.120 s\n\n";
+
+START_TEST(test_text_cumulative)
+{
+	struct report_options opt = { .limit = -1 };
+	char *text;
+
+	two_threads();
+	text = render(&opt);
+	ck_assert_str_eq(text, "mprof: /usr/bin/prog (pid 4242), 2 threads, wall 0.120 s\n"
+			       "\n"
+			       "         8 function calls (5 primitive calls) in 0.110 seconds\n"
+			       "\n"
+			       "   Ordered by: cumulative time\n"
+			       "\n"
+			       "   ncalls  tottime  percall  cumtime  percall "
+			       "filename:lineno(function)\n"
+			       "        1    0.030    0.030    0.100    0.100 ~:0(0x10)\n"
+			       "        1    0.040    0.040    0.050    0.050 ~:0(0x30)\n"
+			       "        2    0.030    0.015    0.030    0.015 ~:0(0x20)\n"
+			       "      4/1    0.010    0.003    0.010    0.010 ~:0(0x40)\n"
+			       "\n\n");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_text_tottime_limit)
+{
+	struct report_options opt = { .sort = REPORT_SORT_TOTTIME, .limit = 2 };
+	char expect[1024];
+	char *text;
+
+	two_threads();
+	text = render(&opt);
+	snprintf(expect, sizeof(expect), "%s%s", header_line,
+		 "         8 function calls (5 primitive calls) in 0.110 seconds\n"
+		 "\n"
+		 "   Ordered by: internal time\n"
+		 "   List reduced from 4 to 2 due to restriction <2>\n"
+		 "\n"
+		 "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n"
+		 "        1    0.040    0.040    0.050    0.050 ~:0(0x30)\n"
+		 "        1    0.030    0.030    0.100    0.100 ~:0(0x10)\n"
+		 "\n\n");
+	ck_assert_str_eq(text, expect);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_text_callers)
+{
+	struct report_options opt = { .limit = -1, .callers = "0x[24]0" };
+	char expect[1024];
+	char *text;
+
+	two_threads();
+	text = render(&opt);
+	snprintf(expect, sizeof(expect), "%s%s", header_line,
+		 "   Ordered by: cumulative time\n"
+		 "   List reduced from 4 to 2 due to restriction <'0x[24]0'>\n"
+		 "\n"
+		 "Function   was called by...\n"
+		 "               ncalls  tottime  cumtime\n"
+		 "~:0(0x20)  <-       1    0.020    0.020  ~:0(0x10)\n"
+		 "                    1    0.010    0.010  ~:0(0x30)\n"
+		 "~:0(0x40)  <-     3/2    0.004    0.004  ~:0(0x40)\n"
+		 "\n\n");
+	ck_assert_str_eq(text, expect);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_text_callees)
+{
+	struct report_options opt = { .limit = -1, .callees = "*" };
+	char expect[1024];
+	char *text;
+
+	two_threads();
+	text = render(&opt);
+	snprintf(expect, sizeof(expect), "%s%s", header_line,
+		 "   Ordered by: cumulative time\n"
+		 "\n"
+		 "Function   called...\n"
+		 "               ncalls  tottime  cumtime\n"
+		 "~:0(0x10)  ->       1    0.020    0.020  ~:0(0x20)\n"
+		 "                    1    0.040    0.050  ~:0(0x30)\n"
+		 "~:0(0x30)  ->       1    0.010    0.010  ~:0(0x20)\n"
+		 "~:0(0x20)  -> \n"
+		 "~:0(0x40)  ->     3/2    0.004    0.004  ~:0(0x40)\n"
+		 "\n\n");
+	ck_assert_str_eq(text, expect);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_text_threads_notes)
+{
+	struct report_options opt = { .limit = 1, .threads = true };
+	char *text;
+
+	two_threads();
+	tb->hdr.lost_events = 3;
+	tb_enter(tb, 0x50, 11 * MS); /* thread 2: still open */
+	text = render(&opt);
+	ck_assert_ptr_nonnull(strstr(text, "Thread 1 (tid 1001): wall 0.100 s\n\n"
+					   "         4 function calls in 0.100 seconds\n"));
+	ck_assert_ptr_nonnull(strstr(text, "Thread 2 (tid 1002): wall 0.011 s\n\n"
+					   "         5 function calls (2 primitive calls) in 0.010 "
+					   "seconds\n"));
+	ck_assert_ptr_nonnull(strstr(text, "      4/1    0.010    0.003    0.010    0.010 "
+					   "~:0(0x40)\n\n\nlost events: 3 ("));
+	ck_assert_ptr_nonnull(strstr(text, "\nnote: 1 call still open at end of trace\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_sort_orders)
+{
+	static const struct {
+		const char *key;
+		const char *order;
+	} cases[] = {
+		{ "cumulative", "10 30 20 40" }, { "cumtime", "10 30 20 40" },
+		{ "tottime", "30 10 20 40" },	 { "time", "30 10 20 40" },
+		{ "ncalls", "40 20 10 30" },	 { "calls", "40 20 10 30" },
+		{ "name", "10 20 30 40" },
+	};
+	static const char key[] = "\n    {\"function\": \"0x";
+	struct report_options opt = { .limit = -1, .kind = report_kind_find("json") };
+	size_t i;
+
+	two_threads();
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char order[64] = "", *text, *p;
+
+		ck_assert_int_eq(report_sort_parse(cases[i].key, &opt.sort), 0);
+		text = render(&opt);
+		for (p = text; (p = strstr(p, key)); p += sizeof(key) - 1)
+			snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%.2s",
+				 order[0] ? " " : "", p + sizeof(key) - 1);
+		ck_assert_msg(!strcmp(order, cases[i].order), "%s: %s", cases[i].key, order);
+		free(text);
+	}
+	ck_assert_int_eq(report_sort_parse("bogus", &opt.sort), -1);
+}
+END_TEST
+
+START_TEST(test_row_format)
+{
+	struct report_sym sym = { .addr = 1, .name = "fib", .label = "x.c:12(fib)" };
+	struct report_func f = { .sym = &sym, .calls = 1973, .prim_calls = 1 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	f.self_ns = 1234567;
+	f.cum_ns = 2345678;
+	report_text_row(&f, out);
+	fputc('\n', out);
+	f.calls = f.prim_calls = 0;
+	report_text_row(&f, out);
+	fclose(out);
+	ck_assert_str_eq(text, "   1973/1    0.001    0.000    0.002    0.002 x.c:12(fib)\n"
+			       "        0    0.001             0.002          x.c:12(fib)");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_json)
+{
+	struct report_options opt = { .limit = 1, .kind = report_kind_find("json") };
+	char *text;
+
+	two_threads();
+	text = render(&opt);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"pid\": 4242,\n  \"exe\": \"/usr/bin/prog\",\n"
+				     "  \"clock\": \"monotonic\",\n  \"wall_ns\": 120000000,\n"
+				     "  \"threads\": 2,\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\"complete\": true,\n  \"total_calls\": 8,\n"
+					   "  \"primitive_calls\": 5,\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"functions\": [\n    {\"function\": \"0x10\", \"file\": null, \"line\": "
+			 "null, \"module\": null, \"address\": \"0x10\", \"calls\": 1, "
+			 "\"primitive_calls\": 1, \"self_ns\": 30000000, \"cumulative_ns\": "
+			 "100000000, \"callers\": []}\n  ]\n}\n"));
+	ck_assert_ptr_null(strstr(text, "per_thread"));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_json_escaping)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	report_json_string(out, "a\"b\\c\nd\te\x01"
+				"f\x7f \xc3\xa9 \xe2\x82\xac \xff \xc3");
+	fputc(' ', out);
+	report_json_string(out, NULL);
+	fclose(out);
+	ck_assert_str_eq(text, "\"a\\\"b\\\\c\\nd\\te\\u0001f\\u007f \xc3\xa9 \xe2\x82\xac "
+			       "\\ufffd \\ufffd\" null");
+	free(text);
+}
+END_TEST
+
+static Suite *callstats_suite(void)
+{
+	Suite *s = suite_create("callstats");
+	TCase *tc = tcase_create("aggregate");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_simple_tree);
+	tcase_add_test(tc, test_direct_recursion);
+	tcase_add_test(tc, test_mutual_recursion);
+	tcase_add_test(tc, test_open_at_end);
+	tcase_add_test(tc, test_unmatched_exit);
+	tcase_add_test(tc, test_probe_compensation);
+	tcase_add_test(tc, test_probe_clamp);
+	tcase_add_test(tc, test_threads_merge);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("report");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_text_cumulative);
+	tcase_add_test(tc, test_text_tottime_limit);
+	tcase_add_test(tc, test_text_callers);
+	tcase_add_test(tc, test_text_callees);
+	tcase_add_test(tc, test_text_threads_notes);
+	tcase_add_test(tc, test_sort_orders);
+	tcase_add_test(tc, test_row_format);
+	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_json_escaping);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(callstats_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check_trace_read.c - unit tests of the trace reader (tools/trace_read.c):
+ * header validation and its messages, record decoding, chunk handling,
+ * damaged and cut-short traces, clock calibration.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trace_builder.h"
+#include "trace_read.h"
+
+/* ------------------------------------------------------------- helpers */
+
+static struct tb *tb;
+static FILE *capture_file;
+static int saved_stderr = -1;
+static char captured[8192];
+
+static void setup(void)
+{
+	tb = tb_new();
+}
+
+static void teardown(void)
+{
+	tb_free(tb);
+}
+
+/* Send stderr to a temporary file until capture_end(). */
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_file = tmpfile();
+	ck_assert_ptr_nonnull(capture_file);
+	saved_stderr = dup(2);
+	dup2(fileno(capture_file), 2);
+}
+
+static const char *capture_end(void)
+{
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	rewind(capture_file);
+	n = fread(captured, 1, sizeof(captured) - 1, capture_file);
+	captured[n] = '\0';
+	fclose(capture_file);
+	return captured;
+}
+
+/* What the reader prints about `path`. */
+static const char *expect_line(const char *path, const char *what)
+{
+	static char line[1024];
+
+	snprintf(line, sizeof(line), "mprof-report: '%s': %s\n", path, what);
+	return line;
+}
+
+/* Open `path`, expecting failure; the message printed. */
+static const char *open_error(const char *path)
+{
+	struct trace_reader r;
+	int ret;
+
+	capture_begin();
+	ret = trace_reader_open(&r, path);
+	capture_end();
+	ck_assert_int_eq(ret, -1);
+	return captured;
+}
+
+struct event {
+	int kind;
+	uint32_t serial;
+	uint64_t fn, ticks;
+};
+
+struct events {
+	struct event ev[256];
+	size_t n;
+	int ret; /* of the whole read: 0 or -1 */
+};
+
+/* Read every function event of `path`, stderr captured. */
+static void read_events(const char *path, struct events *out, struct trace_reader *keep)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	uint64_t fn = 0;
+	int ret, ev = 0;
+
+	memset(out, 0, sizeof(*out));
+	capture_begin();
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
+			if (out->n < ARRAY_SIZE(out->ev))
+				out->ev[out->n++] =
+				    (struct event){ ev, c.thread->serial, fn, c.ticks };
+		}
+		if (ev < 0)
+			break;
+	}
+	out->ret = ret < 0 || ev < 0 ? -1 : 0;
+	capture_end();
+	if (keep)
+		*keep = r;
+	else
+		trace_reader_release(&r);
+}
+
+static void check_event(const struct events *e, size_t i, int kind, uint64_t fn, uint64_t ticks)
+{
+	ck_assert_uint_lt(i, e->n);
+	ck_assert_int_eq(e->ev[i].kind, kind);
+	if (kind == TRACE_EV_ENTER)
+		ck_assert_uint_eq(e->ev[i].fn, fn);
+	ck_assert_uint_eq(e->ev[i].ticks, ticks);
+}
+
+/* --------------------------------------------------------- the header */
+
+static void check_header_error(void (*damage)(struct trace_file_header *), const char *what)
+{
+	struct tb *t = tb_new();
+	const char *path;
+
+	damage(&t->hdr);
+	path = tb_write(t);
+	ck_assert_str_eq(open_error(path), expect_line(path, what));
+	tb_free(t);
+}
+
+static void newer_version(struct trace_file_header *h)
+{
+	h->version = 7;
+}
+static void older_version(struct trace_file_header *h)
+{
+	h->version = 0;
+}
+static void swapped(struct trace_file_header *h)
+{
+	h->endian = __builtin_bswap32(TRACE_ENDIAN_MARK);
+}
+static void bad_mark(struct trace_file_header *h)
+{
+	h->endian = 0x11111111;
+}
+static void small_header(struct trace_file_header *h)
+{
+	h->header_size = 100;
+}
+static void tiny_chunk(struct trace_file_header *h)
+{
+	h->chunk_size = 1000;
+}
+static void odd_chunk(struct trace_file_header *h)
+{
+	h->chunk_size = TRACE_CHUNK_MIN + 100;
+}
+static void huge_chunk(struct trace_file_header *h)
+{
+	h->chunk_size = 2 * TRACE_CHUNK_MAX;
+}
+static void bad_clock(struct trace_file_header *h)
+{
+	h->clock_source = 9;
+}
+
+START_TEST(test_header_fields)
+{
+	check_header_error(newer_version, "trace version 7 is newer than this reader (1)");
+	check_header_error(older_version, "unsupported trace version 0");
+	check_header_error(swapped, "trace written on a machine of the other byte order");
+	check_header_error(bad_mark, "bad byte order mark 0x11111111");
+	check_header_error(small_header, "bad header size 100");
+	check_header_error(tiny_chunk, "bad chunk size 1000");
+	check_header_error(odd_chunk, "bad chunk size 65636");
+	check_header_error(huge_chunk, "bad chunk size 134217728");
+	check_header_error(bad_clock, "unknown clock source 9");
+}
+END_TEST
+
+START_TEST(test_not_a_trace)
+{
+	static const char text[] = "hello, this is a text file\n";
+	unsigned char noise[5000];
+	const char *path;
+	size_t i;
+
+	srand(1);
+	for (i = 0; i < sizeof(noise); i++)
+		noise[i] = (unsigned char)rand();
+	noise[0] = 'x';
+	path = tb_write_bytes(tb, "", 0);
+	ck_assert_str_eq(open_error(path), expect_line(path, "empty file, not an mprof trace"));
+	path = tb_write_bytes(tb, text, sizeof(text) - 1);
+	ck_assert_str_eq(open_error(path), expect_line(path, "not an mprof trace"));
+	path = tb_write_bytes(tb, noise, sizeof(noise));
+	ck_assert_str_eq(open_error(path), expect_line(path, "not an mprof trace"));
+	path = tb_write_bytes(tb, "MPRO", 4);
+	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+	path = tb_write_cut(tb, 200);
+	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+	tb->hdr.header_size = 8192;
+	path = tb_write_cut(tb, 4096);
+	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+}
+END_TEST
+
+START_TEST(test_not_a_file)
+{
+	const char *path = tb_missing_path(tb);
+
+	ck_assert_str_eq(open_error(path), expect_line(path, "No such file or directory"));
+	ck_assert_str_eq(open_error(tb_dir(tb)), expect_line(tb_dir(tb), "is a directory"));
+	ck_assert_str_eq(open_error("/dev/null"), expect_line("/dev/null", "not a regular file"));
+}
+END_TEST
+
+START_TEST(test_empty_trace)
+{
+	struct events e;
+
+	read_events(tb_write(tb), &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 0);
+	ck_assert_str_eq(captured, "");
+}
+END_TEST
+
+/* ------------------------------------------------------------ records */
+
+START_TEST(test_decode)
+{
+	struct trace_reader r;
+	struct events e;
+
+	tb_chunk(tb, 1, 100);
+	tb_thread_start(tb, 777, 90);
+	tb_enter(tb, 0x401000, 110);
+	tb_enter(tb, 0x402000, 120);
+	tb_exit(tb, 150);
+	tb_enter(tb, 0x403000, 150 + 100000); /* needs a time record */
+	tb_exit(tb, 150 + 100001);
+	tb_enter_full(tb, 0xffff800000001000ull, 300000);
+	tb_exit(tb, 300005);
+	tb_exit(tb, 300010);
+	tb_thread_end(tb, 300020, tb_events(tb, 1), 0);
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, "");
+	ck_assert_uint_eq(e.n, 8);
+	check_event(&e, 0, TRACE_EV_ENTER, 0x401000, 110);
+	check_event(&e, 1, TRACE_EV_ENTER, 0x402000, 120);
+	check_event(&e, 2, TRACE_EV_EXIT, 0, 150);
+	check_event(&e, 3, TRACE_EV_ENTER, 0x403000, 100150);
+	check_event(&e, 4, TRACE_EV_EXIT, 0, 100151);
+	check_event(&e, 5, TRACE_EV_ENTER, 0xffff800000001000ull, 300000);
+	check_event(&e, 6, TRACE_EV_EXIT, 0, 300005);
+	check_event(&e, 7, TRACE_EV_EXIT, 0, 300010);
+	ck_assert_uint_eq(r.threads->tid, 777);
+	ck_assert_uint_eq(r.threads->first_ticks, 90);
+	ck_assert_uint_eq(r.threads->last_ticks, 300020);
+	ck_assert_uint_eq(r.threads->events, 8);
+	ck_assert(trace_reader_complete(&r));
+	trace_reader_release(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_ext_skipped)
+{
+	uint64_t payload[3] = { 1, 2, 3 };
+	struct events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_ext(tb, 99, 0xabc, payload, 4);
+	tb_ext(tb, 0, 0, NULL, 1);
+	tb_exit(tb, 25);
+	read_events(tb_write(tb), &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 2);
+	check_event(&e, 0, TRACE_EV_ENTER, 0x1000, 10);
+	check_event(&e, 1, TRACE_EV_EXIT, 0, 25);
+}
+END_TEST
+
+START_TEST(test_chunk_base)
+{
+	struct trace_reader r;
+	struct events e;
+
+	tb_chunk(tb, 1, 100);
+	tb_enter(tb, 0x1000, 150);
+	tb_chunk(tb, 2, 120);
+	tb_enter(tb, 0x2000, 130);
+	tb_chunk(tb, 1, 1000); /* thread 1 again: deltas count from 1000 */
+	tb_exit(tb, 1010);
+	tb_unused_chunk(tb);
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 3);
+	check_event(&e, 0, TRACE_EV_ENTER, 0x1000, 150);
+	check_event(&e, 1, TRACE_EV_ENTER, 0x2000, 130);
+	check_event(&e, 2, TRACE_EV_EXIT, 0, 1010);
+	ck_assert_uint_eq(e.ev[2].serial, 1);
+	ck_assert_uint_eq(r.chunks_unused, 1);
+	ck_assert_uint_eq(HASH_COUNT(r.threads), 2);
+	trace_reader_release(&r);
+}
+END_TEST
+
+START_TEST(test_lost_events)
+{
+	struct trace_reader r;
+	struct events e;
+
+	tb->hdr.lost_events = 2;
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->lost = 5;
+	tb_enter(tb, 0x1000, 10);
+	tb_chunk(tb, 2, 0);
+	tb_chunk_header(tb)->lost = 1;
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_uint_eq(trace_reader_lost(&r), 8);
+	ck_assert_uint_eq(r.threads->lost, 5);
+	trace_reader_release(&r);
+}
+END_TEST
+
+struct seen_modules {
+	char path[2][64];
+	uint64_t lo[2], ticks[2];
+	size_t idlen[2];
+	unsigned char id0;
+	size_t n;
+};
+
+static void on_module(void *arg, const struct trace_module *m)
+{
+	struct seen_modules *s = arg;
+
+	ck_assert_uint_lt(s->n, 2);
+	snprintf(s->path[s->n], sizeof(s->path[0]), "%s", m->path);
+	s->lo[s->n] = m->lo;
+	s->ticks[s->n] = m->ticks;
+	s->idlen[s->n] = m->buildid_len;
+	if (m->buildid)
+		s->id0 = m->buildid[0];
+	s->n++;
+}
+
+START_TEST(test_modules)
+{
+	static const unsigned char id[20] = { 0xab, 1, 2, 3 };
+	struct seen_modules seen = { 0 };
+	struct trace_reader r;
+	struct trace_chunk c;
+
+	tb_process_chunk(tb, 0);
+	tb_maps(tb, 77, TRACE_MAPS_START, 2);
+	tb_module(tb, "/usr/bin/prog", 0x400000, 0x400000, 0x401000, id, sizeof(id));
+	tb_module(tb, "/lib/libc.so.6", 0x7f0000000000, 0x7f0000001000, 0x7f0000090000, NULL, 0);
+	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
+	trace_reader_on_module(&r, on_module, &seen);
+	ck_assert_int_eq(trace_reader_next(&r, &c), 0);
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_str_eq(seen.path[0], "/usr/bin/prog");
+	ck_assert_str_eq(seen.path[1], "/lib/libc.so.6");
+	ck_assert_uint_eq(seen.lo[1], 0x7f0000001000);
+	ck_assert_uint_eq(seen.ticks[0], 77);
+	ck_assert_uint_eq(seen.idlen[0], 20);
+	ck_assert_uint_eq(seen.id0, 0xab);
+	ck_assert_uint_eq(seen.idlen[1], 0);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* --------------------------------------------------------- corruption */
+
+/* The error printed for a trace whose only chunk holds `damage`. */
+static void check_corrupt(void (*damage)(struct tb *), const char *what)
+{
+	struct tb *t = tb_new();
+	const char *path;
+	struct events e;
+	char msg[512];
+
+	tb_chunk(t, 1, 0);
+	tb_enter(t, 0x1000, 10);
+	damage(t);
+	path = tb_write(t);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	snprintf(msg, sizeof(msg), "corrupt chunk 0 at offset %s", what);
+	ck_assert_str_eq(captured, expect_line(path, msg));
+	tb_free(t);
+}
+
+static void tag_zero(struct tb *t)
+{
+	tb_word(t, 0x100);
+}
+static void zero_words(struct tb *t)
+{
+	tb_word(t, trace_ext_word(TRACE_EXT_TIME, 0, 0));
+}
+static void short_time(struct tb *t)
+{
+	tb_ext(t, TRACE_EXT_TIME, 0, NULL, 1);
+}
+static void past_end(struct tb *t)
+{
+	while (t->pos < tb_chunk_words(t) - 2)
+		tb_exit(t, 10);
+	tb_word(t, trace_ext_word(TRACE_EXT_TIME, 5, 0));
+}
+static void bad_module(struct tb *t)
+{
+	uint64_t w[4] = { 0 };
+
+	tb_ext(t, TRACE_EXT_MODULE, 100, w, 5);
+}
+
+START_TEST(test_corrupt_records)
+{
+	char where[64];
+
+	check_corrupt(tag_zero, "4168: record with tag 0");
+	check_corrupt(zero_words, "4168: extended record of 0 words");
+	check_corrupt(short_time, "4168: time record shorter than 2 words");
+	snprintf(where, sizeof(where), "%u: record runs past the end of the chunk",
+		 TRACE_HEADER_SIZE + TRACE_CHUNK_MIN - 16);
+	check_corrupt(past_end, where);
+	check_corrupt(bad_module, "4168: module record lengths inconsistent");
+}
+END_TEST
+
+START_TEST(test_corrupt_chunks)
+{
+	const char *path;
+	struct events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->magic = 0x12345678;
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(
+	    captured,
+	    expect_line(path, "corrupt chunk 0 at offset 4096: bad chunk magic 0x12345678"));
+
+	tb_chunk_header(tb)->magic = TRACE_CHUNK_MAGIC;
+	tb_chunk_header(tb)->seq = 3;
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->seq = 2;
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, "corrupt chunk 1 at offset 69632: thread 1 "
+						     "chunk sequence 2 after 3"));
+
+	tb_chunk_header(tb)->seq = 4;
+	tb_process_chunk(tb, 0);
+	tb_word(tb, 0x1000 << TRACE_ENTER_FN_SHIFT | TRACE_TAG_ENTER);
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, "corrupt chunk 2 at offset 135232: function "
+						     "event in a process chunk"));
+}
+END_TEST
+
+/* Random words after a valid chunk header: an error or not, never a crash. */
+START_TEST(test_random_records)
+{
+	unsigned seed;
+
+	for (seed = 1; seed <= 40; seed++) {
+		struct events e;
+		size_t i;
+
+		tb_free(tb);
+		tb = tb_new();
+		srand(seed);
+		tb_chunk(tb, 1, 0);
+		for (i = 0; i < 4000; i++)
+			tb_word(tb, (uint64_t)rand() << 33 ^ (uint64_t)rand() << 2 ^
+					(uint64_t)(rand() % 4 ? 3 - rand() % 3 : rand()));
+		read_events(tb_write(tb), &e, NULL);
+		if (e.ret < 0) {
+			ck_assert_ptr_nonnull(strstr(captured, "': corrupt chunk 0 at offset "));
+			ck_assert_ptr_eq(strchr(captured, '\n'), captured + strlen(captured) - 1);
+		}
+	}
+}
+END_TEST
+
+/* ---------------------------------------------------------- cut short */
+
+static void check_cut_warning(const char *path)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line),
+		 "mprof-report: warning: '%s': trace cut short (the process did not finish "
+		 "normally)\n",
+		 path);
+	ck_assert_str_eq(captured, line);
+}
+
+START_TEST(test_cut_short_warning)
+{
+	const char *path;
+	struct events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_chunk(tb, 1, 10);
+	tb_enter(tb, 0x2000, 20);
+	tb_time(tb, 500000);
+	tb_exit(tb, 500005);
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE + TRACE_CHUNK_MIN + 64 + 16);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 2);
+	check_event(&e, 1, TRACE_EV_ENTER, 0x2000, 20);
+	check_cut_warning(path);
+
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE + TRACE_CHUNK_MIN + 40);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 1);
+	check_cut_warning(path);
+
+	tb->hdr.flags = 0;
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 3);
+	check_cut_warning(path);
+}
+END_TEST
+
+START_TEST(test_thread_end_mismatch)
+{
+	const char *path;
+	struct events e;
+	char line[1024];
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_exit(tb, 20);
+	tb_thread_end(tb, 30, 10, 8);
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	snprintf(line, sizeof(line),
+		 "mprof-report: warning: '%s': thread 1 recorded 10 events, the trace holds 2 "
+		 "(events were lost)\n",
+		 path);
+	ck_assert_str_eq(captured, line);
+}
+END_TEST
+
+/* -------------------------------------------------------------- clock */
+
+START_TEST(test_clock_monotonic)
+{
+	struct trace_clock clk;
+
+	ck_assert_int_eq(trace_clock_init(&clk, &tb->hdr, NULL), 0);
+	ck_assert(!clk.tsc);
+	ck_assert_uint_eq(trace_clock_ns(&clk, 123456789), 123456789);
+	ck_assert_uint_eq(trace_clock_span(&clk, 1000), 1000);
+}
+END_TEST
+
+START_TEST(test_clock_tsc)
+{
+	struct trace_file_header *h = &tb->hdr;
+	struct trace_clock_point far = { 10000000, 4000000 }, near = { 2000, 800 };
+	struct trace_clock clk;
+
+	h->clock_source = TRACE_CLOCK_TSC;
+	h->start = (struct trace_clock_point){ 1000, 5000 };
+	h->start_cal = (struct trace_clock_point){ 11000, 8000 };
+	h->end = (struct trace_clock_point){ 3001000, 1505000 };
+	/* the end point wins */
+	ck_assert_int_eq(trace_clock_init(&clk, h, &far), 0);
+	ck_assert(clk.tsc);
+	ck_assert_uint_eq(trace_clock_ns(&clk, 3000), 6000);
+	ck_assert_uint_eq(trace_clock_span(&clk, 3000), 1500);
+	/* no end: the latest chunk open point, if far enough */
+	h->end = (struct trace_clock_point){ 0, 0 };
+	ck_assert_int_eq(trace_clock_init(&clk, h, &far), 0);
+	ck_assert_double_eq_tol(clk.ns_per_tick, 3995000.0 / 9999000.0, 1e-12);
+	/* too near: the calibration point taken at start */
+	ck_assert_int_eq(trace_clock_init(&clk, h, &near), 0);
+	ck_assert_double_eq_tol(clk.ns_per_tick, 0.3, 1e-12);
+	ck_assert_uint_eq(trace_clock_ns(&clk, 1000 + 10), 5003);
+	/* nothing usable */
+	h->start_cal = h->start;
+	ck_assert_int_eq(trace_clock_init(&clk, h, &near), -1);
+}
+END_TEST
+
+START_TEST(test_clock_from_chunks)
+{
+	struct trace_reader r;
+	struct trace_clock clk;
+	struct trace_chunk c;
+	const char *path;
+
+	tb->hdr.clock_source = TRACE_CLOCK_TSC;
+	tb->hdr.flags = 0;
+	tb->hdr.start = (struct trace_clock_point){ 0, 1000 };
+	tb->hdr.start_cal = (struct trace_clock_point){ 1000, 1300 };
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->open = (struct trace_clock_point){ 40000000, 20001000 };
+	tb_chunk(tb, 2, 0);
+	tb_chunk_header(tb)->open = (struct trace_clock_point){ 20000000, 10001000 };
+	path = tb_write(tb);
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	capture_begin();
+	while (trace_reader_next(&r, &c) > 0)
+		;
+	capture_end();
+	ck_assert_int_eq(trace_reader_clock(&r, &clk), 0);
+	ck_assert_double_eq_tol(clk.ns_per_tick, 0.5, 1e-12);
+	trace_reader_release(&r);
+
+	tb_free(tb);
+	tb = tb_new();
+	tb->hdr.clock_source = TRACE_CLOCK_TSC;
+	tb->hdr.start_cal = tb->hdr.start;
+	path = tb_write(tb);
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	ck_assert_int_eq(trace_reader_next(&r, &c), 0);
+	capture_begin();
+	ck_assert_int_eq(trace_reader_clock(&r, &clk), -1);
+	capture_end();
+	ck_assert_str_eq(captured, expect_line(path, "no usable clock calibration in the header"));
+	trace_reader_release(&r);
+}
+END_TEST
+
+static Suite *trace_read_suite(void)
+{
+	Suite *s = suite_create("trace_read");
+	TCase *tc = tcase_create("header");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_header_fields);
+	tcase_add_test(tc, test_not_a_trace);
+	tcase_add_test(tc, test_not_a_file);
+	tcase_add_test(tc, test_empty_trace);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("records");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_decode);
+	tcase_add_test(tc, test_unknown_ext_skipped);
+	tcase_add_test(tc, test_chunk_base);
+	tcase_add_test(tc, test_lost_events);
+	tcase_add_test(tc, test_modules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("damage");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_corrupt_records);
+	tcase_add_test(tc, test_corrupt_chunks);
+	tcase_add_test(tc, test_random_records);
+	tcase_add_test(tc, test_cut_short_warning);
+	tcase_add_test(tc, test_thread_end_mismatch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clock");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_clock_monotonic);
+	tcase_add_test(tc, test_clock_tsc);
+	tcase_add_test(tc, test_clock_from_chunks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(trace_read_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
