@@ -29,10 +29,10 @@
 #define CALLS_FRAME_LOST(f)  ((f)->fn >> 63) /* user code lies below 2^63 */
 
 /* Store one word at t->pos; room was checked. */
-#define EMIT(t, w)                       \
-	do {                             \
-		*(t)->pos++ = (w);       \
-		(t)->events++;           \
+#define EMIT(t, w)                 \
+	do {                       \
+		*(t)->pos++ = (w); \
+		(t)->events++;     \
 	} while (0)
 
 /* Room for n words. An event whose clock was read before a chunk switch
@@ -195,7 +195,8 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	now = clock_ticks();
 	delta = now - t->last;
 	d = t->depth;
-	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) != 0 ||
+	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
+			 0 ||
 		     t->pos >= t->end || d >= t->cap || (d > 0 && t->stack[d - 1].cfa <= cfa))) {
 		calls_enter_rare(t, fn, cfa, now);
 	} else {

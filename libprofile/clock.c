@@ -49,7 +49,8 @@ NOINSTR enum trace_clock_source clock_init(int forced)
 	bool usable = CLOCK_HAVE_TSC && (clock_tsc_invariant() || clock_kernel_uses_tsc());
 
 	if (forced == TRACE_CLOCK_TSC && !usable)
-		log_warn("MPROF_CLOCK='tsc': the time-stamp counter is not invariant here; using monotonic");
+		log_warn("MPROF_CLOCK='tsc': the time-stamp counter is not invariant here; using "
+			 "monotonic");
 	if (forced == TRACE_CLOCK_MONOTONIC)
 		usable = false;
 	clock_tsc = usable;

@@ -15,10 +15,10 @@
 #define MPROF_EXPORT __attribute__((visibility("default"))) NOINSTR
 /* Thread-locals of the hot path: a fixed offset from the thread pointer,
  * no __tls_get_addr call (libmprof is linked or preloaded, never dlopen'ed). */
-#define TLS_IE	   __attribute__((tls_model("initial-exec")))
-#define NOINLINE   __attribute__((noinline))
-#define COLD	   __attribute__((cold, noinline))
-#define barrier()  __asm__ __volatile__("" ::: "memory")
+#define TLS_IE	  __attribute__((tls_model("initial-exec")))
+#define NOINLINE  __attribute__((noinline))
+#define COLD	  __attribute__((cold, noinline))
+#define barrier() __asm__ __volatile__("" ::: "memory")
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,11 +9,13 @@
 
 NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
 {
-	if (!strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "on")) {
+	if (!strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true") ||
+	    !strcmp(val, "on")) {
 		*out = true;
 		return 0;
 	}
-	if (!strcmp(val, "0") || !strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "off")) {
+	if (!strcmp(val, "0") || !strcmp(val, "no") || !strcmp(val, "false") ||
+	    !strcmp(val, "off")) {
 		*out = false;
 		return 0;
 	}
@@ -41,8 +43,8 @@ NOINSTR int env_parse_size(const char *name, const char *val, uint64_t min, uint
 	if (*end != '\0')
 		goto bad;
 	if (n < min || n > max || (n & (n - 1)) != 0) {
-		log_warn("%s='%s': must be a power of two from %llu to %llu bytes; using %llu", name,
-			 val, (unsigned long long)min, (unsigned long long)max,
+		log_warn("%s='%s': must be a power of two from %llu to %llu bytes; using %llu",
+			 name, val, (unsigned long long)min, (unsigned long long)max,
 			 (unsigned long long)*out);
 		return -1;
 	}

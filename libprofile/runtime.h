@@ -18,7 +18,7 @@ enum runtime_state {
 	RT_OFF = 3,	 /* disabled, or the trace could not be created */
 };
 
-extern int runtime_state;	   /* enum runtime_state, read with atomics */
+extern int runtime_state;	      /* enum runtime_state, read with atomics */
 extern struct env_config runtime_cfg; /* read once at start */
 
 static inline bool runtime_active(void)

@@ -16,8 +16,8 @@ __thread unsigned tls_guard TLS_IE;
  * counted lost instead of starting a new state. */
 static __thread bool tls_finished TLS_IE;
 
-static pthread_key_t thread_key;   /* its destructor finishes the thread */
-static uint32_t thread_serials;	   /* last serial handed out */
+static pthread_key_t thread_key;	 /* its destructor finishes the thread */
+static uint32_t thread_serials;		 /* last serial handed out */
 static struct thread_state *thread_list; /* every live state (writer.lock) */
 
 #define THREAD_STACK_INITIAL 1024u

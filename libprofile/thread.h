@@ -26,21 +26,21 @@ struct shadow_frame {
 };
 
 struct thread_state {
-	uint64_t *pos;	/* next free word of the current chunk */
-	uint64_t *end;	/* end of the current chunk */
-	uint64_t last;	/* ticks of this thread's previous event */
-	uint32_t depth; /* open calls (may exceed cap: frames not stored) */
-	uint32_t base;	/* frames below base were entered before this trace
+	uint64_t *pos;	 /* next free word of the current chunk */
+	uint64_t *end;	 /* end of the current chunk */
+	uint64_t last;	 /* ticks of this thread's previous event */
+	uint32_t depth;	 /* open calls (may exceed cap: frames not stored) */
+	uint32_t base;	 /* frames below base were entered before this trace
 			 * began (e.g. before fork): their exits are not recorded */
-	uint32_t cap;	/* shadow stack capacity in frames */
+	uint32_t cap;	 /* shadow stack capacity in frames */
 	uint32_t serial; /* 1-based thread number in this process */
 	struct shadow_frame *stack;
-	uint64_t events; /* events recorded by this thread */
-	uint64_t lost;	 /* events this thread dropped */
+	uint64_t events;		  /* events recorded by this thread */
+	uint64_t lost;			  /* events this thread dropped */
 	struct trace_chunk_header *chunk; /* NULL if none could be opened */
-	uint64_t seq;	 /* chunks this thread has opened */
+	uint64_t seq;			  /* chunks this thread has opened */
 	pid_t tid;
-	bool scratch; /* a calibration buffer: never written to the file */
+	bool scratch;			  /* a calibration buffer: never written to the file */
 	struct thread_state *next, *prev; /* all threads (writer.lock) */
 };
 

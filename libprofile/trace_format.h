@@ -51,14 +51,14 @@
 
 #include <stdint.h>
 
-#define TRACE_MAGIC	   "MPROFTRC"
-#define TRACE_MAGIC_LEN	   8
-#define TRACE_VERSION	   1
-#define TRACE_ENDIAN_MARK  0x01020304u
-#define TRACE_HEADER_SIZE  4096u
-#define TRACE_CHUNK_MAGIC  0x4b4e4843u /* "CHNK" little-endian */
-#define TRACE_CHUNK_MIN	   (64u * 1024)
-#define TRACE_CHUNK_MAX	   (64u * 1024 * 1024)
+#define TRACE_MAGIC	    "MPROFTRC"
+#define TRACE_MAGIC_LEN	    8
+#define TRACE_VERSION	    1
+#define TRACE_ENDIAN_MARK   0x01020304u
+#define TRACE_HEADER_SIZE   4096u
+#define TRACE_CHUNK_MAGIC   0x4b4e4843u /* "CHNK" little-endian */
+#define TRACE_CHUNK_MIN	    (64u * 1024)
+#define TRACE_CHUNK_MAX	    (64u * 1024 * 1024)
 #define TRACE_CHUNK_DEFAULT (1024u * 1024)
 
 /* header.clock_source */
@@ -90,8 +90,8 @@ struct trace_file_header {
 	uint64_t features;    /* TRACE_FEAT_* */
 	uint32_t pid;
 	uint32_t ppid;
-	uint32_t clock_source; /* enum trace_clock_source */
-	uint32_t flags;	       /* TRACE_FLAG_*, updated at finalization */
+	uint32_t clock_source;		    /* enum trace_clock_source */
+	uint32_t flags;			    /* TRACE_FLAG_*, updated at finalization */
 	struct trace_clock_point start;	    /* at initialization */
 	struct trace_clock_point start_cal; /* a few hundred microseconds later */
 	struct trace_clock_point end;	    /* at finalization, zero before */
@@ -118,9 +118,9 @@ struct trace_chunk_header {
 	uint32_t thread; /* 1-based serial of the thread in this process; 0 for process chunks */
 	uint32_t tid;	 /* kernel thread id */
 	uint64_t seq;	 /* 0-based index of this chunk among its thread's chunks */
-	uint64_t base_ticks; /* the first record's delta counts from here */
+	uint64_t base_ticks;	       /* the first record's delta counts from here */
 	struct trace_clock_point open; /* clock reading when the chunk was opened */
-	uint64_t lost;	 /* events this thread dropped while the chunk was current */
+	uint64_t lost;		       /* events this thread dropped while the chunk was current */
 	uint64_t reserved;
 };
 
@@ -130,11 +130,11 @@ enum trace_tag {
 	TRACE_TAG_EXT = 3,
 };
 
-#define TRACE_ENTER_FN_SHIFT	17
-#define TRACE_ENTER_DELTA_BITS	15
-#define TRACE_ENTER_DELTA_MAX	((1ull << TRACE_ENTER_DELTA_BITS) - 1)
-#define TRACE_ENTER_FN_LIMIT	(1ull << (64 - TRACE_ENTER_FN_SHIFT))
-#define TRACE_EXT_NWORDS_MAX	0xffffu
+#define TRACE_ENTER_FN_SHIFT   17
+#define TRACE_ENTER_DELTA_BITS 15
+#define TRACE_ENTER_DELTA_MAX  ((1ull << TRACE_ENTER_DELTA_BITS) - 1)
+#define TRACE_ENTER_FN_LIMIT   (1ull << (64 - TRACE_ENTER_FN_SHIFT))
+#define TRACE_EXT_NWORDS_MAX   0xffffu
 
 enum trace_ext_type {
 	/* w1: absolute ticks. The next event's delta counts from here. */

@@ -204,8 +204,8 @@ NOINSTR int writer_open(const struct env_config *cfg, enum trace_clock_source sr
 		return -1;
 	}
 	writer.hdr->clock_source = src;
-	writer.hdr->features = (cfg->calls ? TRACE_FEAT_CALLS : 0) |
-			       (cfg->alloc ? TRACE_FEAT_ALLOC : 0);
+	writer.hdr->features =
+	    (cfg->calls ? TRACE_FEAT_CALLS : 0) | (cfg->alloc ? TRACE_FEAT_ALLOC : 0);
 	writer_publish_header();
 	return 0;
 }
@@ -277,15 +277,13 @@ NOINSTR static off_t writer_grow_locked(void)
 }
 
 /* Map the chunk at `off` and publish its header, magic last. */
-NOINSTR static struct trace_chunk_header *writer_map_chunk(int fd, off_t off,
-							   const struct trace_clock_point *open,
-							   uint32_t kind, uint32_t serial, uint32_t tid,
-							   uint64_t seq, uint64_t base_ticks)
+NOINSTR static struct trace_chunk_header *
+writer_map_chunk(int fd, off_t off, const struct trace_clock_point *open, uint32_t kind,
+		 uint32_t serial, uint32_t tid, uint64_t seq, uint64_t base_ticks)
 {
 	struct trace_chunk_header *c;
 
-	c = mmap(NULL, writer.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 off);
+	c = mmap(NULL, writer.chunk_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	if (c == MAP_FAILED)
 		return NULL;
 	c->kind = kind;
@@ -404,7 +402,7 @@ NOINSTR void writer_fork_child(void)
 	 * second point displaced exactly as the parent's was. */
 	clock_point(&writer.hdr->start);
 	writer.hdr->start_cal.ticks =
-		writer.hdr->start.ticks + (parent.start_cal.ticks - parent.start.ticks);
+	    writer.hdr->start.ticks + (parent.start_cal.ticks - parent.start.ticks);
 	writer.hdr->start_cal.ns = writer.hdr->start.ns + (parent.start_cal.ns - parent.start.ns);
 	writer_publish_header();
 }

@@ -25,14 +25,14 @@
 #include "trace_format.h"
 
 struct writer {
-	int fd;			     /* the trace file, O_CLOEXEC; -1 when none */
-	dev_t dev;		     /* identity of fd, to notice a program that */
-	ino_t ino;		     /* closed it and reused the number */
-	char template[PATH_MAX];     /* absolute path template (start directory, %p kept) */
-	char path[PATH_MAX];	     /* the file actually written */
+	int fd;			       /* the trace file, O_CLOEXEC; -1 when none */
+	dev_t dev;		       /* identity of fd, to notice a program that */
+	ino_t ino;		       /* closed it and reused the number */
+	char template[PATH_MAX];       /* absolute path template (start directory, %p kept) */
+	char path[PATH_MAX];	       /* the file actually written */
 	struct trace_file_header *hdr; /* first page of the file, mapped shared */
-	uint32_t chunk_size;	     /* bytes per chunk */
-	uint64_t nchunks;	     /* chunks allocated so far */
+	uint32_t chunk_size;	       /* bytes per chunk */
+	uint64_t nchunks;	       /* chunks allocated so far */
 	struct trace_chunk_header *proc_chunk; /* current process chunk, or NULL */
 	uint64_t *proc_pos, *proc_end;
 	uint64_t proc_seq;

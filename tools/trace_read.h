@@ -86,10 +86,10 @@ struct trace_chunk {
 	struct trace_thread *thread; /* NULL for a process chunk */
 	const uint64_t *pos, *end;   /* the next word, the end of the data */
 	uint64_t ticks;		     /* tick count of the last event decoded */
-	uint64_t paused;	     /* the thread's PAUSE ticks so far: durations count in ticks - paused */
-	uint64_t events;	     /* function events decoded so far */
-	uint64_t index;		     /* chunk number in the file */
-	bool partial;		     /* the file ends inside this chunk */
+	uint64_t paused; /* the thread's PAUSE ticks so far: durations count in ticks - paused */
+	uint64_t events; /* function events decoded so far */
+	uint64_t index;	 /* chunk number in the file */
+	bool partial;	 /* the file ends inside this chunk */
 };
 
 struct trace_reader {

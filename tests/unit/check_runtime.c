@@ -181,7 +181,8 @@ static void read_back(const char *name, struct count *k)
 		ck_assert_int_eq(ev, 0);
 	}
 	ck_assert_int_eq(ret, 0);
-	HASH_ITER(hh, r.threads, t, tmp) {
+	HASH_ITER(hh, r.threads, t, tmp)
+	{
 		k->events += t->events;
 		if (t->ended) {
 			k->threads_ended++;
