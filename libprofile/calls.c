@@ -74,20 +74,29 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 }
 
 /*
- * Close the frames longjmp or an exception left open: a frame whose CFA is
- * below `cfa` (or equal to it, for an entry: a sibling) belongs to a call
- * that cannot still be running, since a live caller's stack pointer is
- * always above its callee's.
+ * Close the frames longjmp or an exception left open. A frame whose CFA is
+ * below `cfa` belongs to a call that cannot still be running: a live
+ * caller's stack pointer is always above its callee's. An equal CFA proves
+ * nothing (an inlined function calls its hooks from its caller's frame),
+ * except for an entry after longjmp: a frame that was open when longjmp ran
+ * (below jmp_mark) and is the same function, entered again from the same
+ * frame, was abandoned (a retry loop).
  */
-NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t cfa, bool entry, uint64_t now)
+NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t cfa, bool entry,
+				 uint64_t now)
 {
 	while (t->depth > 0 && t->depth <= t->cap) {
-		uintptr_t top = t->stack[t->depth - 1].cfa;
+		const struct shadow_frame *top = &t->stack[t->depth - 1];
 
-		if (top > cfa || (top == cfa && !entry))
-			return;
+		if (top->cfa > cfa)
+			break;
+		if (top->cfa == cfa && !(entry && t->depth - 1 < t->jmp_mark && top->fn == fn))
+			break;
 		calls_pop(t, now);
 	}
+	/* Frames from here up are entered after the longjmp. */
+	if (t->jmp_mark > t->depth)
+		t->jmp_mark = t->depth;
 }
 
 /* Rare cases of an entry, with the guard held and `now` read. */
@@ -96,7 +105,7 @@ NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t 
 {
 	uint64_t delta, *p;
 
-	calls_unwind(t, cfa, true, now);
+	calls_unwind(t, fn, cfa, true, now);
 	if (fn >= TRACE_ENTER_FN_LIMIT) {
 		p = calls_reserve(t, 3, &now);
 		if (p == NULL)
@@ -150,13 +159,21 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 {
 	uint32_t top;
 
-	calls_unwind(t, cfa, false, now);
+	calls_unwind(t, fn, cfa, false, now);
 	if (t->depth == 0)
 		return;
 	top = t->depth - 1;
 	/* Past the shadow stack's capacity nothing was stored: trust. */
 	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == CALLS_LOST_FRAME(fn))
 		calls_pop(t, now);
+}
+
+NOINSTR void calls_longjmp(void)
+{
+	struct thread_state *t = tls_calls;
+
+	if (t)
+		t->jmp_mark = t->depth;
 }
 
 /* No state yet (first event of this thread, or the runtime not started). */
@@ -197,7 +214,8 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	d = t->depth;
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
 			 0 ||
-		     t->pos >= t->end || d >= t->cap || (d > 0 && t->stack[d - 1].cfa <= cfa))) {
+		     t->pos >= t->end || d >= t->cap || d <= t->jmp_mark ||
+		     (d > 0 && t->stack[d - 1].cfa < cfa))) {
 		calls_enter_rare(t, fn, cfa, now);
 	} else {
 		*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;

@@ -14,6 +14,13 @@
  */
 void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks);
 
+/*
+ * The program is about to longjmp: frames open now may be abandoned. The
+ * next entry at the same level as one of them, of the same function, closes
+ * it (see calls_unwind). Called by the longjmp wrappers.
+ */
+void calls_longjmp(void);
+
 /* Built with -finstrument-functions (probe.c): an empty function, and a
  * loop calling it n times. */
 void probe_leaf(void);

@@ -26,14 +26,15 @@ struct shadow_frame {
 };
 
 struct thread_state {
-	uint64_t *pos;	 /* next free word of the current chunk */
-	uint64_t *end;	 /* end of the current chunk */
-	uint64_t last;	 /* ticks of this thread's previous event */
-	uint32_t depth;	 /* open calls (may exceed cap: frames not stored) */
-	uint32_t base;	 /* frames below base were entered before this trace
+	uint64_t *pos;	   /* next free word of the current chunk */
+	uint64_t *end;	   /* end of the current chunk */
+	uint64_t last;	   /* ticks of this thread's previous event */
+	uint32_t depth;	   /* open calls (may exceed cap: frames not stored) */
+	uint32_t base;	   /* frames below base were entered before this trace
 			 * began (e.g. before fork): their exits are not recorded */
-	uint32_t cap;	 /* shadow stack capacity in frames */
-	uint32_t serial; /* 1-based thread number in this process */
+	uint32_t cap;	   /* shadow stack capacity in frames */
+	uint32_t jmp_mark; /* frames below were open at the last longjmp */
+	uint32_t serial;   /* 1-based thread number in this process */
 	struct shadow_frame *stack;
 	uint64_t events;		  /* events recorded by this thread */
 	uint64_t lost;			  /* events this thread dropped */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "clock.h"
 #include "env.h"
 #include "runtime.h"
@@ -284,6 +285,7 @@ static jmp_buf jb;
 __attribute__((noinline)) static void frame3(void)
 {
 	__cyg_profile_func_enter(FN(3), NULL);
+	calls_longjmp(); /* what libmprof's longjmp wrapper does */
 	longjmp(jb, 1);
 }
 
@@ -382,6 +384,36 @@ START_TEST(test_sibling_after_longjmp)
 }
 END_TEST
 
+/* An inlined function calls its hooks from its caller's frame: the same
+ * CFA as the caller's own entry. It is nested, not a sibling. */
+__attribute__((noinline)) static void inlined_calls(void)
+{
+	__cyg_profile_func_enter(FN(1), NULL);
+	for (int i = 0; i < 3; i++) {
+		__cyg_profile_func_enter(FN(2), NULL);
+		ck_assert_uint_eq(tls_thread->depth, 2);
+		__cyg_profile_func_exit(FN(2), NULL);
+	}
+	__cyg_profile_func_exit(FN(1), NULL);
+	__asm__ volatile("" ::: "memory");
+}
+
+START_TEST(test_inlined_nested)
+{
+	struct count k;
+
+	start_runtime("inlined.bin", "64K");
+	inlined_calls();
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	thread_finish(tls_thread);
+	writer_finish();
+	read_back("inlined.bin", &k);
+	ck_assert_uint_eq(k.enter[1], 1);
+	ck_assert_uint_eq(k.enter[2], 3);
+	ck_assert_uint_eq(k.exits, 4);
+}
+END_TEST
+
 static Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
@@ -398,6 +430,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(rt, test_longjmp_resync);
 	tcase_add_test(rt, test_deep_stack);
 	tcase_add_test(rt, test_sibling_after_longjmp);
+	tcase_add_test(rt, test_inlined_nested);
 	tcase_set_timeout(rt, 60);
 	suite_add_tcase(s, env);
 	suite_add_tcase(s, clk);
