@@ -187,7 +187,7 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 	if (t && tls_calls)
 		calls_enter_rare(t, fn, cfa, clock_ticks());
 	else if (t == NULL && runtime_active())
-		writer_add_lost(1); /* after this thread's exit handler ran */
+		writer_add_lost(1); /* no memory for a thread state */
 	tls_guard--;
 	errno = saved;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "compiler.h"
 #include "env.h"
 #include "log.h"
+#include "stack.h"
 #include "trace_format.h"
 
 NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
@@ -91,6 +94,69 @@ bad:
 	return -1;
 }
 
+/* A whole number in [min, max]. */
+NOINSTR int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max,
+			   uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*val < '0' || *val > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(val, &end, 10);
+	if (*end != '\0' || errno == ERANGE || n < min || n > max)
+		goto bad;
+	*out = n;
+	return 0;
+bad:
+	log_warn("%s='%s': not a whole number from %llu to %llu; using %llu", name, val,
+		 (unsigned long long)min, (unsigned long long)max, (unsigned long long)*out);
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} env_signals[] = {
+	{ "HUP", SIGHUP },	 { "INT", SIGINT },   { "QUIT", SIGQUIT },   { "USR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 },	 { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM },
+	{ "CHLD", SIGCHLD },	 { "CONT", SIGCONT }, { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },	 { "URG", SIGURG },   { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
+	{ "PWR", SIGPWR },	 { "SYS", SIGSYS },
+};
+
+/* A signal by name (USR2, SIGUSR2) or number; never one that cannot be
+ * caught or that reports a fault. */
+NOINSTR int env_parse_signal(const char *name, const char *val, int *out)
+{
+	const char *v = strncmp(val, "SIG", 3) == 0 ? val + 3 : val;
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(env_signals); i++) {
+		if (!strcmp(v, env_signals[i].name)) {
+			*out = env_signals[i].sig;
+			return 0;
+		}
+	}
+	if (*v >= '0' && *v <= '9') {
+		char *end;
+
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (*end == '\0' && errno == 0 && n >= 1 && n <= (uint64_t)SIGRTMAX &&
+		    n != SIGKILL && n != SIGSTOP && n != SIGSEGV && n != SIGBUS && n != SIGFPE &&
+		    n != SIGILL && n != SIGTRAP && n != SIGABRT) {
+			*out = (int)n;
+			return 0;
+		}
+	}
+	log_warn("%s='%s': not a signal that can carry snapshots (e.g. USR2); using none", name,
+		 val);
+	return -1;
+}
+
 NOINSTR static void env_read_output(struct env_config *cfg)
 {
 	const char *val = secure_getenv("MPROF_OUTPUT");
@@ -144,6 +210,16 @@ NOINSTR void env_read(struct env_config *cfg)
 	if ((val = secure_getenv("MPROF_BUFFER_SIZE")))
 		env_parse_size("MPROF_BUFFER_SIZE", val, TRACE_CHUNK_MIN, TRACE_CHUNK_MAX, &size);
 	cfg->chunk_size = (uint32_t)size;
+	size = STACK_DEPTH_DEFAULT;
+	if ((val = secure_getenv("MPROF_STACK_DEPTH")))
+		env_parse_uint("MPROF_STACK_DEPTH", val, 1, STACK_DEPTH_MAX, &size);
+	cfg->stack_depth = (unsigned)size;
+	cfg->snapshot_signal = 0;
+	if ((val = secure_getenv("MPROF_SNAPSHOT_SIGNAL")))
+		env_parse_signal("MPROF_SNAPSHOT_SIGNAL", val, &cfg->snapshot_signal);
+	cfg->snapshot_period_ms = 0;
+	if ((val = secure_getenv("MPROF_SNAPSHOT_PERIOD")))
+		env_parse_uint("MPROF_SNAPSHOT_PERIOD", val, 1, 86400000, &cfg->snapshot_period_ms);
 	env_read_output(cfg);
 	env_read_clock(cfg);
 }

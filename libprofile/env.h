@@ -14,13 +14,16 @@
 #include <stdint.h>
 
 struct env_config {
-	char output[PATH_MAX]; /* MPROF_OUTPUT template, before %p expansion */
-	bool calls;	       /* MPROF_EVENTS includes calls */
-	bool alloc;	       /* MPROF_EVENTS includes alloc */
-	bool disabled;	       /* MPROF_DISABLE=1 */
-	bool calibrate;	       /* MPROF_CALIBRATE */
-	int clock;	       /* MPROF_CLOCK: 0 = auto, else enum trace_clock_source */
-	uint32_t chunk_size;   /* MPROF_BUFFER_SIZE */
+	char output[PATH_MAX];	     /* MPROF_OUTPUT template, before %p expansion */
+	bool calls;		     /* MPROF_EVENTS includes calls */
+	bool alloc;		     /* MPROF_EVENTS includes alloc */
+	bool disabled;		     /* MPROF_DISABLE=1 */
+	bool calibrate;		     /* MPROF_CALIBRATE */
+	int clock;		     /* MPROF_CLOCK: 0 = auto, else enum trace_clock_source */
+	uint32_t chunk_size;	     /* MPROF_BUFFER_SIZE */
+	unsigned stack_depth;	     /* MPROF_STACK_DEPTH */
+	int snapshot_signal;	     /* MPROF_SNAPSHOT_SIGNAL, 0: none */
+	uint64_t snapshot_period_ms; /* MPROF_SNAPSHOT_PERIOD, 0: none */
 };
 
 void env_read(struct env_config *cfg);
@@ -30,5 +33,7 @@ void env_read(struct env_config *cfg);
 int env_parse_bool(const char *name, const char *val, bool *out);
 int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc);
+int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
+int env_parse_signal(const char *name, const char *val, int *out);
 
 #endif

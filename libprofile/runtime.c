@@ -11,12 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "calls.h"
 #include "clock.h"
 #include "compiler.h"
 #include "log.h"
 #include "modmap.h"
 #include "runtime.h"
+#include "snapshot.h"
+#include "stack.h"
 #include "thread.h"
 #include "writer.h"
 
@@ -65,6 +68,14 @@ NOINSTR static void runtime_fork_child(void)
 	tls_guard--;
 }
 
+NOINSTR static uint64_t runtime_ticks_per_ms(const struct trace_clock_point *a,
+					     const struct trace_clock_point *b)
+{
+	if (b->ns <= a->ns)
+		return 0;
+	return (b->ticks - a->ticks) * 1000000 / (b->ns - a->ns);
+}
+
 NOINSTR static int runtime_start(void)
 {
 	struct trace_clock_point start;
@@ -87,6 +98,9 @@ NOINSTR static int runtime_start(void)
 	/* The probe measurement above took some time already; top it up to
 	 * the calibration interval. */
 	clock_calibrate(&start, RUNTIME_CALIBRATION_NS, &writer.hdr->start_cal);
+	stack_init(runtime_cfg.stack_depth);
+	snapshot_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
+	alloc_enabled = runtime_cfg.alloc;
 	pthread_atfork(runtime_fork_prepare, runtime_fork_parent, runtime_fork_child);
 	runtime_capture_maps(TRACE_MAPS_START);
 	return 0;
@@ -121,9 +135,12 @@ __attribute__((destructor)) NOINSTR static void runtime_destructor(void)
 		return;
 	tls_guard++;
 	runtime_capture_maps(TRACE_MAPS_EXIT);
-	t = tls_thread;
-	if (t)
+	t = thread_get();
+	if (t) {
+		if (alloc_enabled)
+			alloc_snapshot(t, "exit");
 		thread_finish(t);
+	}
 	writer_finish();
 	tls_guard--;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -12,9 +14,6 @@
 __thread struct thread_state *tls_thread TLS_IE;
 __thread struct thread_state *tls_calls TLS_IE;
 __thread unsigned tls_guard TLS_IE;
-/* This thread ran its exit handler: events from later TLS destructors are
- * counted lost instead of starting a new state. */
-static __thread bool tls_finished TLS_IE;
 
 static pthread_key_t thread_key;	 /* its destructor finishes the thread */
 static uint32_t thread_serials;		 /* last serial handed out */
@@ -48,6 +47,7 @@ NOINSTR static struct thread_state *thread_alloc(unsigned extra_words)
 
 NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 {
+	stack_table_release(&t->stacks);
 	munmap(t->stack, t->cap * sizeof(*t->stack));
 	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
 }
@@ -145,28 +145,56 @@ NOINSTR static void thread_link(struct thread_state *t)
 	pthread_mutex_unlock(&writer.lock);
 }
 
-NOINSTR static void thread_unlink(struct thread_state *t)
+/* Unlink t from the list. Lock held. */
+NOINSTR static void thread_unlink_locked(struct thread_state *t)
 {
-	pthread_mutex_lock(&writer.lock);
 	if (t->prev)
 		t->prev->next = t->next;
 	else if (thread_list == t)
 		thread_list = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
+}
+
+/*
+ * Release the states of threads that are gone. An exited thread keeps its
+ * state while it runs the rest of its exit (TLS destructors that free
+ * memory are still recorded); once the kernel no longer knows its id,
+ * nothing can use the state again.
+ */
+NOINSTR static void thread_reap(void)
+{
+	struct thread_state *t, *next, *dead = NULL;
+	pid_t pid = getpid();
+
+	pthread_mutex_lock(&writer.lock);
+	for (t = thread_list; t; t = next) {
+		next = t->next;
+		if (t->exited && tgkill(pid, t->tid, 0) < 0 && errno == ESRCH) {
+			thread_unlink_locked(t);
+			t->next = dead;
+			dead = t;
+		}
+	}
 	pthread_mutex_unlock(&writer.lock);
+	for (t = dead; t; t = next) {
+		next = t->next;
+		writer_chunk_close(t->chunk);
+		thread_free(t, 0);
+	}
 }
 
 NOINSTR struct thread_state *thread_get(void)
 {
 	struct thread_state *t = tls_thread;
 
-	if (t || tls_finished)
+	if (t)
 		return t;
 	if (__atomic_load_n(&runtime_state, __ATOMIC_ACQUIRE) == RT_UNINIT)
 		runtime_init();
 	if (!runtime_active())
 		return NULL;
+	thread_reap();
 	t = thread_alloc(0);
 	if (t == NULL) {
 		writer_add_lost(1);
@@ -208,15 +236,11 @@ NOINSTR static void thread_key_destructor(void *arg)
 {
 	struct thread_state *t = arg;
 
-	if (t == NULL || t != tls_thread)
+	if (t == NULL || t != tls_thread || t->exited)
 		return;
 	tls_guard++;
 	thread_finish(t);
-	tls_thread = tls_calls = NULL;
-	tls_finished = true;
-	thread_unlink(t);
-	writer_chunk_close(t->chunk);
-	thread_free(t, 0);
+	t->exited = true; /* released by thread_reap once the thread is gone */
 	tls_guard--;
 }
 

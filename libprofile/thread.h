@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "compiler.h"
+#include "stack.h"
 #include "trace_format.h"
 
 /* One open call, as the enter hook saw it. */
@@ -41,7 +42,10 @@ struct thread_state {
 	struct trace_chunk_header *chunk; /* NULL if none could be opened */
 	uint64_t seq;			  /* chunks this thread has opened */
 	pid_t tid;
-	bool scratch;			  /* a calibration buffer: never written to the file */
+	bool scratch;		   /* a calibration buffer: never written to the file */
+	bool exited;		   /* its exit handler ran: it records on (later TLS destructors
+			 * free memory) until the thread is gone */
+	struct stack_table stacks; /* interned allocation stacks */
 	struct thread_state *next, *prev; /* all threads (writer.lock) */
 };
 
@@ -70,8 +74,8 @@ bool thread_stack_grow(struct thread_state *t);
 /* Set up thread exit handling (pthread key). Called once at init. */
 int thread_init(void);
 
-/* Stop recording on the calling thread: write its end record, release its chunk.
- * Called at thread exit; the main thread's is at process exit. */
+/* Write the thread's end record (its counts so far). Called by the thread's
+ * exit handler; the main thread's at process exit. */
 void thread_finish(struct thread_state *t);
 
 /* In a fork child: drop every thread's state but the caller's, which restarts

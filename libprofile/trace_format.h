@@ -162,7 +162,63 @@ enum trace_ext_type {
 	 * calls did not run meanwhile: readers take the span out of their
 	 * times. Does not move the delta base. */
 	TRACE_EXT_PAUSE = 7,
+	/*
+	 * Memory events, in thread chunks. They carry absolute ticks and do
+	 * not move the delta base. The ticks of an allocation are read after
+	 * the allocator returned, those of a free before the block is given
+	 * back: for one address, a free is always earlier than the allocation
+	 * that reuses it, whichever threads made them.
+	 *
+	 * ALLOC: aux: stack id (0: no stack). w1: the block's address,
+	 * w2: kind << 56 | requested size, w3: ticks.
+	 */
+	TRACE_EXT_ALLOC = 8,
+	/* FREE: w1: the block's address, w2: ticks. */
+	TRACE_EXT_FREE = 9,
+	/*
+	 * REALLOC that moved or resized a block: one allocation, and the free
+	 * of the old block. aux: stack id. w1: old address, w2: new address,
+	 * w3: kind << 56 | requested size, w4: ticks of the free (read before
+	 * the call), w5: ticks of the allocation (read after it).
+	 */
+	TRACE_EXT_REALLOC = 10,
+	/*
+	 * STACK: defines a stack id (ids are per thread, 1-based, defined
+	 * once before first use). aux: the id, with TRACE_STACK_SHADOW
+	 * (bit 31) set when the frames come from the shadow stack; ALLOC and
+	 * REALLOC carry the id alone (bit 31 clear). w1..: the frames,
+	 * innermost first: w1 is the return address into the allocator's
+	 * caller (the allocation site); the others are return addresses too,
+	 * or, with TRACE_STACK_SHADOW, the entry addresses of the instrumented
+	 * functions open on the thread's call stack (the first of them is
+	 * usually the function that contains w1).
+	 */
+	TRACE_EXT_STACK = 11,
+	/* SNAPSHOT: a marker; the live heap at this moment is the reader's
+	 * to compute. aux: label length (at most 255). w1: ticks, then the
+	 * label's bytes (no NUL), zero-padded to a word. */
+	TRACE_EXT_SNAPSHOT = 12,
 };
+
+/* Allocation kinds (bits 56..63 of the size word). */
+enum trace_alloc_kind {
+	TRACE_ALLOC_MALLOC = 1,
+	TRACE_ALLOC_CALLOC = 2,
+	TRACE_ALLOC_REALLOC = 3,
+	TRACE_ALLOC_REALLOCARRAY = 4,
+	TRACE_ALLOC_POSIX_MEMALIGN = 5,
+	TRACE_ALLOC_ALIGNED_ALLOC = 6,
+	TRACE_ALLOC_MEMALIGN = 7,
+	TRACE_ALLOC_VALLOC = 8,
+	TRACE_ALLOC_PVALLOC = 9,
+};
+
+#define TRACE_ALLOC_KIND_SHIFT	 56
+#define TRACE_ALLOC_SIZE_MASK	 ((1ull << TRACE_ALLOC_KIND_SHIFT) - 1)
+#define TRACE_STACK_SHADOW	 (1u << 31) /* in a STACK id: frames 2.. are function entries */
+#define TRACE_STACK_ID_MASK	 (TRACE_STACK_SHADOW - 1)
+#define TRACE_STACK_MAX_DEPTH	 256
+#define TRACE_SNAPSHOT_LABEL_MAX 255
 
 enum trace_maps_reason {
 	TRACE_MAPS_START = 1,

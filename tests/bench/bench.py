@@ -18,6 +18,8 @@ top = os.environ["top_builddir"]
 bench = os.path.join(top, "tests", "bench")
 report = os.path.join(top, "tools", "mprof-report")
 uftrace = os.environ.get("UFTRACE") or shutil.which("uftrace")
+heaptrack = os.environ.get("HEAPTRACK") or shutil.which("heaptrack")
+libmprof = os.path.join(top, ".libs", "libmprof.so")
 n = int(os.environ.get("BENCH_ITERATIONS", "3000000"))
 rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
 tmp = tempfile.mkdtemp(prefix="mprof-bench.")
@@ -96,10 +98,60 @@ def report_bench(trace, calls):
         print(f"  uftrace report: {events/ut/1e6:.1f} M events/s (mprof-report is {ut/t:.1f}x faster)")
 
 
+def alloc_bench():
+    """Allocation events: plain, under LD_PRELOAD (libunwind stacks), built
+    instrumented (shadow-stack stacks), and heaptrack on the plain binary."""
+    its = str(int(os.environ.get("BENCH_ALLOC_ITERATIONS", "200000")))
+    trace = os.path.join(tmp, "alloc.bin")
+    plain = os.path.join(bench, "alloc-plain")
+    variants = {
+        "plain": ([plain, its], {}),
+        "preload": ([plain, its], {"LD_PRELOAD": libmprof, "MPROF_OUTPUT": trace}),
+        "shadow": ([os.path.join(bench, "alloc-instr"), its], {"MPROF_OUTPUT": trace}),
+        "calls-only": ([os.path.join(bench, "alloc-instr"), its],
+                       {"MPROF_OUTPUT": trace, "MPROF_EVENTS": "calls"}),
+    }
+    if heaptrack:
+        variants["heaptrack"] = ([heaptrack, "-o", os.path.join(tmp, "ht"), plain, its], {})
+    times = {k: [] for k in variants}
+    sizes = {}
+    events = None
+    for _ in range(rounds):
+        for k, (argv, env) in variants.items():
+            for f in os.listdir(tmp):
+                if f.startswith("ht") or f == "alloc.bin":
+                    os.unlink(os.path.join(tmp, f))
+            os.sync()
+            t, out = run(argv, env)
+            times[k].append(t)
+            if k == "plain":
+                events = int(out.split("=")[1])
+            if k in ("preload", "shadow", "calls-only"):
+                sizes[k] = os.path.getsize(trace)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ns = lambda k: (med[k] - med["plain"]) * 1e9 / events
+    print(f"alloc workload: {events} allocator events per run (4 threads, 16 B-4 KiB, "
+          f"1024 live blocks each, 10 frames deep), {rounds} rounds (medians)")
+    print(f"  plain                 {med['plain']*1e3:9.1f} ms")
+    print(f"  LD_PRELOAD, libunwind {med['preload']*1e3:9.1f} ms   {ns('preload'):6.1f} ns/event, "
+          f"{sizes['preload']/events:.1f} bytes/event")
+    shadow_ns = ns("shadow") - ns("calls-only")
+    shadow_bytes = (sizes["shadow"] - sizes["calls-only"]) / events
+    print(f"  instrumented, shadow  {med['shadow']*1e3:9.1f} ms   {shadow_ns:6.1f} ns/event, "
+          f"{shadow_bytes:.1f} bytes/event (over the same binary recording calls only: "
+          f"{med['calls-only']*1e3:.1f} ms)")
+    if heaptrack:
+        print(f"  heaptrack             {med['heaptrack']*1e3:9.1f} ms   {ns('heaptrack'):6.1f} ns/event; "
+              f"mprof (libunwind) adds {ns('preload')/ns('heaptrack'):.2f}x heaptrack's time per event")
+    else:
+        print("  heaptrack: not installed, no comparison")
+
+
 def main():
     try:
         trace, calls = calls_bench()
         report_bench(trace, calls)
+        alloc_bench()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
