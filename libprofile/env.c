@@ -59,10 +59,11 @@ bad:
 	return -1;
 }
 
-/* A comma-separated list of calls, alloc, all, none. */
-NOINSTR int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc)
+/* A comma-separated list of calls, alloc, stages, all, none. */
+NOINSTR int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc,
+			     bool *stages)
 {
-	bool c = false, a = false;
+	bool c = false, a = false, st = false;
 	const char *p = val;
 
 	while (*p) {
@@ -72,8 +73,10 @@ NOINSTR int env_parse_events(const char *name, const char *val, bool *calls, boo
 			c = true;
 		else if (len == 5 && !strncmp(p, "alloc", len))
 			a = true;
+		else if (len == 6 && !strncmp(p, "stages", len))
+			st = true;
 		else if (len == 3 && !strncmp(p, "all", len))
-			c = a = true;
+			c = a = st = true;
 		else if (len == 4 && !strncmp(p, "none", len))
 			;
 		else
@@ -86,11 +89,13 @@ NOINSTR int env_parse_events(const char *name, const char *val, bool *calls, boo
 		goto bad;
 	*calls = c;
 	*alloc = a;
+	*stages = st;
 	return 0;
 bad:
-	log_warn("%s='%s': expected a comma-separated list of calls, alloc, all, none; using all",
+	log_warn("%s='%s': expected a comma-separated list of calls, alloc, stages, all, none; "
+		 "using all",
 		 name, val);
-	*calls = *alloc = true;
+	*calls = *alloc = *stages = true;
 	return -1;
 }
 
@@ -194,7 +199,7 @@ NOINSTR void env_read(struct env_config *cfg)
 	const char *val;
 	uint64_t size = TRACE_CHUNK_DEFAULT;
 
-	cfg->calls = cfg->alloc = true;
+	cfg->calls = cfg->alloc = cfg->stages = true;
 	cfg->disabled = false;
 	cfg->calibrate = true;
 	log_quiet = false;
@@ -204,7 +209,7 @@ NOINSTR void env_read(struct env_config *cfg)
 	if ((val = secure_getenv("MPROF_DISABLE")))
 		env_parse_bool("MPROF_DISABLE", val, &cfg->disabled);
 	if ((val = secure_getenv("MPROF_EVENTS")))
-		env_parse_events("MPROF_EVENTS", val, &cfg->calls, &cfg->alloc);
+		env_parse_events("MPROF_EVENTS", val, &cfg->calls, &cfg->alloc, &cfg->stages);
 	if ((val = secure_getenv("MPROF_CALIBRATE")))
 		env_parse_bool("MPROF_CALIBRATE", val, &cfg->calibrate);
 	if ((val = secure_getenv("MPROF_BUFFER_SIZE")))

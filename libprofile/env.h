@@ -17,6 +17,7 @@ struct env_config {
 	char output[PATH_MAX];	     /* MPROF_OUTPUT template, before %p expansion */
 	bool calls;		     /* MPROF_EVENTS includes calls */
 	bool alloc;		     /* MPROF_EVENTS includes alloc */
+	bool stages;		     /* MPROF_EVENTS includes stages */
 	bool disabled;		     /* MPROF_DISABLE=1 */
 	bool calibrate;		     /* MPROF_CALIBRATE */
 	int clock;		     /* MPROF_CLOCK: 0 = auto, else enum trace_clock_source */
@@ -32,7 +33,7 @@ void env_read(struct env_config *cfg);
  * be. They return 0 and set *out, or -1 after warning. */
 int env_parse_bool(const char *name, const char *val, bool *out);
 int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
-int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc);
+int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc, bool *stages);
 int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_signal(const char *name, const char *val, int *out);
 

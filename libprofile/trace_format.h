@@ -198,6 +198,18 @@ enum trace_ext_type {
 	 * to compute. aux: label length (at most 255). w1: ticks, then the
 	 * label's bytes (no NUL), zero-padded to a word. */
 	TRACE_EXT_SNAPSHOT = 12,
+	/* Stage events (mprof_stage_* of mprof.h), in thread chunks, with
+	 * absolute ticks; they do not move the delta base.
+	 * STAGE_DEF: aux: the stage id (process-wide, 1-based). w1: the
+	 * name's length (at most 255), then its bytes, zero-padded. */
+	TRACE_EXT_STAGE_DEF = 13,
+	/* STAGE_BEGIN: the stage was asked for records. aux: id. w1: ticks. */
+	TRACE_EXT_STAGE_BEGIN = 14,
+	/* STAGE_END: the stage answered. aux: id. w1: ticks, w2: records it
+	 * handed downstream (0: none, or exhausted). Begin/end pairs of
+	 * different stages nest on a thread (an upstream stage runs inside its
+	 * consumer's pair). */
+	TRACE_EXT_STAGE_END = 15,
 };
 
 /* Allocation kinds (bits 56..63 of the size word). */
@@ -219,6 +231,7 @@ enum trace_alloc_kind {
 #define TRACE_STACK_ID_MASK	 (TRACE_STACK_SHADOW - 1)
 #define TRACE_STACK_MAX_DEPTH	 256
 #define TRACE_SNAPSHOT_LABEL_MAX 255
+#define TRACE_STAGE_NAME_MAX	 255
 
 enum trace_maps_reason {
 	TRACE_MAPS_START = 1,

@@ -73,20 +73,22 @@ END_TEST
 
 START_TEST(test_parse_events)
 {
-	bool c = false, a = false;
+	bool c = false, a = false, st = false;
 
-	ck_assert_int_eq(env_parse_events("X", "calls", &c, &a), 0);
-	ck_assert(c && !a);
-	ck_assert_int_eq(env_parse_events("X", "alloc,calls", &c, &a), 0);
-	ck_assert(c && a);
-	ck_assert_int_eq(env_parse_events("X", "none", &c, &a), 0);
-	ck_assert(!c && !a);
-	ck_assert_int_eq(env_parse_events("X", "all", &c, &a), 0);
-	ck_assert(c && a);
-	c = a = false;
-	ck_assert_int_eq(env_parse_events("X", "calls,bogus", &c, &a), -1);
-	ck_assert(c && a); /* the default: everything */
-	ck_assert_int_eq(env_parse_events("X", "", &c, &a), -1);
+	ck_assert_int_eq(env_parse_events("X", "calls", &c, &a, &st), 0);
+	ck_assert(c && !a && !st);
+	ck_assert_int_eq(env_parse_events("X", "alloc,calls", &c, &a, &st), 0);
+	ck_assert(c && a && !st);
+	ck_assert_int_eq(env_parse_events("X", "stages", &c, &a, &st), 0);
+	ck_assert(!c && !a && st);
+	ck_assert_int_eq(env_parse_events("X", "none", &c, &a, &st), 0);
+	ck_assert(!c && !a && !st);
+	ck_assert_int_eq(env_parse_events("X", "all", &c, &a, &st), 0);
+	ck_assert(c && a && st);
+	c = a = st = false;
+	ck_assert_int_eq(env_parse_events("X", "calls,bogus", &c, &a, &st), -1);
+	ck_assert(c && a && st); /* the default: everything */
+	ck_assert_int_eq(env_parse_events("X", "", &c, &a, &st), -1);
 }
 END_TEST
 
