@@ -45,7 +45,7 @@ static __thread int resolving TLS_IE;
 #define BOOT_ALIGN 16
 
 /* Each block is preceded by its size, so realloc can copy it. */
-static _Alignas(BOOT_ALIGN) char boot_arena[BOOT_SIZE];
+static _Alignas(4096) char boot_arena[BOOT_SIZE]; /* offsets aligned = addresses aligned */
 static size_t boot_used;
 
 NOINSTR static bool boot_owns(const void *p)
@@ -59,11 +59,11 @@ NOINSTR static void *boot_alloc(size_t size, size_t align)
 
 	if (align < BOOT_ALIGN)
 		align = BOOT_ALIGN;
-	if (size > BOOT_SIZE || align > 4096)
+	if (size > BOOT_SIZE || align > 4096 || (align & (align - 1)))
 		return NULL;
-	need = size + align;
-	old = __atomic_fetch_add(&boot_used, (need + BOOT_ALIGN - 1) & ~(size_t)(BOOT_ALIGN - 1),
-				 __ATOMIC_RELAXED);
+	/* The size word, padding up to the alignment, the block. */
+	need = (sizeof(size_t) + align - 1 + size + BOOT_ALIGN - 1) & ~(size_t)(BOOT_ALIGN - 1);
+	old = __atomic_fetch_add(&boot_used, need, __ATOMIC_RELAXED);
 	if (old + need > BOOT_SIZE)
 		return NULL;
 	start = (old + sizeof(size_t) + align - 1) & ~(align - 1);
