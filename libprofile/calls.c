@@ -192,6 +192,37 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 	errno = saved;
 }
 
+/* Out of line, so the hooks' fast paths stay free of calls (and of the
+ * register saves calls bring): entered with the guard held, release it. */
+NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
+						      uintptr_t cfa, uint64_t now)
+{
+	calls_enter_rare(t, fn, cfa, now);
+	barrier();
+	tls_guard = 0;
+}
+
+NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
+						     uintptr_t cfa, uint64_t now)
+{
+	calls_exit_rare(t, fn, cfa, now);
+	barrier();
+	tls_guard = 0;
+}
+
+/* A hook that cannot record now: no state yet, or inside the runtime (a
+ * signal handler interrupted a hook): the event is counted lost. */
+NOINSTR NOINLINE static void calls_blocked(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
+					   bool enter)
+{
+	if (tls_guard) {
+		if (t)
+			thread_drop(t, 1);
+	} else if (enter) {
+		calls_enter_slow(fn, cfa);
+	}
+}
+
 MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 {
 	struct thread_state *t = tls_calls;
@@ -200,13 +231,8 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	uint64_t now, delta;
 	uint32_t d;
 
-	if (unlikely(t == NULL || tls_guard)) {
-		if (!tls_guard)
-			calls_enter_slow(fn, cfa);
-		else if (t)
-			thread_drop(t, 1);
-		return;
-	}
+	if (unlikely(t == NULL || tls_guard))
+		return calls_blocked(t, fn, cfa, true);
 	tls_guard = 1;
 	barrier();
 	now = clock_ticks();
@@ -214,17 +240,15 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	d = t->depth;
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
 			 0 ||
-		     t->pos >= t->end || d >= t->cap || d <= t->jmp_mark ||
-		     (d > 0 && t->stack[d - 1].cfa < cfa))) {
-		calls_enter_rare(t, fn, cfa, now);
-	} else {
-		*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
-		t->events++;
-		t->last = now;
-		t->stack[d].fn = fn;
-		t->stack[d].cfa = cfa;
-		t->depth = d + 1;
-	}
+		     t->pos >= t->end || d >= t->cap || (uint32_t)(d - 1) < t->jmp_mark ||
+		     (d > 0 && t->stack[d - 1].cfa < cfa)))
+		return calls_enter_rare_release(t, fn, cfa, now);
+	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
+	t->events++;
+	t->last = now;
+	t->stack[d].fn = fn;
+	t->stack[d].cfa = cfa;
+	t->depth = d + 1;
 	barrier();
 	tls_guard = 0;
 }
@@ -236,23 +260,18 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 	uint64_t now;
 	uint32_t d;
 
-	if (unlikely(t == NULL || tls_guard)) {
-		if (tls_guard && t)
-			thread_drop(t, 1);
-		return;
-	}
+	if (unlikely(t == NULL || tls_guard))
+		return calls_blocked(t, fn, 0, false);
 	tls_guard = 1;
 	barrier();
 	now = clock_ticks();
 	d = t->depth;
-	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end)) {
-		calls_exit_rare(t, fn, CALLER_CFA(), now);
-	} else {
-		*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
-		t->events++;
-		t->last = now;
-		t->depth = d - 1;
-	}
+	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end))
+		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
+	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
+	t->events++;
+	t->last = now;
+	t->depth = d - 1;
 	barrier();
 	tls_guard = 0;
 }

@@ -12,6 +12,11 @@
 
 bool clock_tsc; /* set once by clock_init, before any event */
 
+NOINSTR NOINLINE uint64_t clock_mono_ns_call(void)
+{
+	return clock_mono_ns();
+}
+
 NOINSTR bool clock_tsc_invariant(void)
 {
 #if CLOCK_HAVE_TSC

@@ -82,7 +82,8 @@ NOINSTR static int runtime_start(void)
 	enum trace_clock_source src;
 
 	env_read(&runtime_cfg);
-	if (runtime_cfg.disabled || (!runtime_cfg.calls && !runtime_cfg.alloc && !runtime_cfg.stages))
+	if (runtime_cfg.disabled ||
+	    (!runtime_cfg.calls && !runtime_cfg.alloc && !runtime_cfg.stages))
 		return -1;
 	src = clock_init(runtime_cfg.clock);
 	clock_point(&start);

@@ -11,9 +11,7 @@
 #include "thread.h"
 #include "writer.h"
 
-__thread struct thread_state *tls_thread TLS_IE;
-__thread struct thread_state *tls_calls TLS_IE;
-__thread unsigned tls_guard TLS_IE;
+__thread struct thread_tls thread_tls TLS_IE;
 
 static pthread_key_t thread_key;	 /* its destructor finishes the thread */
 static uint32_t thread_serials;		 /* last serial handed out */

@@ -53,9 +53,18 @@ struct thread_state {
  * runtime is inactive). tls_calls is the same pointer when call events are
  * enabled, else NULL. tls_guard is the recursion guard shared by every hook:
  * nonzero while this thread is inside the runtime. */
-extern __thread struct thread_state *tls_thread TLS_IE;
-extern __thread struct thread_state *tls_calls TLS_IE;
-extern __thread unsigned tls_guard TLS_IE;
+struct thread_tls {
+	struct thread_state *calls;
+	struct thread_state *thread;
+	unsigned guard;
+};
+
+/* One block, so a hook finds all three from one thread-pointer offset. */
+extern __thread struct thread_tls thread_tls TLS_IE;
+
+#define tls_thread (thread_tls.thread)
+#define tls_calls  (thread_tls.calls)
+#define tls_guard  (thread_tls.guard)
 
 /* Create (or return) the calling thread's state. NULL when the runtime is not
  * recording or the thread already ran its exit handler. Guard must be held. */

@@ -204,9 +204,9 @@ NOINSTR int writer_open(const struct env_config *cfg, enum trace_clock_source sr
 		return -1;
 	}
 	writer.hdr->clock_source = src;
-	writer.hdr->features =
-	    (cfg->calls ? TRACE_FEAT_CALLS : 0) | (cfg->alloc ? TRACE_FEAT_ALLOC : 0) |
-	    (cfg->stages ? TRACE_FEAT_STAGES : 0);
+	writer.hdr->features = (cfg->calls ? TRACE_FEAT_CALLS : 0) |
+			       (cfg->alloc ? TRACE_FEAT_ALLOC : 0) |
+			       (cfg->stages ? TRACE_FEAT_STAGES : 0);
 	writer_publish_header();
 	return 0;
 }
