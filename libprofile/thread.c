@@ -97,7 +97,7 @@ NOINSTR static void thread_prefault(struct trace_chunk_header *c)
  * The time this takes is recorded as a PAUSE, for the reader to remove. */
 NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 {
-	struct trace_chunk_header *c;
+	struct trace_chunk_header *c, *old;
 	uint64_t t0 = clock_ticks();
 
 	if (t->scratch)
@@ -106,8 +106,12 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 	if (c == NULL)
 		return NULL;
 	thread_prefault(c);
-	writer_chunk_close(t->chunk);
+	/* The new chunk first: a signal handler counting a lost event in
+	 * t->chunk must never find it unmapped. */
+	old = t->chunk;
 	t->chunk = c;
+	barrier();
+	writer_chunk_close(old);
 	t->pos = writer_chunk_records(c);
 	t->end = writer_chunk_end(c);
 	if (t->seq++ == 0) {

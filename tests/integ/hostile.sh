@@ -1,0 +1,85 @@
+#!/bin/sh
+# Programs that do what profilers trip over: the profiled program's output
+# and exit status are its own, nothing hangs or crashes, and the counts in
+# the trace are exact (or, for events dropped while a signal handler
+# interrupted the runtime, exactly accounted for as lost).
+. "$top_srcdir/tests/integ/lib.sh"
+
+cd "$TMP"
+H=$PROGS/hostile
+
+# run NAME STATUS MODE [N]: run in a fresh directory, trace t.bin there
+run()
+{
+	name=$1 want=$2
+	shift 2
+	rm -rf "$name" && mkdir "$name"
+	set +e
+	(cd "$name" && MPROF_OUTPUT="$TMP/$name/t.bin" timeout 120 "$H" "$@" >out 2>err)
+	st=$?
+	set -e
+	check_eq "$name: exit status" "$want" "$st"
+	"$REPORT" --json "$name/t.bin" >"$name/r.json" 2>"$name/rerr" ||
+		fail "$name: report exited $?: $(cat "$name/rerr")"
+}
+
+truth() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" "$1/out" | tail -n 1; }
+calls() { json "$1/r.json" "fn('$2')['calls'] if fn('$2') else 0"; }
+
+for mode in closefds dup2 chdir tinystack; do
+	run $mode 0 $mode
+	check_eq "$mode: work calls" "$(truth $mode work_calls)" "$(calls $mode work)"
+	check_eq "$mode: lost" 0 "$(json $mode/r.json 'r["lost_events"]')"
+done
+grep -q 'own files intact=yes' dup2/out || fail "dup2: the program's files were written to"
+[ ! -e chdir/trace.bin ] && [ -f chdir/t.bin ] || fail "chdir: trace not where it started"
+
+run threadexit 5 threadexit
+lower=$(sed -n 's/work_calls>=\([0-9]*\).*/\1/p' threadexit/out)
+check_eq "threadexit: work calls at least what was counted" true \
+	"$(json threadexit/r.json "fn('work')['calls'] >= $lower")"
+
+run cancel 0 cancel
+grep -q 'cancelled=yes' cancel/out || fail "cancel: $(cat cancel/out)"
+check_eq "cancel: work calls" "$(truth cancel work_calls)" "$(calls cancel work)"
+
+run churn 0 churn 2000
+before=$(truth churn maps_before)
+after=$(truth churn maps_after)
+check_eq "churn: the profiler's memory is released at thread exit (mappings)" "$before" "$after"
+check_eq "churn: threads" 2021 "$(json churn/r.json 'r["threads"]')"
+check_eq "churn: work calls" "$(truth churn work_calls)" "$(calls churn work)"
+
+run many 0 many 300
+check_eq "many: threads" 301 "$(json many/r.json 'r["threads"]')"
+check_eq "many: work calls" "$(truth many work_calls)" "$(calls many work)"
+
+# A handler that interrupts the runtime records nothing (its four events:
+# on_alarm and work, entry and exit, counted lost); every other run of it
+# is recorded.
+run signals 0 signals
+handled=$(truth signals handler_calls)
+recorded=$(calls signals on_alarm)
+lost=$(json signals/r.json 'r["lost_events"]')
+check_eq "signals: handler runs = recorded + lost/4" "$handled" "$((recorded + lost / 4))"
+check_eq "signals: work calls = the loop's + the recorded handlers'" \
+	"$(($(truth signals work_calls) + recorded))" "$(calls signals work)"
+times_add_up signals/t.bin
+
+run forkbusy 0 forkbusy
+n=0
+for child in forkbusy/t.bin.*; do
+	"$REPORT" --json "$child" >c.json 2>/dev/null || fail "forkbusy: $child unreadable"
+	check_eq "forkbusy: $child work calls" 100 "$(json c.json 'fn("work")["calls"]')"
+	n=$((n + 1))
+done
+check_eq "forkbusy: child traces" 20 "$n"
+
+run spawn 0 spawn
+grep -q 'failures=0' spawn/out || fail "spawn: $(cat spawn/out)"
+check_eq "spawn: work calls" "$(truth spawn work_calls)" "$(calls spawn work)"
+
+run crash 139 crash
+check_eq "crash: work calls" 1000 "$(calls crash work)"
+grep -q "trace cut short" crash/rerr || fail "crash: no cut-short warning"
+echo PASS
