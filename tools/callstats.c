@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "callstats.h"
+#include "memstats.h"
 
 #define TABLE_MIN_SLOTS	  64
 #define CALLEES_MIN_SLOTS 4
@@ -169,6 +170,8 @@ static void stats_add(struct cs_stats *dst, const struct cs_stats *src)
 	dst->rec_calls += src->rec_calls;
 	dst->self_ticks += src->self_ticks;
 	dst->cum_ticks += src->cum_ticks;
+	dst->alloc_self += src->alloc_self;
+	dst->alloc_cum += src->alloc_cum;
 }
 
 void cs_table_merge(struct cs_table *dst, const struct cs_table *src)
@@ -233,19 +236,22 @@ static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
 	fr->child_raw = 0;
 	fr->child_corr = 0;
 	fr->nchildren = 0;
+	fr->alloc_incl = 0;
 	fn->st.active++;
 	if (edge)
 		edge->st.active++;
 }
 
-static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl)
+static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl, uint64_t alloc)
 {
 	st->calls++;
 	st->self_ticks += self;
-	if (--st->active == 0)
+	if (--st->active == 0) {
 		st->cum_ticks += incl;
-	else
+		st->alloc_cum += alloc;
+	} else {
 		st->rec_calls++;
+	}
 }
 
 static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint64_t now)
@@ -264,15 +270,33 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	    (int64_t)(fr->nchildren * p->probe_parent);
 	self = s > 0 ? (uint64_t)s : 0;
 	incl = self + fr->child_corr;
-	stats_close(&fr->fn->st, self, incl);
+	stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
 	if (fr->edge)
-		stats_close(&fr->edge->st, self, incl);
+		stats_close(&fr->edge->st, self, incl, fr->alloc_incl);
 	if (t->depth) {
-		fr--;
-		fr->child_raw += raw;
-		fr->child_corr += incl;
-		fr->nchildren++;
+		fr[-1].child_raw += raw;
+		fr[-1].child_corr += incl;
+		fr[-1].nchildren++;
+		fr[-1].alloc_incl += fr->alloc_incl;
 	}
+}
+
+/* A memory event of thread t: charge an allocation to its stack, pass it on. */
+static void cs_memory(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c,
+		      int ev)
+{
+	if ((ev == TRACE_EV_ALLOC || ev == TRACE_EV_REALLOC) && c->mem.addr && t->depth) {
+		struct cs_frame *fr = &t->stack[t->depth - 1];
+
+		fr->fn->st.alloc_self += c->mem.size;
+		if (fr->edge)
+			fr->edge->st.alloc_self += c->mem.size;
+		fr->alloc_incl += c->mem.size;
+	}
+	if (ev != TRACE_EV_STACK)
+		p->mem_events++;
+	if (p->heap)
+		ms_heap_event(p->heap, t->serial, ev, &c->mem);
 }
 
 /* --------------------------------------------------------------- reading */
@@ -310,8 +334,10 @@ static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_ch
 		/* Time the runtime spent opening chunks is not the program's. */
 		if (ev == TRACE_EV_ENTER)
 			cs_enter(t, fn, c->ticks - c->paused);
-		else
+		else if (likely(ev == TRACE_EV_EXIT))
 			cs_exit(p, t, c->ticks - c->paused);
+		else
+			cs_memory(p, t, c, ev);
 	}
 	return ev;
 }
@@ -340,13 +366,30 @@ static int by_serial(const void *a, const void *b)
 	return (x->serial > y->serial) - (x->serial < y->serial);
 }
 
+/* The last tick count of the trace: its end, or its latest event. */
+static uint64_t last_ticks(const struct cs_profile *p, const struct trace_reader *r)
+{
+	uint64_t last = r->hdr.end.ticks;
+	size_t i;
+
+	for (i = 0; i < p->nthreads; i++) {
+		if (p->threads[i]->last_ticks > last)
+			last = p->threads[i]->last_ticks;
+	}
+	return last;
+}
+
 int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 {
 	struct trace_chunk c;
 	struct trace_thread *tt;
 	int ret;
 
+	trace_reader_want_memory(r, true);
 	while ((ret = trace_reader_next(r, &c)) > 0) {
+		/* No event not yet read is earlier than this chunk's opening. */
+		if (p->heap)
+			ms_heap_advance(p->heap, c.open_ticks);
 		if (read_chunk(p, thread_of(p, c.thread), &c) < 0)
 			return -1;
 	}
@@ -355,6 +398,8 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 	for (tt = r->threads; tt; tt = tt->hh.next)
 		thread_finish(p, thread_of(p, tt), tt);
 	qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
+	if (p->heap)
+		ms_heap_finish(p->heap, r->hdr.start.ticks, last_ticks(p, r));
 	return 0;
 }
 

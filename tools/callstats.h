@@ -26,6 +26,15 @@
  * count and counted as calls (open_at_end). An exit with an empty stack is
  * counted (unmatched_exits) and otherwise ignored.
  *
+ * Memory, where the trace has it: the requested bytes of every allocation
+ * (a realloc included) are charged, in the thread's program order, to the
+ * innermost open function (alloc_self) and, like cumtime, to each function
+ * open on the stack, once per allocation even under recursion (alloc_cum).
+ * Allocations made with no instrumented function open are charged to none.
+ * The memory events also go, when the profile has one, to a struct ms_heap
+ * (memstats.h), which puts them in one time order across threads:
+ * cs_profile_read() advances it chunk by chunk and finishes it.
+ *
  * Ownership: the profile owns every table, function and edge; they stay
  * valid until cs_profile_release().
  */
@@ -43,7 +52,9 @@ struct cs_stats {
 	uint64_t rec_calls;
 	uint64_t self_ticks;
 	uint64_t cum_ticks;
-	uint64_t active; /* activations open on the stack (thread tables only) */
+	uint64_t alloc_self; /* bytes allocated by the function itself */
+	uint64_t alloc_cum;  /* bytes allocated by it and its callees */
+	uint64_t active;     /* activations open on the stack (thread tables only) */
 };
 
 struct cs_eslot;
@@ -83,6 +94,7 @@ struct cs_frame {
 	uint64_t child_raw;   /* raw inclusive ticks of the completed children */
 	uint64_t child_corr;  /* their corrected inclusive ticks */
 	uint64_t nchildren;   /* completed direct children */
+	uint64_t alloc_incl;  /* bytes allocated in this activation and its callees */
 };
 
 struct cs_thread {
@@ -97,8 +109,12 @@ struct cs_thread {
 	size_t depth, alloc;
 };
 
+struct ms_heap;
+
 struct cs_profile {
 	uint64_t probe_self, probe_parent; /* ticks, from the trace header */
+	struct ms_heap *heap;		   /* where memory events go; NULL: nowhere */
+	uint64_t mem_events;		   /* memory events read (stack definitions apart) */
 	struct cs_thread **threads;	   /* by serial once read */
 	size_t nthreads, alloc;
 	struct cs_table merged;
@@ -109,7 +125,9 @@ void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_p
 
 /*
  * Read every chunk of `r` into the profile, close the frames left open,
- * merge the threads. Returns 0, or -1 if the reader failed (printed).
+ * merge the threads; with p->heap set (after cs_profile_init(), by the
+ * caller, who owns it), feed it the memory events and finish it. Returns 0,
+ * or -1 if the reader failed (printed).
  */
 int cs_profile_read(struct cs_profile *p, struct trace_reader *r);
 

@@ -15,26 +15,39 @@
 
 static const char usage_text[] =
     "usage: mprof-report [options] trace.bin\n"
+    "       mprof-report [options] --diff OLD NEW trace.bin\n"
     "\n"
-    "Print the function-call profile recorded in an mprof trace, in the form of\n"
-    "Python's pstats (times in seconds, corrected for the profiler's own cost).\n"
+    "Print the profile recorded in an mprof trace: the function calls in the form\n"
+    "of Python's pstats (times in seconds, corrected for the profiler's own cost),\n"
+    "the memory in the form of tracemalloc (allocation sites, leaks, the peak,\n"
+    "temporary allocations, snapshots).\n"
     "\n"
-    "  -s, --sort=KEY      order by KEY: cumulative (or cumtime; the default),\n"
-    "                      tottime (or time), ncalls (or calls), name\n"
-    "  -n, --limit=N       print the first N functions only\n"
+    "  -s, --sort=KEY      order the function table by KEY: cumulative (or\n"
+    "                      cumtime; the default), tottime (or time), ncalls (or\n"
+    "                      calls), name, totalloc, cumalloc; or the allocation\n"
+    "                      sites by bytes (the default) or count (give --sort\n"
+    "                      twice for both)\n"
+    "  -n, --limit=N       print the first N functions only, and N rows of each\n"
+    "                      memory list (10 by default)\n"
     "      --callers=FUNC  print who called FUNC (a function name or a shell\n"
     "                      pattern such as 'stage_*')\n"
     "      --callees=FUNC  print whom FUNC called\n"
     "  -t, --threads       one table per thread instead of all threads merged\n"
+    "  -g, --group-by=HOW  group allocation sites by line (the file and line of\n"
+    "                      the call; the default), function, or stack\n"
+    "      --diff OLD NEW  compare the live heap of snapshot NEW with snapshot OLD\n"
+    "                      (labels; the implicit start and end are always there),\n"
+    "                      in the form of tracemalloc's compare_to\n"
     "      --json          print one JSON object instead of text\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
     "\n"
     "Exit status: 0 on success (also for a trace cut short, which earns a\n"
-    "warning), 1 for a bad option or argument, 2 if the trace cannot be read,\n"
-    "3 if the report cannot be written.\n";
+    "warning), 1 for a bad option or argument (or a --diff label that names no\n"
+    "snapshot), 2 if the trace cannot be read, 3 if the report cannot be\n"
+    "written.\n";
 
-enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON };
+enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF };
 
 static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
@@ -42,6 +55,8 @@ static const struct option long_options[] = {
 	{ "callers", required_argument, NULL, OPT_CALLERS },
 	{ "callees", required_argument, NULL, OPT_CALLEES },
 	{ "threads", no_argument, NULL, 't' },
+	{ "group-by", required_argument, NULL, 'g' },
+	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -88,8 +103,21 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 {
 	switch (c) {
 	case 's':
-		if (report_sort_parse(optarg, &opt->sort) < 0)
+		if (report_mem_sort_parse(optarg, &opt->mem_sort) < 0 &&
+		    report_sort_parse(optarg, &opt->sort) < 0)
 			return usage_error("unknown sort key '%s'", optarg);
+		return 0;
+	case 'g':
+		if (report_group_parse(optarg, &opt->group_by) < 0)
+			return usage_error("bad grouping '%s': expected line, function or stack",
+					   optarg);
+		return 0;
+	case OPT_DIFF:
+		/* Two arguments: OLD is optarg, NEW the next word. */
+		if (!argv[optind])
+			return usage_error("option '--diff' requires two snapshot labels");
+		opt->diff_old = optarg;
+		opt->diff_new = argv[optind++];
 		return 0;
 	case 'n':
 		return parse_limit(optarg, &opt->limit);
@@ -116,7 +144,7 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:thV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:n:tg:hV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return util_close_stdout();

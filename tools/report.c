@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "callstats.h"
+#include "memstats.h"
 #include "report.h"
+#include "report_mem.h"
 #include "sym.h"
 
 const struct report_kind report_kinds[] = {
@@ -44,6 +46,8 @@ static const struct {
 	{ "ncalls", REPORT_SORT_NCALLS },
 	{ "calls", REPORT_SORT_NCALLS },
 	{ "name", REPORT_SORT_NAME },
+	{ "totalloc", REPORT_SORT_TOTALLOC },
+	{ "cumalloc", REPORT_SORT_CUMALLOC },
 };
 
 int report_sort_parse(const char *key, enum report_sort *sort)
@@ -66,9 +70,35 @@ const char *report_sort_title(enum report_sort sort)
 		[REPORT_SORT_TOTTIME] = "internal time",
 		[REPORT_SORT_NCALLS] = "call count",
 		[REPORT_SORT_NAME] = "function name",
+		[REPORT_SORT_TOTALLOC] = "bytes allocated",
+		[REPORT_SORT_CUMALLOC] = "cumulative bytes allocated",
 	};
 
 	return titles[sort];
+}
+
+int report_mem_sort_parse(const char *key, enum report_mem_sort *sort)
+{
+	if (!strcmp(key, "bytes") || !strcmp(key, "size"))
+		*sort = REPORT_MEM_SORT_BYTES;
+	else if (!strcmp(key, "count") || !strcmp(key, "allocations"))
+		*sort = REPORT_MEM_SORT_COUNT;
+	else
+		return -1;
+	return 0;
+}
+
+int report_group_parse(const char *name, enum report_group *group)
+{
+	if (!strcmp(name, "line") || !strcmp(name, "lineno"))
+		*group = REPORT_GROUP_LINE;
+	else if (!strcmp(name, "function"))
+		*group = REPORT_GROUP_FUNCTION;
+	else if (!strcmp(name, "stack") || !strcmp(name, "traceback"))
+		*group = REPORT_GROUP_STACK;
+	else
+		return -1;
+	return 0;
 }
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
@@ -89,6 +119,10 @@ static int cmp_func(const void *a, const void *b, void *arg)
 		c = cmp_u64_desc(x->self_ns, y->self_ns);
 	else if (sort == REPORT_SORT_NCALLS)
 		c = cmp_u64_desc(x->calls, y->calls);
+	else if (sort == REPORT_SORT_TOTALLOC)
+		c = cmp_u64_desc(x->alloc_self, y->alloc_self);
+	else if (sort == REPORT_SORT_CUMALLOC)
+		c = cmp_u64_desc(x->alloc_cum, y->alloc_cum);
 	else
 		c = strcmp(x->sym->name, y->sym->name);
 	if (!c)
@@ -241,6 +275,8 @@ static void table_build(struct report_table *rt, const struct report *rep,
 		rf->prim_calls = f->st.calls - f->st.rec_calls;
 		rf->self_ns = trace_clock_span(clk, f->st.self_ticks);
 		rf->cum_ns = trace_clock_span(clk, f->st.cum_ticks);
+		rf->alloc_self = f->st.alloc_self;
+		rf->alloc_cum = f->st.alloc_cum;
 		rt->total_calls += rf->calls;
 		rt->prim_calls += rf->prim_calls;
 		rt->total_self_ns += rf->self_ns;
@@ -295,6 +331,7 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->lost = trace_reader_lost(r);
 	rep->unmatched_exits = prof->unmatched_exits;
 	rep->open_at_end = prof->open_at_end;
+	rep->has_calls = prof->merged.nfuncs || prof->unmatched_exits;
 	for (f = prof->merged.funcs; f; f = f->next)
 		name_func(rep, syms, f->addr, f->first_ticks);
 	rep->merged.wall_ns = rep->wall_ns;
@@ -381,21 +418,28 @@ int report_run(const struct report_options *opt, FILE *out)
 	struct trace_clock clk;
 	struct cs_profile prof;
 	struct sym_table syms;
+	struct ms_heap heap;
 	struct report rep;
 	int ret = EXIT_BADTRACE;
 
 	if (trace_reader_open(&r, opt->trace) < 0)
 		return EXIT_BADTRACE;
 	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
+	ms_heap_init(&heap);
+	prof.heap = &heap;
 	sym_table_init(&syms);
 	trace_reader_on_module(&r, add_module, &syms);
 	if (cs_profile_read(&prof, &r) < 0 || trace_reader_clock(&r, &clk) < 0)
 		goto out;
 	report_build(&rep, opt, &r, &clk, &prof, &syms);
-	ret = kind->render(&rep, out) < 0 ? EXIT_BADTRACE : 0;
+	ret = report_mem_build(&rep, &heap, &syms, &clk);
+	if (!ret)
+		ret = kind->render(&rep, out) < 0 ? EXIT_BADTRACE : 0;
+	report_mem_release(&rep);
 	report_release(&rep);
 out:
 	sym_table_release(&syms);
+	ms_heap_release(&heap);
 	cs_profile_release(&prof);
 	trace_reader_release(&r);
 	return ret;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * report.h - turn a trace into a report: read it, aggregate the calls
- * (callstats), name the functions (sym), convert ticks to nanoseconds, sort,
- * and hand the result to one of the report kinds (a table of renderers, one
- * file each: report_text.c, report_json.c).
+ * (callstats) and the memory events (memstats), name the functions (sym),
+ * convert ticks to nanoseconds, sort, and hand the result to one of the
+ * report kinds (a table of renderers, one file each: report_text.c,
+ * report_json.c; the memory part in report_mem*.c, see report_mem.h).
  *
  * Renderers see only struct report: names, counts and nanoseconds, the
  * functions of each table already in the requested order. They select rows
@@ -28,6 +29,21 @@ enum report_sort {
 	REPORT_SORT_TOTTIME,	/* tottime, descending */
 	REPORT_SORT_NCALLS,	/* total calls, descending */
 	REPORT_SORT_NAME,	/* function name, ascending */
+	REPORT_SORT_TOTALLOC,	/* bytes allocated by the function itself, descending */
+	REPORT_SORT_CUMALLOC,	/* bytes allocated with its callees, descending */
+};
+
+/* How allocation sites are grouped (--group-by). */
+enum report_group {
+	REPORT_GROUP_LINE,     /* file:line of the allocation call (tracemalloc's 'lineno') */
+	REPORT_GROUP_FUNCTION, /* the function that made the call */
+	REPORT_GROUP_STACK,    /* the whole call stack */
+};
+
+/* How allocation sites are ordered. */
+enum report_mem_sort {
+	REPORT_MEM_SORT_BYTES, /* requested bytes, descending */
+	REPORT_MEM_SORT_COUNT, /* allocations, descending */
 };
 
 struct report_kind;
@@ -40,7 +56,13 @@ struct report_options {
 	const char *callers; /* pattern: print who calls the matching functions */
 	const char *callees; /* pattern: print whom they call */
 	bool threads;	     /* one table per thread instead of the merged one */
+	enum report_group group_by;
+	enum report_mem_sort mem_sort;
+	const char *diff_old, *diff_new; /* --diff: snapshot labels, or NULL */
 };
+
+/* Rows of the memory lists when no --limit is given. */
+#define REPORT_MEM_LIMIT 10
 
 /* What a function is called, where it is: one per address. */
 struct report_sym {
@@ -64,6 +86,7 @@ struct report_edge {
 struct report_func {
 	const struct report_sym *sym;
 	uint64_t calls, prim_calls, self_ns, cum_ns;
+	uint64_t alloc_self, alloc_cum;	       /* bytes allocated: by itself, with its callees */
 	struct report_edge *callers, *callees; /* sorted by file, line, name */
 	size_t ncallers, ncallees;
 };
@@ -92,6 +115,8 @@ struct report {
 	struct report_table *threads; /* by serial */
 	size_t nthreads;
 	struct report_sym *syms; /* uthash by addr */
+	bool has_calls;		 /* the trace has function events */
+	struct report_mem *mem;	 /* the memory report; NULL without memory events */
 };
 
 struct report_kind {
@@ -107,6 +132,12 @@ const struct report_kind *report_kind_find(const char *name);
 
 /* Parse a --sort key (pstats's names and aliases). Returns 0, or -1. */
 int report_sort_parse(const char *key, enum report_sort *sort);
+
+/* Parse a --sort key of the memory lists (bytes, size, count). Returns 0, or -1. */
+int report_mem_sort_parse(const char *key, enum report_mem_sort *sort);
+
+/* Parse a --group-by value. Returns 0, or -1. */
+int report_group_parse(const char *name, enum report_group *group);
 
 /* pstats's "Ordered by: ..." words for a sort. */
 const char *report_sort_title(enum report_sort sort);
@@ -139,8 +170,9 @@ void report_view_release(struct report_view *v);
 bool report_name_matches(const char *pattern, const char *name);
 
 /*
- * Read the trace `opt->trace` and render the report to `out`. Returns 0, or
- * EXIT_BADTRACE after printing why the trace could not be read.
+ * Read the trace `opt->trace` and render the report to `out`. Returns 0,
+ * EXIT_BADTRACE after printing why the trace could not be read, or
+ * EXIT_USAGE after printing that a --diff label names no snapshot.
  */
 int report_run(const struct report_options *opt, FILE *out);
 

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "report.h"
+#include "report_mem.h"
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
 static size_t utf8_len(const unsigned char *s)
@@ -84,7 +85,7 @@ static void edges(FILE *out, const char *key, const struct report_edge *e, size_
 	fputc(']', out);
 }
 
-static void function(FILE *out, const struct report_func *f, bool callees)
+static void function(FILE *out, const struct report_func *f, bool callees, bool memory)
 {
 	const struct report_sym *s = f->sym;
 
@@ -103,6 +104,10 @@ static void function(FILE *out, const struct report_func *f, bool callees)
 		", \"primitive_calls\": %" PRIu64 ", \"self_ns\": %" PRIu64
 		", \"cumulative_ns\": %" PRIu64,
 		s->addr, f->calls, f->prim_calls, f->self_ns, f->cum_ns);
+	if (memory)
+		fprintf(out,
+			", \"alloc_bytes_self\": %" PRIu64 ", \"alloc_bytes_cumulative\": %" PRIu64,
+			f->alloc_self, f->alloc_cum);
 	edges(out, "callers", f->callers, f->ncallers);
 	if (callees)
 		edges(out, "callees", f->callees, f->ncallees);
@@ -120,7 +125,7 @@ static void functions(FILE *out, const struct report *rep, const struct report_t
 	fputs("\"functions\": [", out);
 	for (i = 0; i < v.nrows; i++) {
 		fprintf(out, "%s\n%s  ", i ? "," : "", indent);
-		function(out, v.rows[i], opt->callees != NULL);
+		function(out, v.rows[i], opt->callees != NULL, rep->has_calls && rep->mem);
 	}
 	if (v.nrows)
 		fprintf(out, "\n%s", indent);
@@ -166,6 +171,7 @@ int report_render_json(const struct report *rep, FILE *out)
 		}
 		fputs(rep->nthreads ? "\n  ]" : "]", out);
 	}
+	report_mem_json(rep, out);
 	fputs("\n}\n", out);
 	return 0;
 }

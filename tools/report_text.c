@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_mem.h"
 
 static double secs(uint64_t ns)
 {
@@ -35,7 +36,8 @@ static void percall(FILE *out, uint64_t ns, uint64_t n)
 		fprintf(out, "%8s ", "");
 }
 
-void report_text_row(const struct report_func *f, FILE *out)
+/* pstats's columns up to the file name. */
+static void row_numbers(const struct report_func *f, FILE *out)
 {
 	char buf[48];
 
@@ -44,7 +46,30 @@ void report_text_row(const struct report_func *f, FILE *out)
 	percall(out, f->self_ns, f->calls);
 	fprintf(out, "%8.3f ", secs(f->cum_ns));
 	percall(out, f->cum_ns, f->prim_calls);
+}
+
+void report_text_row(const struct report_func *f, FILE *out)
+{
+	row_numbers(f, out);
 	fputs(f->sym->label, out);
+}
+
+/* The same with the bytes the function allocated, itself and with its callees. */
+static void row_memory(const struct report_func *f, FILE *out)
+{
+	char self[32], cum[32];
+
+	row_numbers(f, out);
+	fprintf(out, "%9s %9s ",
+		report_format_size(self, sizeof(self), (double)f->alloc_self, false),
+		report_format_size(cum, sizeof(cum), (double)f->alloc_cum, false));
+	fputs(f->sym->label, out);
+}
+
+/* True if the function table gets the memory columns. */
+static bool memory_columns(const struct report *rep)
+{
+	return rep->has_calls && rep->mem;
 }
 
 /* "   Ordered by: ..." and the restrictions, then a blank line. */
@@ -77,10 +102,17 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 	report_view_init(&v, t, NULL, rep->opt->limit);
 	if (v.nrows) {
 		print_order(rep, &v, out);
-		fputs("   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n",
+		fputs(memory_columns(rep)
+			  ? "   ncalls  tottime  percall  cumtime  percall  totalloc "
+			    " cumalloc filename:lineno(function)\n"
+			  : "   ncalls  tottime  percall  cumtime  percall "
+			    "filename:lineno(function)\n",
 		      out);
 		for (i = 0; i < v.nrows; i++) {
-			report_text_row(v.rows[i], out);
+			if (memory_columns(rep))
+				row_memory(v.rows[i], out);
+			else
+				report_text_row(v.rows[i], out);
 			fputc('\n', out);
 		}
 		fputs("\n\n", out);
@@ -170,7 +202,7 @@ static void table_blocks(const struct report *rep, const struct report_table *t,
 
 static void print_notes(const struct report *rep, FILE *out)
 {
-	if (rep->lost)
+	if (rep->lost && !rep->mem)
 		fprintf(out,
 			"lost events: %llu (dropped while recording: the counts and times of "
 			"the calls around them are incomplete)\n",
@@ -187,7 +219,13 @@ int report_render_text(const struct report *rep, FILE *out)
 	fprintf(out, "mprof: %s (pid %u), %zu thread%s, wall %.3f s\n\n",
 		rep->hdr->exe[0] ? rep->hdr->exe : "(unknown program)", rep->hdr->pid,
 		rep->nthreads, rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns));
-	if (!rep->opt->threads) {
+	if (rep->mem && rep->opt->diff_old) {
+		report_mem_text_diff(rep, out);
+		return 0;
+	}
+	if (!rep->has_calls && rep->mem) {
+		/* a memory trace: no empty call table */
+	} else if (!rep->opt->threads) {
 		table_blocks(rep, &rep->merged, out);
 	} else {
 		for (i = 0; i < rep->nthreads; i++) {
@@ -198,6 +236,8 @@ int report_render_text(const struct report *rep, FILE *out)
 			table_blocks(rep, t, out);
 		}
 	}
+	if (rep->mem)
+		report_mem_text(rep, out);
 	print_notes(rep, out);
 	return 0;
 }

@@ -18,7 +18,7 @@
 #define CALIB_MIN_SPAN_NS 1000000u /* 1 ms: shorter spans calibrate poorly */
 
 /* trace_chunk_slow()'s internal answer: a record was consumed, go on. */
-#define EV_AGAIN 3
+#define EV_AGAIN 100 /* not an enum trace_event */
 
 UTIL_PRINTF(2, 3) static int trace_error(const struct trace_reader *r, const char *fmt, ...)
 {
@@ -202,9 +202,13 @@ static void chunk_fold(struct trace_chunk *c)
 	if (!t)
 		return;
 	t->events += c->events;
+	t->mem_events += c->mem_events;
+	t->stack_records += c->stack_records;
 	t->paused_ticks = c->paused;
 	if (c->ticks > t->last_ticks)
 		t->last_ticks = c->ticks;
+	if (c->mem_ticks > t->last_ticks)
+		t->last_ticks = c->mem_ticks;
 }
 
 /* Check the sequence of a thread chunk and account for it. */
@@ -272,6 +276,7 @@ static int chunk_load(struct trace_reader *r, struct trace_chunk *c)
 	c->pos = r->buf + CHUNK_HDR_WORDS;
 	c->end = r->buf + len / 8;
 	c->ticks = ch->base_ticks;
+	c->open_ticks = ch->open.ticks;
 	return 1;
 }
 
@@ -293,11 +298,11 @@ static void warn_end(const struct trace_reader *r)
 	if (!trace_reader_complete(r))
 		warning("'%s': trace cut short (the process did not finish normally)", r->path);
 	for (t = r->threads; t; t = t->hh.next) {
-		if (t->ended && t->end_events != t->events)
+		if (t->ended && t->end_events != t->events_at_end)
 			warning("'%s': thread %u recorded %llu events, the trace holds %llu "
 				"(events were lost)",
 				r->path, t->serial, (unsigned long long)t->end_events,
-				(unsigned long long)t->events);
+				(unsigned long long)t->events_at_end);
 		if (t->missing_chunks)
 			warning("'%s': thread %u: %llu chunks missing (events were lost)", r->path,
 				t->serial, (unsigned long long)t->missing_chunks);
@@ -338,6 +343,11 @@ void trace_reader_on_module(struct trace_reader *r, trace_module_fn *fn, void *a
 	r->on_module_arg = arg;
 }
 
+void trace_reader_want_memory(struct trace_reader *r, bool want)
+{
+	r->want_memory = want;
+}
+
 static int module_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
 {
 	struct trace_reader *r = c->reader;
@@ -363,21 +373,189 @@ static int module_record(struct trace_chunk *c, const uint64_t *rec, uint32_t au
 	return EV_AGAIN;
 }
 
-static void thread_end(struct trace_thread *t, const uint64_t *rec)
+static void thread_end(struct trace_chunk *c, struct trace_thread *t, const uint64_t *rec)
 {
 	t->ended = true;
+	/* A thread records on after its exit handler (frees by later TLS
+	 * destructors): compare with what was read up to this record. The
+	 * writer counts function and memory events, not stack definitions. */
+	t->events_at_end = t->events + c->events + t->mem_events + c->mem_events;
 	t->end_events = rec[2];
 	t->end_lost = rec[3];
 	if (rec[1] > t->last_ticks)
 		t->last_ticks = rec[1];
 }
 
+/* ---------------------------------------------------------- stack ids */
+
+static inline size_t id_hash(uint32_t id)
+{
+	return (size_t)(((uint64_t)id * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+static bool idset_has(const struct trace_idset *s, uint32_t id)
+{
+	size_t i;
+
+	if (!s->slots)
+		return false;
+	for (i = id_hash(id) & s->mask; s->slots[i]; i = (i + 1) & s->mask) {
+		if (s->slots[i] == id)
+			return true;
+	}
+	return false;
+}
+
+static void idset_put(struct trace_idset *s, uint32_t id)
+{
+	size_t i;
+
+	if (!s->slots || (s->n + 1) * 2 > s->mask + 1) {
+		struct trace_idset old = *s;
+		size_t n = old.slots ? 2 * (old.mask + 1) : 64;
+
+		s->slots = xcalloc(n, sizeof(*s->slots));
+		s->mask = n - 1;
+		s->n = 0;
+		for (i = 0; old.slots && i <= old.mask; i++) {
+			if (old.slots[i])
+				idset_put(s, old.slots[i]);
+		}
+		free(old.slots);
+	}
+	for (i = id_hash(id) & s->mask; s->slots[i]; i = (i + 1) & s->mask)
+		;
+	s->slots[i] = id;
+	s->n++;
+}
+
+/* --------------------------------------------------------- memory records */
+
+/* Check the stack id `aux` of an allocation into c->mem.stack: 0, or -1. */
+static int mem_stack(struct trace_chunk *c, const uint64_t *rec, uint32_t aux)
+{
+	struct trace_thread *t = c->thread;
+
+	c->mem.stack = 0;
+	if (aux == 0)
+		return 0;
+	if (aux & TRACE_STACK_SHADOW)
+		return corrupt(c, rec, "allocation with stack id 0x%x (shadow bit set)", aux);
+	if (idset_has(&t->stacks, aux)) {
+		c->mem.stack = aux;
+		return 0;
+	}
+	if (t->missing_chunks)
+		return 0; /* its definition may have been in a lost chunk */
+	return corrupt(c, rec, "stack id %u used before its definition", aux);
+}
+
+/* Decode the size word `w` of an allocation into c->mem: 0, or -1. */
+static int mem_size(struct trace_chunk *c, const uint64_t *rec, uint64_t w)
+{
+	unsigned kind = (unsigned)(w >> TRACE_ALLOC_KIND_SHIFT);
+
+	if (kind < TRACE_ALLOC_MALLOC || kind > TRACE_ALLOC_PVALLOC)
+		return corrupt(c, rec, "unknown allocation kind %u", kind);
+	c->mem.kind = kind;
+	c->mem.size = w & TRACE_ALLOC_SIZE_MASK;
+	return 0;
+}
+
+static int stack_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
+{
+	uint32_t id = aux & TRACE_STACK_ID_MASK;
+	unsigned depth = nwords - 1;
+
+	if (id == 0)
+		return corrupt(c, rec, "definition of stack id 0");
+	if (depth > TRACE_STACK_MAX_DEPTH)
+		return corrupt(c, rec, "stack of %u frames (at most %u)", depth,
+			       TRACE_STACK_MAX_DEPTH);
+	if (idset_has(&c->thread->stacks, id))
+		return corrupt(c, rec, "stack id %u defined twice", id);
+	idset_put(&c->thread->stacks, id);
+	c->stack_records++;
+	c->mem.stack = id;
+	c->mem.shadow = (aux & TRACE_STACK_SHADOW) != 0;
+	c->mem.frames = rec + 1;
+	c->mem.nframes = depth;
+	return TRACE_EV_STACK;
+}
+
+static int snapshot_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux,
+			   unsigned nwords)
+{
+	if (aux > TRACE_SNAPSHOT_LABEL_MAX)
+		return corrupt(c, rec, "snapshot label of %u bytes (at most %u)", aux,
+			       TRACE_SNAPSHOT_LABEL_MAX);
+	if ((aux + 7) / 8 > nwords - 2)
+		return corrupt(c, rec, "snapshot label of %u bytes in a record of %u words", aux,
+			       nwords);
+	c->mem.ticks = rec[1];
+	c->mem.label = (const char *)(rec + 2);
+	c->mem.label_len = aux;
+	c->mem_events++;
+	return TRACE_EV_SNAPSHOT;
+}
+
+/* mem_record()'s decoding, by type. */
+static int mem_event(struct trace_chunk *c, const uint64_t *rec, unsigned type, uint32_t aux,
+		     unsigned nwords)
+{
+	switch (type) {
+	case TRACE_EXT_ALLOC:
+		if (mem_stack(c, rec, aux) < 0 || mem_size(c, rec, rec[2]) < 0)
+			return TRACE_EV_ERROR;
+		c->mem.addr = rec[1];
+		c->mem.ticks = rec[3];
+		c->mem_events++;
+		return TRACE_EV_ALLOC;
+	case TRACE_EXT_FREE:
+		c->mem.addr = rec[1];
+		c->mem.ticks = rec[2];
+		c->mem_events++;
+		return TRACE_EV_FREE;
+	case TRACE_EXT_REALLOC:
+		if (mem_stack(c, rec, aux) < 0 || mem_size(c, rec, rec[3]) < 0)
+			return TRACE_EV_ERROR;
+		c->mem.old_addr = rec[1];
+		c->mem.addr = rec[2];
+		c->mem.free_ticks = rec[4];
+		c->mem.ticks = rec[5];
+		c->mem_events++;
+		return TRACE_EV_REALLOC;
+	case TRACE_EXT_STACK:
+		return stack_record(c, rec, aux, nwords);
+	default:
+		return snapshot_record(c, rec, aux, nwords);
+	}
+}
+
+/* Decode the memory record `rec`, long enough for its type: its event, or an error. */
+static int mem_record(struct trace_chunk *c, const uint64_t *rec, unsigned type, unsigned nwords)
+{
+	uint32_t aux = trace_ext_aux_of(rec[0]);
+	int ev;
+
+	if (!c->thread)
+		return corrupt(c, rec, "memory record in a process chunk");
+	ev = mem_event(c, rec, type, aux, nwords);
+	if (ev > 0 && ev != TRACE_EV_STACK && c->mem.ticks > c->mem_ticks)
+		c->mem_ticks = c->mem.ticks;
+	return ev;
+}
+
+/* -------------------------------------------------------- extended records */
+
 /* The fewest words a record of each known type has. */
 static const unsigned ext_min_words[] = {
 	[TRACE_EXT_TIME] = 2,	      [TRACE_EXT_ENTER_FULL] = 3,
 	[TRACE_EXT_THREAD_START] = 2, [TRACE_EXT_THREAD_END] = 4,
 	[TRACE_EXT_MAPS] = 4,	      [TRACE_EXT_MODULE] = TRACE_MODULE_FIXED_WORDS,
-	[TRACE_EXT_PAUSE] = 3,
+	[TRACE_EXT_PAUSE] = 3,	      [TRACE_EXT_ALLOC] = 4,
+	[TRACE_EXT_FREE] = 3,	      [TRACE_EXT_REALLOC] = 6,
+	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
 };
 
 static const char *const ext_names[] = {
@@ -388,6 +566,11 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_MAPS] = "maps",
 	[TRACE_EXT_MODULE] = "module",
 	[TRACE_EXT_PAUSE] = "pause",
+	[TRACE_EXT_ALLOC] = "alloc",
+	[TRACE_EXT_FREE] = "free",
+	[TRACE_EXT_REALLOC] = "realloc",
+	[TRACE_EXT_STACK] = "stack",
+	[TRACE_EXT_SNAPSHOT] = "snapshot",
 };
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
@@ -418,7 +601,7 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		return EV_AGAIN;
 	case TRACE_EXT_THREAD_END:
 		if (t)
-			thread_end(t, rec);
+			thread_end(c, t, rec);
 		return EV_AGAIN;
 	case TRACE_EXT_MAPS:
 		c->reader->maps_ticks = rec[1];
@@ -430,6 +613,15 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 			return corrupt(c, rec, "pause ends before it starts");
 		c->paused += rec[2] - rec[1];
 		return EV_AGAIN;
+	case TRACE_EXT_ALLOC:
+	case TRACE_EXT_FREE:
+	case TRACE_EXT_REALLOC:
+	case TRACE_EXT_STACK:
+	case TRACE_EXT_SNAPSHOT: {
+		int ev = mem_record(c, rec, type, nwords);
+
+		return ev < 0 || c->reader->want_memory ? ev : EV_AGAIN;
+	}
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
 	}
@@ -511,6 +703,7 @@ void trace_reader_release(struct trace_reader *r)
 	while (r->threads) {
 		t = r->threads;
 		HASH_DEL(r->threads, t);
+		free(t->stacks.slots);
 		free(t);
 	}
 	if (r->fd >= 0)

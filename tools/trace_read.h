@@ -21,13 +21,19 @@
  *
  * trace_reader_next() hands out thread chunks only; it decodes process
  * chunks (module maps) itself and passes each module record to the callback
- * set with trace_reader_on_module(), every time a capture lists it. Time records, thread start/end records and
- * record types this reader does not know are consumed inside
- * trace_chunk_next(), which returns function events only.
+ * set with trace_reader_on_module(), every time a capture lists it. Time
+ * records, thread start/end records and record types this reader does not
+ * know are consumed inside trace_chunk_next(), which returns function
+ * events, and memory events for consumers that ask for them
+ * (trace_reader_want_memory()).
+ *
+ * Chunks come in file order: each thread's events in program order, the
+ * threads interleaved chunk by chunk. Memory events need one global time
+ * order; c->open_ticks is the watermark that makes it (see memstats.h).
  *
  * The reader holds one chunk-sized buffer and the per-thread state (a
- * uthash keyed by thread serial); its memory never grows with the number of
- * events.
+ * uthash keyed by thread serial, and the set of stack ids each thread
+ * defined); its memory never grows with the number of events.
  *
  * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
  * function that found it returns -1. A trace cut short (the process did not
@@ -48,23 +54,33 @@
 #include "trace_format.h"
 #include "util.h"
 
+/* The stack ids a thread has defined (an open-addressing set; 0 is empty). */
+struct trace_idset {
+	uint32_t *slots;
+	size_t n, mask;
+};
+
 /* What the reader knows of one recording thread. */
 struct trace_thread {
-	uint32_t serial;	 /* 1-based, from the chunk headers */
-	uint32_t tid;		 /* kernel thread id */
-	uint64_t first_ticks;	 /* earliest tick count seen (chunk base or start record) */
-	uint64_t last_ticks;	 /* latest tick count seen */
-	uint64_t next_seq;	 /* the chunk sequence number expected next */
-	uint64_t chunks;	 /* chunks read */
-	uint64_t missing_chunks; /* gaps in the chunk sequence */
-	uint64_t events;	 /* function entries and exits read */
-	uint64_t paused_ticks;	 /* time spent in the runtime's slow path (PAUSE records) */
-	uint64_t lost;		 /* events dropped, summed over its chunk headers */
-	bool started;		 /* a THREAD_START record was read */
-	bool ended;		 /* a THREAD_END record was read: */
-	uint64_t end_events;	 /*   events it says it recorded */
-	uint64_t end_lost;	 /*   events it says it dropped */
-	void *user;		 /* the consumer's per-thread state, never touched */
+	uint32_t serial;	   /* 1-based, from the chunk headers */
+	uint32_t tid;		   /* kernel thread id */
+	uint64_t first_ticks;	   /* earliest tick count seen (chunk base or start record) */
+	uint64_t last_ticks;	   /* latest tick count seen */
+	uint64_t next_seq;	   /* the chunk sequence number expected next */
+	uint64_t chunks;	   /* chunks read */
+	uint64_t missing_chunks;   /* gaps in the chunk sequence */
+	uint64_t events;	   /* function entries and exits read */
+	uint64_t mem_events;	   /* allocations, frees, reallocs and snapshots read */
+	uint64_t stack_records;	   /* stack definitions read */
+	uint64_t paused_ticks;	   /* time spent in the runtime's slow path (PAUSE records) */
+	uint64_t lost;		   /* events dropped, summed over its chunk headers */
+	bool started;		   /* a THREAD_START record was read */
+	bool ended;		   /* a THREAD_END record was read: */
+	uint64_t end_events;	   /*   events it says it recorded */
+	uint64_t events_at_end;	   /*   events read up to that record */
+	uint64_t end_lost;	   /*   events it says it dropped */
+	void *user;		   /* the consumer's per-thread state, never touched */
+	struct trace_idset stacks; /* the stack ids defined so far */
 	UT_hash_handle hh;
 };
 
@@ -80,16 +96,46 @@ struct trace_module {
 /* Called for every module record; `m` and its strings are valid during the call. */
 typedef void trace_module_fn(void *arg, const struct trace_module *m);
 
+/*
+ * A memory event, as trace_chunk_next() decoded it (TRACE_EV_ALLOC to
+ * TRACE_EV_SNAPSHOT). Memory events carry absolute tick counts of their own
+ * and do not move the cursor's ticks. Pointers point into the reader's chunk
+ * buffer: valid until the next trace_reader_next().
+ */
+struct trace_mem {
+	uint64_t ticks;	     /* ALLOC, FREE, SNAPSHOT: when; REALLOC: of the allocation */
+	uint64_t free_ticks; /* REALLOC: of the free of the old block */
+	uint64_t addr;	     /* ALLOC, FREE: the block; REALLOC: the new block */
+	uint64_t old_addr;   /* REALLOC: the old block, 0 if none */
+	uint64_t size;	     /* ALLOC, REALLOC: the requested size */
+	unsigned kind;	     /* ALLOC, REALLOC: enum trace_alloc_kind */
+	/* ALLOC, REALLOC: the stack id, 0 for none, always one the thread
+	 * defined (or 0 if its definition was in a missing chunk);
+	 * STACK: the id defined (TRACE_STACK_SHADOW cleared). */
+	uint32_t stack;
+	bool shadow;		/* STACK: frames 2.. are function entry addresses */
+	const uint64_t *frames; /* STACK: the frames, innermost first */
+	unsigned nframes;	/* STACK: 1 to TRACE_STACK_MAX_DEPTH */
+	const char *label;	/* SNAPSHOT: the label, not NUL-terminated */
+	size_t label_len;	/* SNAPSHOT: at most TRACE_SNAPSHOT_LABEL_MAX */
+};
+
 /* The cursor over the records of one chunk (see trace_chunk_next()). */
 struct trace_chunk {
 	struct trace_reader *reader;
 	struct trace_thread *thread; /* NULL for a process chunk */
 	const uint64_t *pos, *end;   /* the next word, the end of the data */
-	uint64_t ticks;		     /* tick count of the last event decoded */
+	uint64_t ticks;		     /* tick count of the last function event decoded */
 	uint64_t paused; /* the thread's PAUSE ticks so far: durations count in ticks - paused */
 	uint64_t events; /* function events decoded so far */
-	uint64_t index;	 /* chunk number in the file */
-	bool partial;	 /* the file ends inside this chunk */
+	uint64_t mem_events;	/* memory events decoded so far (stack definitions apart) */
+	uint64_t stack_records; /* stack definitions decoded so far */
+	uint64_t index;		/* chunk number in the file */
+	uint64_t open_ticks;	/* the chunk header's open.ticks: no event in the file
+				* after this chunk's header is earlier (the order rule) */
+	struct trace_mem mem;	/* the memory event just decoded */
+	uint64_t mem_ticks;	/* the latest tick count of its memory events */
+	bool partial;		/* the file ends inside this chunk */
 };
 
 struct trace_reader {
@@ -106,6 +152,7 @@ struct trace_reader {
 	struct trace_thread *threads; /* uthash by serial, in order of appearance */
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
 	void *on_module_arg;
+	bool want_memory;		      /* hand out memory events (else they are skipped) */
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
@@ -125,6 +172,12 @@ enum trace_event {
 	TRACE_EV_END = 0,    /* no more records in this chunk */
 	TRACE_EV_ENTER = 1,  /* entry of the function returned in *fn */
 	TRACE_EV_EXIT = 2,   /* return of the innermost open function */
+	/* Memory events, in c->mem, handed out only after trace_reader_want_memory() */
+	TRACE_EV_ALLOC = 3,    /* a block allocated: addr, size, kind, stack, ticks */
+	TRACE_EV_FREE = 4,     /* a block freed: addr, ticks */
+	TRACE_EV_REALLOC = 5,  /* old_addr freed at free_ticks, addr allocated at ticks */
+	TRACE_EV_STACK = 6,    /* stack id `stack` defined for this thread: frames */
+	TRACE_EV_SNAPSHOT = 7, /* a snapshot marker: label, ticks */
 };
 
 /*
@@ -135,6 +188,12 @@ int trace_reader_open(struct trace_reader *r, const char *path);
 
 /* Have `fn` called with `arg` for every module record from now on. */
 void trace_reader_on_module(struct trace_reader *r, trace_module_fn *fn, void *arg);
+
+/*
+ * Have trace_chunk_next() return memory events too (else it validates and
+ * skips them, so that consumers of function events need not know them).
+ */
+void trace_reader_want_memory(struct trace_reader *r, bool want);
 
 /*
  * Move to the next thread chunk that holds records and point `c` at it.
@@ -182,10 +241,19 @@ static inline uint64_t trace_clock_span(const struct trace_clock *clk, uint64_t 
 int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
 
 /*
- * Decode the next function event of chunk `c`: TRACE_EV_ENTER (with the
- * function's address in *fn) or TRACE_EV_EXIT, at tick count c->ticks.
- * Returns TRACE_EV_END after the last one, TRACE_EV_ERROR on a corrupt
- * record (printed). The common records are decoded inline.
+ * Decode the next event of chunk `c`: TRACE_EV_ENTER (with the function's
+ * address in *fn) or TRACE_EV_EXIT, at tick count c->ticks; if the reader
+ * wants them, the memory events, described in c->mem. Returns TRACE_EV_END
+ * after the last one, TRACE_EV_ERROR on a corrupt record (printed). The
+ * common records are decoded inline.
+ *
+ * Memory records are validated whether handed out or not: a stack id used
+ * before its definition or defined twice, a stack id with the
+ * TRACE_STACK_SHADOW bit in an allocation, a stack of 0 or more than
+ * TRACE_STACK_MAX_DEPTH frames, an unknown allocation kind, a label longer
+ * than TRACE_SNAPSHOT_LABEL_MAX or than its record, a memory record in a
+ * process chunk: all are corrupt records. (A stack id whose definition may
+ * have been in a missing chunk of the thread reads as 0, no stack.)
  */
 static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
 {

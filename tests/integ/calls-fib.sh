@@ -37,8 +37,14 @@ times_add_up fib.bin
 grep -q 'function calls (.* primitive calls) in [0-9.]* seconds' fib.txt ||
 	fail "no pstats summary line"
 grep -q 'Ordered by: cumulative time' fib.txt || fail "no 'Ordered by' line"
-grep -q '   ncalls  tottime  percall  cumtime  percall filename:lineno(function)' fib.txt ||
+# pstats' columns; the program also allocates, so mprof adds two memory
+# columns before the function's name.
+grep -Eq '^   ncalls  tottime  percall  cumtime  percall( +totalloc +cumalloc)? filename:lineno\(function\)$' fib.txt ||
 	fail "no pstats header"
+MPROF_EVENTS=calls MPROF_OUTPUT=$TMP/calls-only.bin "$PROGS/fib" 25 100 >/dev/null
+"$REPORT" calls-only.bin >calls-only.txt
+grep -q '^   ncalls  tottime  percall  cumtime  percall filename:lineno(function)$' calls-only.txt ||
+	fail "calls only: not the exact pstats header"
 grep -Eq "^ *$calls/1 .* fib\.c:$line\(fib\)\$" fib.txt || fail "no fib row '$calls/1 ... fib.c:$line(fib)'"
 "$REPORT" --sort ncalls --limit 1 fib.bin >top.txt
 grep -Eq "fib\.c:$line\(fib\)" top.txt || fail "--sort ncalls --limit 1 is not fib"

@@ -574,6 +574,268 @@ START_TEST(test_thread_end_mismatch)
 }
 END_TEST
 
+/* ------------------------------------------------------------- memory */
+
+struct mem_event {
+	int kind;
+	uint64_t ticks; /* the cursor's: function events only move it */
+	struct trace_mem m;
+	uint64_t frames[4];
+	char label[64];
+};
+
+struct mem_events {
+	struct mem_event ev[64];
+	size_t n;
+	int ret;
+};
+
+/* Read every event of `path`, memory events included, stderr captured. */
+static void read_mem_events(const char *path, struct mem_events *out, struct trace_reader *keep)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	uint64_t fn = 0;
+	int ret, ev = 0;
+
+	memset(out, 0, sizeof(*out));
+	capture_begin();
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	trace_reader_want_memory(&r, true);
+	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
+			struct mem_event *e = &out->ev[out->n++];
+
+			ck_assert_uint_lt(out->n, ARRAY_SIZE(out->ev));
+			e->kind = ev;
+			e->ticks = c.ticks;
+			e->m = c.mem;
+			if (ev == TRACE_EV_STACK)
+				memcpy(e->frames, c.mem.frames,
+				       (c.mem.nframes < 4 ? c.mem.nframes : 4) * 8);
+			if (ev == TRACE_EV_SNAPSHOT)
+				snprintf(e->label, sizeof(e->label), "%.*s", (int)c.mem.label_len,
+					 c.mem.label);
+		}
+		if (ev < 0)
+			break;
+	}
+	out->ret = ret < 0 || ev < 0 ? -1 : 0;
+	capture_end();
+	if (keep)
+		*keep = r;
+	else
+		trace_reader_release(&r);
+}
+
+static const uint64_t frames3[3] = { 0x401234, 0x401500, 0x401600 };
+
+START_TEST(test_mem_decode)
+{
+	struct trace_reader r;
+	struct mem_events e;
+	const struct mem_event *x;
+
+	tb_chunk(tb, 1, 100);
+	tb_enter(tb, 0x1000, 110);
+	tb_stack(tb, 1, frames3, 3);
+	tb_stack(tb, 2 | TRACE_STACK_SHADOW, frames3, 2);
+	tb_alloc_kind(tb, TRACE_ALLOC_CALLOC, 0x5000, 48, 1, 120);
+	tb_realloc(tb, 0x5000, 0x6000, 96, 2, 125, 130);
+	tb_alloc(tb, 0x7000, (1ull << 40) + 5, 0, 131);
+	tb_release(tb, 0x6000, 140);
+	tb_snapshot(tb, "after load", 150);
+	tb_exit(tb, 160); /* its delta counts from the entry: memory events keep the base */
+	tb_thread_end(tb, 170, tb_events(tb, 1), 0);
+	read_mem_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, ""); /* the thread's count includes its memory events */
+	ck_assert_uint_eq(e.n, 9);
+	x = &e.ev[1];
+	ck_assert_int_eq(x->kind, TRACE_EV_STACK);
+	ck_assert_uint_eq(x->m.stack, 1);
+	ck_assert(!x->m.shadow);
+	ck_assert_uint_eq(x->m.nframes, 3);
+	ck_assert_uint_eq(x->frames[2], 0x401600);
+	x = &e.ev[2];
+	ck_assert_int_eq(x->kind, TRACE_EV_STACK);
+	ck_assert_uint_eq(x->m.stack, 2);
+	ck_assert(x->m.shadow);
+	ck_assert_uint_eq(x->m.nframes, 2);
+	x = &e.ev[3];
+	ck_assert_int_eq(x->kind, TRACE_EV_ALLOC);
+	ck_assert_uint_eq(x->m.addr, 0x5000);
+	ck_assert_uint_eq(x->m.size, 48);
+	ck_assert_uint_eq(x->m.kind, TRACE_ALLOC_CALLOC);
+	ck_assert_uint_eq(x->m.stack, 1);
+	ck_assert_uint_eq(x->m.ticks, 120);
+	ck_assert_uint_eq(x->ticks, 110);
+	x = &e.ev[4];
+	ck_assert_int_eq(x->kind, TRACE_EV_REALLOC);
+	ck_assert_uint_eq(x->m.old_addr, 0x5000);
+	ck_assert_uint_eq(x->m.addr, 0x6000);
+	ck_assert_uint_eq(x->m.size, 96);
+	ck_assert_uint_eq(x->m.kind, TRACE_ALLOC_REALLOC);
+	ck_assert_uint_eq(x->m.stack, 2);
+	ck_assert_uint_eq(x->m.free_ticks, 125);
+	ck_assert_uint_eq(x->m.ticks, 130);
+	x = &e.ev[5];
+	ck_assert_int_eq(x->kind, TRACE_EV_ALLOC);
+	ck_assert_uint_eq(x->m.size, (1ull << 40) + 5);
+	ck_assert_uint_eq(x->m.stack, 0);
+	x = &e.ev[6];
+	ck_assert_int_eq(x->kind, TRACE_EV_FREE);
+	ck_assert_uint_eq(x->m.addr, 0x6000);
+	ck_assert_uint_eq(x->m.ticks, 140);
+	x = &e.ev[7];
+	ck_assert_int_eq(x->kind, TRACE_EV_SNAPSHOT);
+	ck_assert_str_eq(x->label, "after load");
+	ck_assert_uint_eq(x->m.label_len, 10);
+	ck_assert_uint_eq(x->m.ticks, 150);
+	ck_assert_int_eq(e.ev[8].kind, TRACE_EV_EXIT);
+	ck_assert_uint_eq(e.ev[8].ticks, 160);
+	ck_assert_uint_eq(r.threads->events, 2);
+	ck_assert_uint_eq(r.threads->mem_events, 5);
+	ck_assert_uint_eq(r.threads->stack_records, 2);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* Consumers that did not ask for memory events see function events only. */
+START_TEST(test_mem_skipped)
+{
+	struct events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_stack(tb, 1, frames3, 1);
+	tb_alloc(tb, 0x5000, 8, 1, 12);
+	tb_release(tb, 0x5000, 13);
+	tb_snapshot(tb, "x", 14);
+	tb_exit(tb, 20);
+	read_events(tb_write(tb), &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 2);
+	check_event(&e, 1, TRACE_EV_EXIT, 0, 20);
+	/* but they are validated all the same */
+	tb_alloc(tb, 0x5000, 8, 9, 21);
+	read_events(tb_write(tb), &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_ptr_nonnull(strstr(captured, "stack id 9 used before its definition"));
+}
+END_TEST
+
+static void undefined_stack(struct tb *t)
+{
+	tb_alloc(t, 0x5000, 8, 7, 20);
+}
+static void shadow_alloc(struct tb *t)
+{
+	tb_stack(t, 1 | TRACE_STACK_SHADOW, frames3, 1);
+	tb_alloc(t, 0x5000, 8, 1 | TRACE_STACK_SHADOW, 20);
+}
+static void deep_stack(struct tb *t)
+{
+	uint64_t frames[TRACE_STACK_MAX_DEPTH + 1] = { 0 };
+
+	tb_stack(t, 1, frames, TRACE_STACK_MAX_DEPTH + 1);
+}
+static void stack_zero(struct tb *t)
+{
+	tb_stack(t, TRACE_STACK_SHADOW, frames3, 2);
+}
+static void stack_twice(struct tb *t)
+{
+	tb_stack(t, 3, frames3, 1);
+	tb_stack(t, 3 | TRACE_STACK_SHADOW, frames3, 1);
+}
+static void kind_zero(struct tb *t)
+{
+	tb_alloc_kind(t, 0, 0x5000, 8, 0, 20);
+}
+static void kind_ten(struct tb *t)
+{
+	tb_realloc(t, 0, 0x5000, 8, 0, 20, 20);
+	t->words[t->cur * tb_chunk_words(t) + t->pos - 3] |= 10ull << TRACE_ALLOC_KIND_SHIFT;
+}
+static void long_label(struct tb *t)
+{
+	uint64_t w[40] = { 20 };
+
+	tb_ext(t, TRACE_EXT_SNAPSHOT, 300, w, 40);
+}
+static void label_overflow(struct tb *t)
+{
+	uint64_t w[2] = { 20, 0x41 };
+
+	tb_ext(t, TRACE_EXT_SNAPSHOT, 20, w, 3);
+}
+static void short_alloc(struct tb *t)
+{
+	uint64_t w[2] = { 0x5000, 8 };
+
+	tb_ext(t, TRACE_EXT_ALLOC, 0, w, 3);
+}
+static void short_realloc(struct tb *t)
+{
+	uint64_t w[4] = { 0, 0x5000, 8, 20 };
+
+	tb_ext(t, TRACE_EXT_REALLOC, 0, w, 5);
+}
+
+START_TEST(test_mem_corrupt)
+{
+	check_corrupt(undefined_stack, "4168: stack id 7 used before its definition");
+	check_corrupt(shadow_alloc, "4184: allocation with stack id 0x80000001 (shadow bit set)");
+	check_corrupt(deep_stack, "4168: stack of 257 frames (at most 256)");
+	check_corrupt(stack_zero, "4168: definition of stack id 0");
+	check_corrupt(stack_twice, "4184: stack id 3 defined twice");
+	check_corrupt(kind_zero, "4168: unknown allocation kind 0");
+	check_corrupt(kind_ten, "4168: unknown allocation kind 11");
+	check_corrupt(long_label, "4168: snapshot label of 300 bytes (at most 255)");
+	check_corrupt(label_overflow, "4168: snapshot label of 20 bytes in a record of 3 words");
+	check_corrupt(short_alloc, "4168: alloc record shorter than 4 words");
+	check_corrupt(short_realloc, "4168: realloc record shorter than 6 words");
+}
+END_TEST
+
+START_TEST(test_mem_process_chunk)
+{
+	const char *path;
+	struct events e;
+
+	tb_process_chunk(tb, 0);
+	tb_release(tb, 0x5000, 10);
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, "corrupt chunk 0 at offset 4160: memory "
+						     "record in a process chunk"));
+}
+END_TEST
+
+/* A stack defined in a chunk that is missing reads as no stack. */
+START_TEST(test_mem_missing_chunk)
+{
+	struct trace_reader r;
+	struct mem_events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_stack(tb, 1, frames3, 1);
+	tb_chunk_header(tb)->magic = 0; /* lost */
+	tb_chunk(tb, 1, 100);
+	tb_alloc(tb, 0x5000, 8, 1, 110);
+	read_mem_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_int_eq(e.ev[0].kind, TRACE_EV_ALLOC);
+	ck_assert_uint_eq(e.ev[0].m.stack, 0);
+	ck_assert_ptr_nonnull(strstr(captured, "thread 1: 1 chunks missing"));
+	ck_assert_uint_eq(r.threads->last_ticks, 110); /* memory events count as seen */
+	trace_reader_release(&r);
+}
+END_TEST
+
 /* -------------------------------------------------------------- clock */
 
 START_TEST(test_clock_monotonic)
@@ -675,6 +937,15 @@ static Suite *trace_read_suite(void)
 	tcase_add_test(tc, test_chunk_base);
 	tcase_add_test(tc, test_lost_events);
 	tcase_add_test(tc, test_modules);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("memory");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_mem_decode);
+	tcase_add_test(tc, test_mem_skipped);
+	tcase_add_test(tc, test_mem_corrupt);
+	tcase_add_test(tc, test_mem_process_chunk);
+	tcase_add_test(tc, test_mem_missing_chunk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("damage");

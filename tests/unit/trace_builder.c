@@ -13,7 +13,7 @@
 #define CHUNK_SIZE TRACE_CHUNK_MIN
 #define NO_CHUNK   ((size_t)-1)
 
-static void *tb_alloc(void *p, size_t size)
+static void *tb_grow(void *p, size_t size)
 {
 	p = realloc(p, size);
 	if (!p)
@@ -21,9 +21,19 @@ static void *tb_alloc(void *p, size_t size)
 	return p;
 }
 
+/* n zeroed words. */
+static uint64_t *tb_alloc_words(size_t n)
+{
+	uint64_t *w = calloc(n, 8);
+
+	if (!w)
+		abort();
+	return w;
+}
+
 struct tb *tb_new(void)
 {
-	struct tb *tb = tb_alloc(NULL, sizeof(*tb));
+	struct tb *tb = tb_grow(NULL, sizeof(*tb));
 	struct trace_file_header *h = &tb->hdr;
 
 	memset(tb, 0, sizeof(*tb));
@@ -83,7 +93,7 @@ static struct trace_chunk_header *new_chunk(struct tb *tb)
 
 	if (tb->nchunks == tb->alloc) {
 		tb->alloc = tb->alloc ? 2 * tb->alloc : 4;
-		tb->words = tb_alloc(tb->words, tb->alloc * words * 8);
+		tb->words = tb_grow(tb->words, tb->alloc * words * 8);
 	}
 	tb->cur = tb->nchunks++;
 	memset(chunk_words(tb, tb->cur), 0, words * 8);
@@ -197,6 +207,56 @@ void tb_enter_full(struct tb *tb, uint64_t fn, uint64_t at)
 	count_event(tb);
 }
 
+void tb_alloc_kind(struct tb *tb, unsigned kind, uint64_t addr, uint64_t size, uint32_t stack,
+		   uint64_t at)
+{
+	uint64_t w[3] = { addr, (uint64_t)kind << TRACE_ALLOC_KIND_SHIFT | size, at };
+
+	tb_ext(tb, TRACE_EXT_ALLOC, stack, w, 4);
+	count_event(tb);
+}
+
+void tb_alloc(struct tb *tb, uint64_t addr, uint64_t size, uint32_t stack, uint64_t at)
+{
+	tb_alloc_kind(tb, TRACE_ALLOC_MALLOC, addr, size, stack, at);
+}
+
+void tb_release(struct tb *tb, uint64_t addr, uint64_t at)
+{
+	uint64_t w[2] = { addr, at };
+
+	tb_ext(tb, TRACE_EXT_FREE, 0, w, 3);
+	count_event(tb);
+}
+
+void tb_realloc(struct tb *tb, uint64_t old, uint64_t addr, uint64_t size, uint32_t stack,
+		uint64_t free_at, uint64_t at)
+{
+	uint64_t w[5] = { old, addr, (uint64_t)TRACE_ALLOC_REALLOC << TRACE_ALLOC_KIND_SHIFT | size,
+			  free_at, at };
+
+	tb_ext(tb, TRACE_EXT_REALLOC, stack, w, 6);
+	count_event(tb);
+}
+
+void tb_stack(struct tb *tb, uint32_t id, const uint64_t *frames, unsigned n)
+{
+	tb_ext(tb, TRACE_EXT_STACK, id, frames, n + 1);
+}
+
+void tb_snapshot(struct tb *tb, const char *label, uint64_t at)
+{
+	size_t len = strlen(label);
+	unsigned nwords = 2 + (unsigned)((len + 7) / 8);
+	uint64_t *w = tb_alloc_words(nwords);
+
+	w[0] = at;
+	memcpy(w + 1, label, len);
+	tb_ext(tb, TRACE_EXT_SNAPSHOT, (uint32_t)len, w, nwords);
+	free(w);
+	count_event(tb);
+}
+
 void tb_thread_start(struct tb *tb, uint32_t tid, uint64_t at)
 {
 	tb_ext(tb, TRACE_EXT_THREAD_START, tid, &at, 2);
@@ -221,7 +281,7 @@ void tb_module(struct tb *tb, const char *path, uint64_t bias, uint64_t lo, uint
 {
 	size_t pathlen = strlen(path), bytes = buildid_len + pathlen;
 	unsigned nwords = TRACE_MODULE_FIXED_WORDS + (unsigned)((bytes + 7) / 8);
-	uint64_t *w = tb_alloc(NULL, nwords * 8);
+	uint64_t *w = tb_grow(NULL, nwords * 8);
 
 	memset(w, 0, nwords * 8);
 	w[0] = bias;
@@ -240,10 +300,10 @@ uint64_t tb_events(const struct tb *tb, uint32_t serial)
 
 static const char *new_path(struct tb *tb)
 {
-	char *path = tb_alloc(NULL, sizeof(tb->dir) + 32);
+	char *path = tb_grow(NULL, sizeof(tb->dir) + 32);
 
 	snprintf(path, sizeof(tb->dir) + 32, "%s/trace-%zu.bin", tb->dir, tb->npaths);
-	tb->paths = tb_alloc(tb->paths, (tb->npaths + 1) * sizeof(*tb->paths));
+	tb->paths = tb_grow(tb->paths, (tb->npaths + 1) * sizeof(*tb->paths));
 	tb->paths[tb->npaths++] = path;
 	return path;
 }
@@ -268,7 +328,7 @@ const char *tb_write_cut(struct tb *tb, size_t size)
 	if (hsize < sizeof(tb->hdr) || hsize > (1u << 20))
 		hsize = TRACE_HEADER_SIZE;
 	full = hsize + tb->nchunks * csize;
-	buf = tb_alloc(NULL, full);
+	buf = tb_grow(NULL, full);
 	memset(buf, 0, full);
 	memcpy(buf, &tb->hdr, sizeof(tb->hdr));
 	memcpy(buf + hsize, tb->words, tb->nchunks * csize);

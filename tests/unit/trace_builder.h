@@ -37,7 +37,7 @@ struct tb {
 	size_t pos;	/* next word in it */
 	uint64_t ticks; /* tick count of its last event */
 	uint64_t next_seq[TB_MAX_THREADS + 1];
-	uint64_t events[TB_MAX_THREADS + 1]; /* function events per thread */
+	uint64_t events[TB_MAX_THREADS + 1]; /* function and memory events per thread */
 	char dir[64];
 	char **paths;
 	size_t npaths;
@@ -70,6 +70,20 @@ void tb_thread_end(struct tb *tb, uint64_t at, uint64_t events, uint64_t lost);
 void tb_maps(struct tb *tb, uint64_t at, unsigned reason, uint64_t nmodules);
 void tb_module(struct tb *tb, const char *path, uint64_t bias, uint64_t lo, uint64_t hi,
 	       const unsigned char *buildid, size_t buildid_len);
+/*
+ * Memory records (absolute ticks, the delta base unchanged). `stack` is a
+ * stack id as the record carries it; tb_stack() defines one (`id` may have
+ * TRACE_STACK_SHADOW) from n frames, innermost first.
+ */
+void tb_alloc(struct tb *tb, uint64_t addr, uint64_t size, uint32_t stack, uint64_t at);
+void tb_alloc_kind(struct tb *tb, unsigned kind, uint64_t addr, uint64_t size, uint32_t stack,
+		   uint64_t at);
+void tb_release(struct tb *tb, uint64_t addr, uint64_t at); /* a FREE record */
+void tb_realloc(struct tb *tb, uint64_t old, uint64_t addr, uint64_t size, uint32_t stack,
+		uint64_t free_at, uint64_t at);
+void tb_stack(struct tb *tb, uint32_t id, const uint64_t *frames, unsigned n);
+void tb_snapshot(struct tb *tb, const char *label, uint64_t at);
+
 /* An extended record of any type; `w` holds its nwords - 1 payload words. */
 void tb_ext(struct tb *tb, unsigned type, uint32_t aux, const uint64_t *w, unsigned nwords);
 /* One raw word. */
