@@ -11,7 +11,8 @@
  *	if (hash_oom_take())
  *		... e is not in the table, it is still the caller's ...
  *
- * The flag is private to each translation unit, which is where the check is.
+ * The flag is private to each translation unit, which is where the check is,
+ * and to each thread (the demo's workers fill tables concurrently).
  */
 #ifndef MPROF_HASH_H
 #define MPROF_HASH_H
@@ -21,7 +22,7 @@
 
 static inline bool *hash_oom_flag(void)
 {
-	static bool flag;
+	static __thread bool flag;
 
 	return &flag;
 }
