@@ -9,10 +9,13 @@
  *   realloc       realloc's edge cases
  *   snapshot N    N blocks of 65 bytes between snapshots "before" and "after"
  *   stack         a three-deep chain down to malloc
+ *   signal        10 blocks, SIGUSR2 (only when MPROF_SNAPSHOT_SIGNAL is
+ *                 set: the profiler then handles it), 10 more blocks
  */
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,14 +35,23 @@ __attribute__((constructor)) static void early(void)
 
 static int N;
 
+/* Not `return malloc(...)`: a tail call would make the caller the site. */
+#define NO_TAIL_CALL() __asm__ volatile("" ::: "memory")
+
 NOIPA static void *site_small(void)
 {
-	return malloc(32);
+	void *p = malloc(32);
+
+	NO_TAIL_CALL();
+	return p;
 }
 
 NOIPA static void *site_big(int t)
 {
-	return malloc(1000 + (size_t)t);
+	void *p = malloc(1000 + (size_t)t);
+
+	NO_TAIL_CALL();
+	return p;
 }
 
 static void *sites_thread(void *arg)
@@ -144,7 +156,10 @@ NOIPA static int reallocs(void)
 
 NOIPA static void *snap_site(void)
 {
-	return malloc(65);
+	void *p = malloc(65);
+
+	NO_TAIL_CALL();
+	return p;
 }
 
 static int snapshot(int n)
@@ -164,17 +179,50 @@ static int snapshot(int n)
 
 NOIPA static void *level3(void)
 {
-	return malloc(4242);
+	void *p = malloc(4242);
+
+	NO_TAIL_CALL();
+	return p;
 }
 
 NOIPA static void *level2(void)
 {
-	return level3();
+	void *p = level3();
+
+	NO_TAIL_CALL();
+	return p;
 }
 
 NOIPA static void *level1(void)
 {
-	return level2();
+	void *p = level2();
+
+	NO_TAIL_CALL();
+	return p;
+}
+
+NOIPA static void *sig_site(void)
+{
+	void *p = malloc(100);
+
+	NO_TAIL_CALL();
+	return p;
+}
+
+static int signal_snapshot(void)
+{
+	void *keep[20];
+
+	for (int i = 0; i < 10; i++)
+		keep[i] = sig_site();
+	if (getenv("MPROF_SNAPSHOT_SIGNAL"))
+		raise(SIGUSR2);
+	for (int i = 10; i < 20; i++)
+		keep[i] = sig_site();
+	for (int i = 0; i < 20; i++)
+		free(keep[i]);
+	printf("signal blocks before=10 after=10\n");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -191,6 +239,8 @@ int main(int argc, char **argv)
 		status = reallocs();
 	} else if (!strcmp(mode, "snapshot")) {
 		status = snapshot(argc > 2 ? atoi(argv[2]) : 1744);
+	} else if (!strcmp(mode, "signal")) {
+		status = signal_snapshot();
 	} else if (!strcmp(mode, "stack")) {
 		free(level1());
 		printf("stack level3<-level2<-level1<-main\n");
