@@ -397,7 +397,8 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 		return -1;
 	for (tt = r->threads; tt; tt = tt->hh.next)
 		thread_finish(p, thread_of(p, tt), tt);
-	qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
+	if (p->nthreads) /* qsort(NULL, 0, ...) is undefined */
+		qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
 	if (p->heap)
 		ms_heap_finish(p->heap, r->hdr.start.ticks, last_ticks(p, r));
 	return 0;

@@ -223,18 +223,31 @@ void trace_reader_release(struct trace_reader *r);
 int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,
 		     const struct trace_clock_point *latest_open);
 
+/* d rounded to the nearest integer, saturated to int64_t (a damaged trace
+ * can make any tick count absurd; the conversion must stay defined). */
+static inline int64_t trace_clock_round(double d)
+{
+	if (!(d > -9.2e18)) /* also NaN */
+		return d != d ? 0 : INT64_MIN;
+	if (d >= 9.2e18)
+		return INT64_MAX;
+	return (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+}
+
 /* Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`. */
 static inline uint64_t trace_clock_ns(const struct trace_clock *clk, uint64_t ticks)
 {
 	double d = (double)(int64_t)(ticks - clk->origin.ticks) * clk->ns_per_tick;
 
-	return clk->origin.ns + (uint64_t)(int64_t)(d < 0 ? d - 0.5 : d + 0.5);
+	return clk->origin.ns + (uint64_t)trace_clock_round(d);
 }
 
 /* Nanoseconds in a span of `ticks` ticks. */
 static inline uint64_t trace_clock_span(const struct trace_clock *clk, uint64_t ticks)
 {
-	return (uint64_t)((double)ticks * clk->ns_per_tick + 0.5);
+	double d = (double)ticks * clk->ns_per_tick;
+
+	return d >= 1.8e19 ? UINT64_MAX : (uint64_t)(d + 0.5);
 }
 
 /* The out-of-line part of trace_chunk_next(): extended records, the end. */

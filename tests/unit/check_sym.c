@@ -313,7 +313,9 @@ END_TEST
 
 START_TEST(test_shared_library)
 {
-	uint64_t addr = (uintptr_t)&qsort;
+	/* A libc function no sanitizer runtime intercepts (under ASan, &qsort
+	 * is libasan's interceptor). */
+	uint64_t addr = (uintptr_t)&getpid;
 	const struct test_module *m = module_of(addr);
 	struct sym_table t;
 	struct sym_info info;
@@ -324,7 +326,7 @@ START_TEST(test_shared_library)
 	sym_table_init(&t);
 	add_all(&t, 0);
 	ck_assert_int_eq(sym_lookup(&t, addr, 0, &info), 0);
-	ck_assert_ptr_nonnull(strstr(info.function, "qsort"));
+	ck_assert_ptr_nonnull(strstr(info.function, "getpid"));
 	ck_assert_uint_eq(info.offset, 0);
 	ck_assert_str_eq(info.module, m->path);
 	/* the source is known only where libc's debug information is installed */

@@ -287,7 +287,8 @@ void tb_module(struct tb *tb, const char *path, uint64_t bias, uint64_t lo, uint
 	w[0] = bias;
 	w[1] = lo;
 	w[2] = hi;
-	memcpy((char *)(w + 3), buildid, buildid_len);
+	if (buildid_len)
+		memcpy((char *)(w + 3), buildid, buildid_len);
 	memcpy((char *)(w + 3) + buildid_len, path, pathlen);
 	tb_ext(tb, TRACE_EXT_MODULE, (uint32_t)(buildid_len << 16 | pathlen), w, nwords);
 	free(w);
@@ -331,7 +332,8 @@ const char *tb_write_cut(struct tb *tb, size_t size)
 	buf = tb_grow(NULL, full);
 	memset(buf, 0, full);
 	memcpy(buf, &tb->hdr, sizeof(tb->hdr));
-	memcpy(buf + hsize, tb->words, tb->nchunks * csize);
+	if (tb->nchunks)
+		memcpy(buf + hsize, tb->words, tb->nchunks * csize);
 	path = tb_write_bytes(tb, buf, size < full ? size : full);
 	free(buf);
 	return path;
