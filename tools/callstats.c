@@ -13,6 +13,7 @@
 
 #include "callstats.h"
 #include "memstats.h"
+#include "stagestats.h"
 
 #define TABLE_MIN_SLOTS	  64
 #define CALLEES_MIN_SLOTS 4
@@ -299,6 +300,19 @@ static void cs_memory(struct cs_profile *p, struct cs_thread *t, const struct tr
 		ms_heap_event(p->heap, t->serial, ev, &c->mem);
 }
 
+/* An event that is not a function's: a stage's, or a memory event. */
+static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c,
+		     int ev)
+{
+	if (ev == TRACE_EV_STAGE_BEGIN || ev == TRACE_EV_STAGE_END) {
+		if (p->stages)
+			ss_event(p->stages, t->serial, ev, &c->stage,
+				 trace_chunk_unpaused(c, c->stage.ticks));
+		return;
+	}
+	cs_memory(p, t, c, ev);
+}
+
 /* --------------------------------------------------------------- reading */
 
 void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_parent)
@@ -337,7 +351,7 @@ static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_ch
 		else if (likely(ev == TRACE_EV_EXIT))
 			cs_exit(p, t, c->ticks - c->paused);
 		else
-			cs_memory(p, t, c, ev);
+			cs_other(p, t, c, ev);
 	}
 	return ev;
 }
@@ -386,6 +400,7 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 	int ret;
 
 	trace_reader_want_memory(r, true);
+	trace_reader_want_stages(r, p->stages != NULL);
 	while ((ret = trace_reader_next(r, &c)) > 0) {
 		/* No event not yet read is earlier than this chunk's opening. */
 		if (p->heap)
@@ -401,6 +416,8 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 		qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
 	if (p->heap)
 		ms_heap_finish(p->heap, r->hdr.start.ticks, last_ticks(p, r));
+	if (p->stages)
+		ss_profile_finish(p->stages, r);
 	return 0;
 }
 

@@ -33,7 +33,9 @@
  * Allocations made with no instrumented function open are charged to none.
  * The memory events also go, when the profile has one, to a struct ms_heap
  * (memstats.h), which puts them in one time order across threads:
- * cs_profile_read() advances it chunk by chunk and finishes it.
+ * cs_profile_read() advances it chunk by chunk and finishes it. Stage
+ * events go likewise, when the profile has one, to a struct ss_profile
+ * (stagestats.h), which cs_profile_read() finishes too.
  *
  * Ownership: the profile owns every table, function and edge; they stay
  * valid until cs_profile_release().
@@ -110,10 +112,12 @@ struct cs_thread {
 };
 
 struct ms_heap;
+struct ss_profile;
 
 struct cs_profile {
 	uint64_t probe_self, probe_parent; /* ticks, from the trace header */
 	struct ms_heap *heap;		   /* where memory events go; NULL: nowhere */
+	struct ss_profile *stages;	   /* where stage events go; NULL: nowhere */
 	uint64_t mem_events;		   /* memory events read (stack definitions apart) */
 	struct cs_thread **threads;	   /* by serial once read */
 	size_t nthreads, alloc;
@@ -126,8 +130,9 @@ void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_p
 /*
  * Read every chunk of `r` into the profile, close the frames left open,
  * merge the threads; with p->heap set (after cs_profile_init(), by the
- * caller, who owns it), feed it the memory events and finish it. Returns 0,
- * or -1 if the reader failed (printed).
+ * caller, who owns it), feed it the memory events and finish it; likewise
+ * p->stages with the stage events. Returns 0, or -1 if the reader failed
+ * (printed).
  */
 int cs_profile_read(struct cs_profile *p, struct trace_reader *r);
 

@@ -17,6 +17,9 @@
 #define CHUNK_HDR_WORDS	  (sizeof(struct trace_chunk_header) / 8)
 #define CALIB_MIN_SPAN_NS 1000000u /* 1 ms: shorter spans calibrate poorly */
 
+static bool idset_has(const struct trace_idset *s, uint32_t id);
+static void idset_put(struct trace_idset *s, uint32_t id);
+
 /* trace_chunk_slow()'s internal answer: a record was consumed, go on. */
 #define EV_AGAIN 100 /* not an enum trace_event */
 
@@ -31,22 +34,46 @@ UTIL_PRINTF(2, 3) static int trace_error(const struct trace_reader *r, const cha
 	return error("'%s': %s", r->path, msg);
 }
 
+/* A stage id used before its definition: where, in case it never comes. */
+struct trace_stage_use {
+	uint32_t id;
+	uint64_t chunk, offset;
+};
+
+struct trace_stage_name {
+	uint32_t id;
+	char name[TRACE_STAGE_NAME_MAX + 1];
+	UT_hash_handle hh;
+};
+
+/* The file offset of `at`, a word of chunk c in the reader's buffer. */
+static uint64_t offset_of(const struct trace_chunk *c, const uint64_t *at)
+{
+	const struct trace_reader *r = c->reader;
+
+	return r->hdr.header_size + c->index * r->hdr.chunk_size + (uint64_t)(at - r->buf) * 8;
+}
+
+/* Report a corrupt record at file offset `offset`, in chunk `index`. */
+static int corrupt_msg(const struct trace_reader *r, uint64_t index, uint64_t offset,
+		       const char *msg)
+{
+	trace_error(r, "corrupt chunk %llu at offset %llu: %s", (unsigned long long)index,
+		    (unsigned long long)offset, msg);
+	return TRACE_EV_ERROR;
+}
+
 /* Report a corrupt record at `at` in chunk c. */
 UTIL_PRINTF(3, 4)
 static int corrupt(const struct trace_chunk *c, const uint64_t *at, const char *fmt, ...)
 {
-	const struct trace_reader *r = c->reader;
-	uint64_t offset = r->hdr.header_size + c->index * r->hdr.chunk_size;
 	char msg[512];
 	va_list ap;
 
-	offset += (uint64_t)(at - r->buf) * 8;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	trace_error(r, "corrupt chunk %llu at offset %llu: %s", (unsigned long long)c->index,
-		    (unsigned long long)offset, msg);
-	return TRACE_EV_ERROR;
+	return corrupt_msg(c->reader, c->index, offset_of(c, at), msg);
 }
 
 static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t offset)
@@ -204,11 +231,14 @@ static void chunk_fold(struct trace_chunk *c)
 	t->events += c->events;
 	t->mem_events += c->mem_events;
 	t->stack_records += c->stack_records;
+	t->stage_events += c->stage_events;
 	t->paused_ticks = c->paused;
 	if (c->ticks > t->last_ticks)
 		t->last_ticks = c->ticks;
 	if (c->mem_ticks > t->last_ticks)
 		t->last_ticks = c->mem_ticks;
+	if (c->stage_ticks > t->last_ticks)
+		t->last_ticks = c->stage_ticks;
 }
 
 /* Check the sequence of a thread chunk and account for it. */
@@ -309,6 +339,37 @@ static void warn_end(const struct trace_reader *r)
 	}
 }
 
+/* True if records may be missing: lost, in missing chunks, or cut off. */
+static bool maybe_incomplete(const struct trace_reader *r)
+{
+	const struct trace_thread *t;
+
+	if (r->partial_tail || trace_reader_lost(r))
+		return true;
+	for (t = r->threads; t; t = t->hh.next) {
+		if (t->missing_chunks || t->lost)
+			return true;
+	}
+	return false;
+}
+
+/* At the end: every stage used before its definition must have one. */
+static int check_stage_uses(const struct trace_reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nstage_uses; i++) {
+		const struct trace_stage_use *u = &r->stage_uses[i];
+		char msg[64];
+
+		if (idset_has(&r->stage_ids, u->id) || maybe_incomplete(r))
+			continue;
+		snprintf(msg, sizeof(msg), "stage id %u used but never defined", u->id);
+		return corrupt_msg(r, u->chunk, u->offset, msg);
+	}
+	return 0;
+}
+
 int trace_reader_next(struct trace_reader *r, struct trace_chunk *c)
 {
 	int ret;
@@ -329,6 +390,8 @@ int trace_reader_next(struct trace_reader *r, struct trace_chunk *c)
 		if (process_chunk(c) < 0)
 			return -1;
 	}
+	if (!r->at_end && check_stage_uses(r) < 0)
+		return -1;
 	if (!r->at_end)
 		warn_end(r);
 	r->at_end = true;
@@ -346,6 +409,11 @@ void trace_reader_on_module(struct trace_reader *r, trace_module_fn *fn, void *a
 void trace_reader_want_memory(struct trace_reader *r, bool want)
 {
 	r->want_memory = want;
+}
+
+void trace_reader_want_stages(struct trace_reader *r, bool want)
+{
+	r->want_stages = want;
 }
 
 static int module_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
@@ -378,8 +446,10 @@ static void thread_end(struct trace_chunk *c, struct trace_thread *t, const uint
 	t->ended = true;
 	/* A thread records on after its exit handler (frees by later TLS
 	 * destructors): compare with what was read up to this record. The
-	 * writer counts function and memory events, not stack definitions. */
-	t->events_at_end = t->events + c->events + t->mem_events + c->mem_events;
+	 * writer counts function, memory and stage events (definitions
+	 * included), not stack definitions. */
+	t->events_at_end = t->events + c->events + t->mem_events + c->mem_events +
+			   t->stage_events + c->stage_events;
 	t->end_events = rec[2];
 	t->end_lost = rec[3];
 	if (rec[1] > t->last_ticks)
@@ -546,6 +616,76 @@ static int mem_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 	return ev;
 }
 
+/* ---------------------------------------------------------- stage records */
+
+const char *trace_reader_stage_name(const struct trace_reader *r, uint32_t id)
+{
+	struct trace_stage_name *n;
+
+	HASH_FIND(hh, r->stage_names, &id, sizeof(id), n);
+	return n ? n->name : NULL;
+}
+
+static int stage_def(struct trace_chunk *c, const uint64_t *rec, uint32_t id, unsigned nwords)
+{
+	struct trace_reader *r = c->reader;
+	uint64_t len = rec[1];
+	struct trace_stage_name *n;
+
+	if (len > TRACE_STAGE_NAME_MAX)
+		return corrupt(c, rec, "stage name of %llu bytes (at most %u)",
+			       (unsigned long long)len, TRACE_STAGE_NAME_MAX);
+	if ((len + 7) / 8 > nwords - 2)
+		return corrupt(c, rec, "stage name of %llu bytes in a record of %u words",
+			       (unsigned long long)len, nwords);
+	if (idset_has(&r->stage_ids, id))
+		return corrupt(c, rec, "stage id %u defined twice", id);
+	idset_put(&r->stage_ids, id);
+	n = xcalloc(1, sizeof(*n));
+	n->id = id;
+	memcpy(n->name, rec + 2, len);
+	HASH_ADD(hh, r->stage_names, id, sizeof(n->id), n);
+	if (hash_oom_take())
+		die("out of memory");
+	return EV_AGAIN;
+}
+
+/* A begin or an end of stage `id`: remember a use before the definition. */
+static void stage_use(struct trace_chunk *c, const uint64_t *rec, uint32_t id)
+{
+	struct trace_reader *r = c->reader;
+
+	if (likely(idset_has(&r->stage_ids, id)) || idset_has(&r->stage_early, id))
+		return;
+	idset_put(&r->stage_early, id);
+	r->stage_uses =
+	    xgrow(r->stage_uses, &r->stage_uses_alloc, r->nstage_uses + 1, sizeof(*r->stage_uses));
+	r->stage_uses[r->nstage_uses++] =
+	    (struct trace_stage_use){ id, c->index, offset_of(c, rec) };
+}
+
+/* Decode the stage record `rec`, long enough for its type: its event, or an error. */
+static int stage_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
+			unsigned nwords)
+{
+	uint32_t id = trace_ext_aux_of(rec[0]);
+
+	if (!c->thread)
+		return corrupt(c, rec, "stage record in a process chunk");
+	if (id == 0)
+		return corrupt(c, rec, "stage id 0");
+	c->stage_events++;
+	if (type == TRACE_EXT_STAGE_DEF)
+		return stage_def(c, rec, id, nwords);
+	stage_use(c, rec, id);
+	c->stage.id = id;
+	c->stage.ticks = rec[1];
+	c->stage.records = type == TRACE_EXT_STAGE_END ? rec[2] : 0;
+	if (rec[1] > c->stage_ticks)
+		c->stage_ticks = rec[1];
+	return type == TRACE_EXT_STAGE_END ? TRACE_EV_STAGE_END : TRACE_EV_STAGE_BEGIN;
+}
+
 /* -------------------------------------------------------- extended records */
 
 /* The fewest words a record of each known type has. */
@@ -556,6 +696,8 @@ static const unsigned ext_min_words[] = {
 	[TRACE_EXT_PAUSE] = 3,	      [TRACE_EXT_ALLOC] = 4,
 	[TRACE_EXT_FREE] = 3,	      [TRACE_EXT_REALLOC] = 6,
 	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
+	[TRACE_EXT_STAGE_DEF] = 2,    [TRACE_EXT_STAGE_BEGIN] = 2,
+	[TRACE_EXT_STAGE_END] = 3,
 };
 
 static const char *const ext_names[] = {
@@ -571,6 +713,9 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_REALLOC] = "realloc",
 	[TRACE_EXT_STACK] = "stack",
 	[TRACE_EXT_SNAPSHOT] = "snapshot",
+	[TRACE_EXT_STAGE_DEF] = "stage definition",
+	[TRACE_EXT_STAGE_BEGIN] = "stage begin",
+	[TRACE_EXT_STAGE_END] = "stage end",
 };
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
@@ -612,6 +757,8 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		if (rec[2] < rec[1])
 			return corrupt(c, rec, "pause ends before it starts");
 		c->paused += rec[2] - rec[1];
+		c->pause_start = rec[1];
+		c->pause_len = rec[2] - rec[1];
 		return EV_AGAIN;
 	case TRACE_EXT_ALLOC:
 	case TRACE_EXT_FREE:
@@ -621,6 +768,13 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		int ev = mem_record(c, rec, type, nwords);
 
 		return ev < 0 || c->reader->want_memory ? ev : EV_AGAIN;
+	}
+	case TRACE_EXT_STAGE_DEF:
+	case TRACE_EXT_STAGE_BEGIN:
+	case TRACE_EXT_STAGE_END: {
+		int ev = stage_record(c, rec, type, nwords);
+
+		return ev < 0 || c->reader->want_stages ? ev : EV_AGAIN;
 	}
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
@@ -699,6 +853,7 @@ int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk)
 void trace_reader_release(struct trace_reader *r)
 {
 	struct trace_thread *t;
+	struct trace_stage_name *n, *tmp;
 
 	while (r->threads) {
 		t = r->threads;
@@ -706,6 +861,13 @@ void trace_reader_release(struct trace_reader *r)
 		free(t->stacks.slots);
 		free(t);
 	}
+	HASH_ITER(hh, r->stage_names, n, tmp) {
+		HASH_DEL(r->stage_names, n);
+		free(n);
+	}
+	free(r->stage_ids.slots);
+	free(r->stage_early.slots);
+	free(r->stage_uses);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);

@@ -22,10 +22,10 @@
  * trace_reader_next() hands out thread chunks only; it decodes process
  * chunks (module maps) itself and passes each module record to the callback
  * set with trace_reader_on_module(), every time a capture lists it. Time
- * records, thread start/end records and record types this reader does not
- * know are consumed inside trace_chunk_next(), which returns function
- * events, and memory events for consumers that ask for them
- * (trace_reader_want_memory()).
+ * records, thread start/end records, stage definitions and record types this
+ * reader does not know are consumed inside trace_chunk_next(), which returns
+ * function events, and memory and stage events for consumers that ask for
+ * them (trace_reader_want_memory(), trace_reader_want_stages()).
  *
  * Chunks come in file order: each thread's events in program order, the
  * threads interleaved chunk by chunk. Memory events need one global time
@@ -33,7 +33,8 @@
  *
  * The reader holds one chunk-sized buffer and the per-thread state (a
  * uthash keyed by thread serial, and the set of stack ids each thread
- * defined); its memory never grows with the number of events.
+ * defined), and the names of the stages (process-wide ids); its memory never
+ * grows with the number of events.
  *
  * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
  * function that found it returns -1. A trace cut short (the process did not
@@ -71,6 +72,7 @@ struct trace_thread {
 	uint64_t missing_chunks;   /* gaps in the chunk sequence */
 	uint64_t events;	   /* function entries and exits read */
 	uint64_t mem_events;	   /* allocations, frees, reallocs and snapshots read */
+	uint64_t stage_events;	   /* stage definitions, begins and ends read */
 	uint64_t stack_records;	   /* stack definitions read */
 	uint64_t paused_ticks;	   /* time spent in the runtime's slow path (PAUSE records) */
 	uint64_t lost;		   /* events dropped, summed over its chunk headers */
@@ -120,6 +122,17 @@ struct trace_mem {
 	size_t label_len;	/* SNAPSHOT: at most TRACE_SNAPSHOT_LABEL_MAX */
 };
 
+/*
+ * A stage event, as trace_chunk_next() decoded it (TRACE_EV_STAGE_BEGIN,
+ * TRACE_EV_STAGE_END). Stage events carry absolute tick counts of their own
+ * and do not move the cursor's ticks.
+ */
+struct trace_stage {
+	uint32_t id;	  /* process-wide, never 0; named by trace_reader_stage_name() */
+	uint64_t ticks;	  /* when (see trace_chunk_unpaused()) */
+	uint64_t records; /* END: the records handed downstream (0: none) */
+};
+
 /* The cursor over the records of one chunk (see trace_chunk_next()). */
 struct trace_chunk {
 	struct trace_reader *reader;
@@ -130,13 +143,21 @@ struct trace_chunk {
 	uint64_t events; /* function events decoded so far */
 	uint64_t mem_events;	/* memory events decoded so far (stack definitions apart) */
 	uint64_t stack_records; /* stack definitions decoded so far */
+	uint64_t stage_events;	/* stage definitions, begins and ends decoded so far */
 	uint64_t index;		/* chunk number in the file */
 	uint64_t open_ticks;	/* the chunk header's open.ticks: no event in the file
 				* after this chunk's header is earlier (the order rule) */
 	struct trace_mem mem;	/* the memory event just decoded */
 	uint64_t mem_ticks;	/* the latest tick count of its memory events */
+	struct trace_stage stage; /* the stage event just decoded */
+	uint64_t stage_ticks;	  /* the latest tick count of its stage events */
+	/* The latest PAUSE of this chunk: its start and its length (0: none). */
+	uint64_t pause_start, pause_len;
 	bool partial;		/* the file ends inside this chunk */
 };
+
+struct trace_stage_name;
+struct trace_stage_use;
 
 struct trace_reader {
 	char *path;
@@ -153,11 +174,20 @@ struct trace_reader {
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
 	void *on_module_arg;
 	bool want_memory;		      /* hand out memory events (else they are skipped) */
+	bool want_stages;		      /* hand out stage events (else they are skipped) */
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
 	uint64_t chunk_lost; /* sum of the lost fields of all chunks */
 	char *pathbuf;	     /* a module path, NUL-terminated */
+	/* Stages: ids are process-wide and a definition may lie in a chunk the
+	 * file holds after the first use (another thread's), so a use before
+	 * the definition is checked when the trace ends. */
+	struct trace_idset stage_ids;	      /* the stage ids defined */
+	struct trace_stage_name *stage_names; /* uthash by id */
+	struct trace_idset stage_early;	      /* ids used before their definition */
+	struct trace_stage_use *stage_uses;   /* where each of those was first used */
+	size_t nstage_uses, stage_uses_alloc;
 };
 
 /* Conversion of tick counts to nanoseconds. */
@@ -178,6 +208,9 @@ enum trace_event {
 	TRACE_EV_REALLOC = 5,  /* old_addr freed at free_ticks, addr allocated at ticks */
 	TRACE_EV_STACK = 6,    /* stack id `stack` defined for this thread: frames */
 	TRACE_EV_SNAPSHOT = 7, /* a snapshot marker: label, ticks */
+	/* Stage events, in c->stage, handed out only after trace_reader_want_stages() */
+	TRACE_EV_STAGE_BEGIN = 8, /* stage `id` asked for records at ticks */
+	TRACE_EV_STAGE_END = 9,	  /* stage `id` answered at ticks, handing on `records` */
 };
 
 /*
@@ -203,6 +236,20 @@ void trace_reader_want_memory(struct trace_reader *r, bool want);
  * corrupt chunk.
  */
 int trace_reader_next(struct trace_reader *r, struct trace_chunk *c);
+
+/*
+ * Have trace_chunk_next() return stage begins and ends too (else it
+ * validates and skips them). Definitions are always consumed by the reader.
+ */
+void trace_reader_want_stages(struct trace_reader *r, bool want);
+
+/*
+ * The name of stage `id` (NUL-terminated, at most TRACE_STAGE_NAME_MAX
+ * bytes, owned by the reader), or NULL if the trace defines no such stage
+ * (only possible when records were lost: the end of the trace checks that
+ * every stage used is defined). Complete once the last chunk is read.
+ */
+const char *trace_reader_stage_name(const struct trace_reader *r, uint32_t id);
 
 /* True if the process finalized the trace and the file holds it whole. */
 bool trace_reader_complete(const struct trace_reader *r);
@@ -250,6 +297,23 @@ static inline uint64_t trace_clock_span(const struct trace_clock *clk, uint64_t 
 	return d >= 1.8e19 ? UINT64_MAX : (uint64_t)(d + 0.5);
 }
 
+/*
+ * `ticks`, the time of an event of chunk c (a memory or stage event's own
+ * tick count), less the time the thread spent in the runtime's pauses
+ * before it: on the same scale as c->ticks - c->paused, so that durations
+ * between events exclude the pauses. The event that made the runtime open
+ * this chunk may have read its clock before the pause that starts the
+ * chunk (stage records do): that pause is not taken out of it.
+ */
+static inline uint64_t trace_chunk_unpaused(const struct trace_chunk *c, uint64_t ticks)
+{
+	uint64_t paused = c->paused;
+
+	if (ticks < c->pause_start)
+		paused -= c->pause_len;
+	return ticks - paused;
+}
+
 /* The out-of-line part of trace_chunk_next(): extended records, the end. */
 int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
 
@@ -267,6 +331,12 @@ int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
  * than TRACE_SNAPSHOT_LABEL_MAX or than its record, a memory record in a
  * process chunk: all are corrupt records. (A stack id whose definition may
  * have been in a missing chunk of the thread reads as 0, no stack.)
+ *
+ * Stage records are validated likewise: stage id 0, a stage defined twice,
+ * a name longer than TRACE_STAGE_NAME_MAX or than its record, a stage record
+ * in a process chunk are corrupt; so is a stage used but never defined,
+ * found when the trace ends (unless records were lost). A stage end without
+ * a begin is the consumer's to count, not an error of the trace.
  */
 static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
 {

@@ -14,6 +14,7 @@
 #include "callstats.h"
 #include "memstats.h"
 #include "report.h"
+#include "report_mem.h"
 #include "sym.h"
 #include "trace_read.h"
 

@@ -257,6 +257,40 @@ void tb_snapshot(struct tb *tb, const char *label, uint64_t at)
 	count_event(tb);
 }
 
+void tb_stage_def(struct tb *tb, uint32_t id, const char *name)
+{
+	size_t len = strlen(name);
+	unsigned nwords = 2 + (unsigned)((len + 7) / 8);
+	uint64_t *w = tb_alloc_words(nwords);
+
+	w[0] = len;
+	memcpy(w + 1, name, len);
+	tb_ext(tb, TRACE_EXT_STAGE_DEF, id, w, nwords);
+	free(w);
+	count_event(tb);
+}
+
+void tb_stage_begin(struct tb *tb, uint32_t id, uint64_t at)
+{
+	tb_ext(tb, TRACE_EXT_STAGE_BEGIN, id, &at, 2);
+	count_event(tb);
+}
+
+void tb_stage_end(struct tb *tb, uint32_t id, uint64_t at, uint64_t records)
+{
+	uint64_t w[2] = { at, records };
+
+	tb_ext(tb, TRACE_EXT_STAGE_END, id, w, 3);
+	count_event(tb);
+}
+
+void tb_pause(struct tb *tb, uint64_t from, uint64_t to)
+{
+	uint64_t w[2] = { from, to };
+
+	tb_ext(tb, TRACE_EXT_PAUSE, 0, w, 3);
+}
+
 void tb_thread_start(struct tb *tb, uint32_t tid, uint64_t at)
 {
 	tb_ext(tb, TRACE_EXT_THREAD_START, tid, &at, 2);

@@ -37,7 +37,7 @@ struct tb {
 	size_t pos;	/* next word in it */
 	uint64_t ticks; /* tick count of its last event */
 	uint64_t next_seq[TB_MAX_THREADS + 1];
-	uint64_t events[TB_MAX_THREADS + 1]; /* function and memory events per thread */
+	uint64_t events[TB_MAX_THREADS + 1]; /* function, memory and stage events per thread */
 	char dir[64];
 	char **paths;
 	size_t npaths;
@@ -83,6 +83,16 @@ void tb_realloc(struct tb *tb, uint64_t old, uint64_t addr, uint64_t size, uint3
 		uint64_t free_at, uint64_t at);
 void tb_stack(struct tb *tb, uint32_t id, const uint64_t *frames, unsigned n);
 void tb_snapshot(struct tb *tb, const char *label, uint64_t at);
+
+/*
+ * Stage records (absolute ticks, the delta base unchanged), counted as
+ * events of the thread as the runtime counts them, definitions included.
+ */
+void tb_stage_def(struct tb *tb, uint32_t id, const char *name);
+void tb_stage_begin(struct tb *tb, uint32_t id, uint64_t at);
+void tb_stage_end(struct tb *tb, uint32_t id, uint64_t at, uint64_t records);
+/* A PAUSE record: the thread was in the runtime from `from` to `to`. */
+void tb_pause(struct tb *tb, uint64_t from, uint64_t to);
 
 /* An extended record of any type; `w` holds its nwords - 1 payload words. */
 void tb_ext(struct tb *tb, unsigned type, uint32_t aux, const uint64_t *w, unsigned nwords);
