@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "env.h"
 #include "runtime.h"
+#include "stack.h"
 #include "thread.h"
 #include "trace_read.h"
 #include "writer.h"
@@ -416,11 +417,54 @@ START_TEST(test_inlined_nested)
 }
 END_TEST
 
+/* ---------------------------------------------------------- stacks */
+
+START_TEST(test_stack_intern)
+{
+	struct stack_table tab;
+	uint64_t a[3] = { 1, 2, 3 }, b[3] = { 1, 2, 4 }, frames[4];
+	bool is_new;
+	uint32_t ida, idb;
+
+	memset(&tab, 0, sizeof(tab));
+	ida = stack_intern(&tab, a, 3, &is_new);
+	ck_assert_uint_eq(ida, 1);
+	ck_assert(is_new);
+	ck_assert_uint_eq(stack_intern(&tab, a, 3, &is_new), ida);
+	ck_assert(!is_new);
+	idb = stack_intern(&tab, b, 3, &is_new);
+	ck_assert_uint_eq(idb, 2);
+	ck_assert(is_new);
+	/* A prefix is another stack. */
+	ck_assert_uint_eq(stack_intern(&tab, a, 2, &is_new), 3);
+	ck_assert(is_new);
+	/* Past the initial table size: every stack keeps its id. */
+	for (uint64_t i = 0; i < 5000; i++) {
+		frames[0] = i;
+		frames[1] = i * 7;
+		frames[2] = ~i;
+		frames[3] = 42;
+		ck_assert_uint_eq(stack_intern(&tab, frames, 4, &is_new), 4 + i);
+		ck_assert(is_new);
+	}
+	for (uint64_t i = 0; i < 5000; i += 7) {
+		frames[0] = i;
+		frames[1] = i * 7;
+		frames[2] = ~i;
+		frames[3] = 42;
+		ck_assert_uint_eq(stack_intern(&tab, frames, 4, &is_new), 4 + i);
+		ck_assert(!is_new);
+	}
+	ck_assert_uint_eq(stack_intern(&tab, b, 3, &is_new), idb);
+	stack_table_release(&tab);
+}
+END_TEST
+
 static Suite *runtime_suite(void)
 {
 	Suite *s = suite_create("runtime");
 	TCase *env = tcase_create("env"), *clk = tcase_create("clock");
-	TCase *rt = tcase_create("round trip");
+	TCase *rt = tcase_create("round trip"), *st = tcase_create("stacks");
 
 	tcase_add_test(env, test_parse_size);
 	tcase_add_test(env, test_parse_events);
@@ -437,6 +481,8 @@ static Suite *runtime_suite(void)
 	suite_add_tcase(s, env);
 	suite_add_tcase(s, clk);
 	suite_add_tcase(s, rt);
+	tcase_add_test(st, test_stack_intern);
+	suite_add_tcase(s, st);
 	return s;
 }
 
