@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "calls.h"
 #include "clock.h"
@@ -168,6 +169,14 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 		calls_pop(t, now);
 }
 
+NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until);
+
+NOINSTR void calls_write_all_held(struct thread_state *t)
+{
+	if (t->nested.n)
+		calls_write_held(t, ~0ull);
+}
+
 NOINSTR void calls_longjmp(void)
 {
 	struct thread_state *t = tls_calls;
@@ -197,7 +206,11 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
 						      uintptr_t cfa, uint64_t now)
 {
+	if (t->nested.n)
+		calls_write_held(t, now); /* handlers that ran before now */
 	calls_enter_rare(t, fn, cfa, now);
+	if (t->nested.n)
+		calls_write_held(t, ~0ull);
 	barrier();
 	tls_guard = 0;
 }
@@ -205,19 +218,98 @@ NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, ui
 NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
 						     uintptr_t cfa, uint64_t now)
 {
+	if (t->nested.n)
+		calls_write_held(t, now);
 	calls_exit_rare(t, fn, cfa, now);
+	if (t->nested.n)
+		calls_write_held(t, ~0ull);
 	barrier();
 	tls_guard = 0;
 }
 
+/* Hold a signal handler's call event (fn 0: an exit) for the interrupted
+ * code to write. */
+NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
+{
+	struct thread_nested *q = &t->nested;
+	unsigned i;
+
+	if (q->busy || q->n >= THREAD_NESTED_MAX || (fn == 0 && q->skip)) {
+		if (fn)
+			q->skip++;
+		else if (q->skip)
+			q->skip--;
+		thread_drop(t, 1);
+		return;
+	}
+	q->busy = 1;
+	barrier();
+	i = q->n;
+	q->ev[i].fn = fn;
+	q->ev[i].ticks = clock_ticks();
+	barrier();
+	q->n = i + 1;
+	barrier();
+	q->busy = 0;
+}
+
+/*
+ * Write the held events earlier than `until` (all of them with ~0), in
+ * order, then keep the rest. The handlers' calls are balanced: they nest
+ * under whatever this thread has open at that moment of the stream.
+ */
+NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
+{
+	struct thread_nested *q = &t->nested;
+	unsigned i, n;
+
+	q->busy = 1;
+	barrier();
+	n = q->n;
+	for (i = 0; i < n && q->ev[i].ticks < until; i++) {
+		uint64_t ticks = q->ev[i].ticks, delta;
+		uint64_t *p = thread_reserve(t, 3);
+
+		if (p == NULL) {
+			thread_drop(t, 1);
+			continue;
+		}
+		if (q->ev[i].fn == 0) {
+			EMIT(t, (ticks - t->last) << 2 | TRACE_TAG_EXIT);
+		} else if (q->ev[i].fn >= TRACE_ENTER_FN_LIMIT) {
+			p[1] = q->ev[i].fn;
+			p[2] = ticks;
+			p[0] = trace_ext_word(TRACE_EXT_ENTER_FULL, 3, 0);
+			t->pos = p + 3;
+			t->events++;
+		} else {
+			delta = ticks - t->last;
+			if (delta > TRACE_ENTER_DELTA_MAX) {
+				p[0] = trace_ext_word(TRACE_EXT_TIME, 2, 0);
+				p[1] = ticks;
+				t->pos = p + 2;
+				delta = 0;
+			}
+			EMIT(t, (uint64_t)q->ev[i].fn << TRACE_ENTER_FN_SHIFT | delta << 2 |
+				    TRACE_TAG_ENTER);
+		}
+		t->last = ticks;
+	}
+	memmove(q->ev, q->ev + i, (n - i) * sizeof(q->ev[0]));
+	q->n = n - i;
+	barrier();
+	q->busy = 0;
+}
+
 /* A hook that cannot record now: no state yet, or inside the runtime (a
- * signal handler interrupted a hook): the event is counted lost. */
+ * signal handler interrupted a hook: its events are held, see
+ * calls_hold). */
 NOINSTR NOINLINE static void calls_blocked(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					   bool enter)
 {
 	if (tls_guard) {
 		if (t)
-			thread_drop(t, 1);
+			calls_hold(t, enter ? fn : 0);
 	} else if (enter) {
 		calls_enter_slow(fn, cfa);
 	}
@@ -241,7 +333,7 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
 			 0 ||
 		     t->pos >= t->end || d >= t->cap || (uint32_t)(d - 1) < t->jmp_mark ||
-		     (d > 0 && t->stack[d - 1].cfa < cfa)))
+		     (d > 0 && t->stack[d - 1].cfa < cfa) || t->nested.n))
 		return calls_enter_rare_release(t, fn, cfa, now);
 	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
 	t->events++;
@@ -266,7 +358,8 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 	barrier();
 	now = clock_ticks();
 	d = t->depth;
-	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end))
+	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end ||
+		     t->nested.n))
 		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
 	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
 	t->events++;

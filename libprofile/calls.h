@@ -21,6 +21,11 @@ void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks);
  */
 void calls_longjmp(void);
 
+struct thread_state;
+
+/* Write the signal handlers' calls still held for thread t (at its end). */
+void calls_write_all_held(struct thread_state *t);
+
 /* Built with -finstrument-functions (probe.c): an empty function, and a
  * loop calling it n times. */
 void probe_leaf(void);

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "clock.h"
 #include "runtime.h"
 #include "thread.h"
@@ -220,6 +221,7 @@ NOINSTR void thread_finish(struct thread_state *t)
 
 	if (t->chunk == NULL)
 		return;
+	calls_write_all_held(t);
 	p = thread_reserve(t, 4);
 	if (p) {
 		uint64_t now = clock_ticks();

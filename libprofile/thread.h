@@ -26,6 +26,25 @@ struct shadow_frame {
 			* frames have smaller values (stacks grow down) */
 };
 
+/*
+ * Calls made by a signal handler that interrupted this thread inside the
+ * runtime (the guard held: the buffer may be mid-update). They are held
+ * here, with their own clock readings, and written by the interrupted code
+ * at its next hook, in time order with its own events.
+ */
+#define THREAD_NESTED_MAX 512
+
+struct thread_nested {
+	unsigned n;    /* events held */
+	unsigned busy; /* being appended to or written out: a handler that
+			* interrupts that drops its events (counted) */
+	unsigned skip; /* entries dropped whose exits must be dropped too */
+	struct {
+		uintptr_t fn; /* the function entered; 0 for an exit */
+		uint64_t ticks;
+	} ev[THREAD_NESTED_MAX];
+};
+
 struct thread_state {
 	uint64_t *pos;	   /* next free word of the current chunk */
 	uint64_t *end;	   /* end of the current chunk */
@@ -42,10 +61,12 @@ struct thread_state {
 	struct trace_chunk_header *chunk; /* NULL if none could be opened */
 	uint64_t seq;			  /* chunks this thread has opened */
 	pid_t tid;
-	bool scratch;		   /* a calibration buffer: never written to the file */
-	bool exited;		   /* its exit handler ran: it records on (later TLS destructors
+	bool scratch;		     /* a calibration buffer: never written to the file */
+	bool exited;		     /* its exit handler ran: it records on (later TLS destructors
 			 * free memory) until the thread is gone */
-	struct stack_table stacks; /* interned allocation stacks */
+	struct stack_table stacks;   /* interned allocation stacks */
+	struct thread_nested nested; /* calls of signal handlers that
+				      * interrupted the runtime */
 	struct thread_state *next, *prev; /* all threads (writer.lock) */
 };
 

@@ -40,11 +40,14 @@
  * start, start_cal and end points, and each chunk's open point).
  *
  * Order: chunks lie in the file in the order of their open.ticks, and every
- * event in a chunk has ticks >= its open.ticks. So once a reader has read
- * chunk k, no event it has not read yet is earlier than chunk k's open.ticks:
- * events of all threads can be merged into one time order (allocations and
- * frees of the same address by different threads) with a buffer that holds
- * only the events later than that watermark.
+ * memory, snapshot and stage event in a chunk has ticks >= its open.ticks.
+ * So once a reader has read chunk k, no such event it has not read yet is
+ * earlier than chunk k's open.ticks: they can be merged across threads into
+ * one time order (allocations and frees of the same address by different
+ * threads) with a buffer that holds only the events later than that
+ * watermark. (Function events are per thread and need no merging; those a
+ * signal handler made while its thread was inside the runtime are written
+ * later, with their own times, and may precede their chunk's open point.)
  */
 #ifndef MPROF_TRACE_FORMAT_H
 #define MPROF_TRACE_FORMAT_H

@@ -259,25 +259,36 @@ START_TEST(test_round_trip_threads)
 }
 END_TEST
 
-/* Events that arrive while the guard is held (a signal handler interrupting
- * a hook) are dropped, and counted. */
-START_TEST(test_guard_counts_lost)
+/* Calls made while the guard is held (a signal handler interrupting a
+ * hook) are held and written by the interrupted code at its next hook, in
+ * time order; past the holding buffer's room they are dropped, counted. */
+START_TEST(test_guard_holds_handler_calls)
 {
 	struct count k;
 
 	start_runtime("guard.bin", "64K");
 	__cyg_profile_func_enter(FN(1), NULL);
-	tls_guard = 1;
+	tls_guard = 1; /* as if a handler interrupted the runtime */
 	call_leaf(FN(2));
 	tls_guard = 0;
+	ck_assert_uint_eq(tls_thread->nested.n, 2);
+	__cyg_profile_func_exit(FN(1), NULL);
+	ck_assert_uint_eq(tls_thread->nested.n, 0);
+	tls_guard = 1;
+	for (int i = 0; i < THREAD_NESTED_MAX; i++) /* twice the room */
+		call_leaf(FN(3));
+	tls_guard = 0;
+	__cyg_profile_func_enter(FN(1), NULL);
 	__cyg_profile_func_exit(FN(1), NULL);
 	thread_finish(tls_thread);
 	writer_finish();
 	read_back("guard.bin", &k);
-	ck_assert_uint_eq(k.enter[1], 1);
-	ck_assert_uint_eq(k.enter[2], 0);
-	ck_assert_uint_eq(k.exits, 1);
-	ck_assert_uint_eq(k.lost, 2);
+	ck_assert_uint_eq(k.enter[1], 2);
+	ck_assert_uint_eq(k.enter[2], 1);
+	ck_assert_uint_eq(k.enter[3], THREAD_NESTED_MAX / 2);
+	ck_assert_uint_eq(k.exits, 3 + THREAD_NESTED_MAX / 2);
+	ck_assert_uint_eq(k.lost, THREAD_NESTED_MAX);
+	ck_assert(k.monotonic);
 }
 END_TEST
 
@@ -472,7 +483,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(clk, test_clock_monotonic);
 	tcase_add_test(clk, test_clock_tsc_calibration);
 	tcase_add_test(rt, test_round_trip_threads);
-	tcase_add_test(rt, test_guard_counts_lost);
+	tcase_add_test(rt, test_guard_holds_handler_calls);
 	tcase_add_test(rt, test_longjmp_resync);
 	tcase_add_test(rt, test_deep_stack);
 	tcase_add_test(rt, test_sibling_after_longjmp);
