@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ NOINSTR void log_warn(const char *fmt, ...)
 	int saved = errno;
 	size_t n = 0;
 	va_list ap;
-	int len;
+	int len, cancel;
 
 	if (log_quiet)
 		return;
@@ -29,7 +30,10 @@ NOINSTR void log_warn(const char *fmt, ...)
 	if (len > 0)
 		n += (size_t)len < sizeof(buf) - n - 1 ? (size_t)len : sizeof(buf) - n - 2;
 	buf[n++] = '\n';
+	/* write(2) is a cancellation point: a warning must not end a thread. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	while (write(STDERR_FILENO, buf, n) < 0 && errno == EINTR)
 		;
+	pthread_setcancelstate(cancel, NULL);
 	errno = saved;
 }

@@ -32,23 +32,27 @@ NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 {
 	bool always = reason == TRACE_MAPS_START || reason == TRACE_MAPS_EXIT;
 
+	int cancel;
+
 	if (!always && !modmap_changed())
 		return;
-	pthread_mutex_lock(&writer.lock);
+	cancel = writer_lock();
 	if (writer.hdr)
 		modmap_capture_locked(reason, clock_ticks());
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(cancel);
 }
+
+static int fork_cancel_state; /* of the forking thread, across the fork */
 
 NOINSTR static void runtime_fork_prepare(void)
 {
 	tls_guard++;
-	pthread_mutex_lock(&writer.lock);
+	fork_cancel_state = writer_lock();
 }
 
 NOINSTR static void runtime_fork_parent(void)
 {
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(fork_cancel_state);
 	tls_guard--;
 }
 
@@ -62,7 +66,7 @@ NOINSTR static void runtime_fork_child(void)
 		if (writer.hdr == NULL)
 			__atomic_store_n(&runtime_state, RT_OFF, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(fork_cancel_state);
 	if (runtime_active())
 		runtime_capture_maps(TRACE_MAPS_START);
 	tls_guard--;

@@ -138,14 +138,15 @@ NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 
 NOINSTR static void thread_link(struct thread_state *t)
 {
-	pthread_mutex_lock(&writer.lock);
+	int cancel = writer_lock();
+
 	t->next = thread_list;
 	if (thread_list)
 		thread_list->prev = t;
 	thread_list = t;
 	if (writer.hdr)
 		writer.hdr->threads++;
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(cancel);
 }
 
 /* Unlink t from the list. Lock held. */
@@ -169,8 +170,8 @@ NOINSTR static void thread_reap(void)
 {
 	struct thread_state *t, *next, *dead = NULL;
 	pid_t pid = getpid();
+	int cancel = writer_lock();
 
-	pthread_mutex_lock(&writer.lock);
 	for (t = thread_list; t; t = next) {
 		next = t->next;
 		if (t->exited && tgkill(pid, t->tid, 0) < 0 && errno == ESRCH) {
@@ -179,7 +180,7 @@ NOINSTR static void thread_reap(void)
 			dead = t;
 		}
 	}
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(cancel);
 	for (t = dead; t; t = next) {
 		next = t->next;
 		writer_chunk_close(t->chunk);

@@ -303,15 +303,15 @@ NOINSTR struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t ser
 {
 	struct trace_clock_point open;
 	off_t off;
-	int fd;
+	int fd, cancel;
 
 	/* The open point is read under the lock: chunks lie in the file in the
 	 * order of their open ticks (see trace_format.h). */
-	pthread_mutex_lock(&writer.lock);
+	cancel = writer_lock();
 	off = writer_grow_locked();
 	fd = writer.fd;
 	clock_point(&open);
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(cancel);
 	if (off < 0)
 		return NULL;
 	return writer_map_chunk(fd, off, &open, kind, serial, tid, seq, base_ticks);
@@ -361,13 +361,14 @@ NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 
 NOINSTR void writer_finish(void)
 {
-	pthread_mutex_lock(&writer.lock);
+	int cancel = writer_lock();
+
 	if (writer.hdr) {
 		clock_point(&writer.hdr->end);
 		barrier();
 		writer.hdr->flags |= TRACE_FLAG_COMPLETE;
 	}
-	pthread_mutex_unlock(&writer.lock);
+	writer_unlock(cancel);
 }
 
 NOINSTR void writer_fork_child(void)

@@ -42,6 +42,26 @@ struct writer {
 extern struct writer writer;
 
 /*
+ * Take writer.lock with cancellation disabled: what the writer does under
+ * it (pwritev, open, close) are cancellation points, and a thread cancelled
+ * there must not leave the lock held. Returns the state to restore.
+ */
+static inline int writer_lock(void)
+{
+	int old;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_mutex_lock(&writer.lock);
+	return old;
+}
+
+static inline void writer_unlock(int cancel_state)
+{
+	pthread_mutex_unlock(&writer.lock);
+	pthread_setcancelstate(cancel_state, NULL);
+}
+
+/*
  * Create this process's trace file from cfg->output (relative paths are
  * resolved against the current directory now; %p expands to the pid, %% to
  * %). If that file is being written by another live process, or by this

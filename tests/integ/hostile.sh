@@ -39,7 +39,7 @@ lower=$(sed -n 's/work_calls>=\([0-9]*\).*/\1/p' threadexit/out)
 check_eq "threadexit: work calls at least what was counted" true \
 	"$(json threadexit/r.json "fn('work')['calls'] >= $lower")"
 
-run cancel 0 cancel
+MPROF_BUFFER_SIZE=64K run cancel 0 cancel # small chunks: many system calls to land in
 grep -q 'cancelled=yes' cancel/out || fail "cancel: $(cat cancel/out)"
 check_eq "cancel: work calls" "$(truth cancel work_calls)" "$(calls cancel work)"
 

@@ -164,18 +164,25 @@ static void *cancel_thread(void *arg)
 	return NULL;
 }
 
+/* Cancel 50 threads at random moments: some land inside the runtime's
+ * system calls (cancellation points) while it holds its lock. */
 static int mode_cancel(void)
 {
-	pthread_t th;
-	void *ret;
+	int cancelled = 0;
 
-	pthread_create(&th, NULL, cancel_thread, NULL);
-	usleep(20000);
-	pthread_cancel(th);
-	pthread_join(th, &ret);
+	for (int i = 0; i < 50; i++) {
+		pthread_t th;
+		void *ret;
+
+		pthread_create(&th, NULL, cancel_thread, NULL);
+		usleep(500 + (unsigned)(i * 97) % 3000);
+		pthread_cancel(th);
+		pthread_join(th, &ret);
+		cancelled += ret == PTHREAD_CANCELED;
+	}
 	busy(100);
-	printf("cancelled=%s\n", ret == PTHREAD_CANCELED ? "yes" : "no");
-	return ret == PTHREAD_CANCELED ? 0 : 1;
+	printf("cancelled=%s\n", cancelled == 50 ? "yes" : "no");
+	return cancelled == 50 ? 0 : 1;
 }
 
 static int mode_churn(int n)
