@@ -62,6 +62,26 @@ ls start/t-*.bin >/dev/null 2>&1 || fail "%p did not expand: $(ls start)"
 [ ! -e start/trace.bin ] || fail "MPROF_DISABLE=1 still wrote a trace"
 cmp -s plain.out start/out || fail "MPROF_DISABLE=1 changed the output"
 
+# A setuid program ignores MPROF_* (secure_getenv): run as nobody, a setuid
+# root copy of fib writes trace.bin in its directory, not where the
+# variable points. Only as root, with setpriv, where nobody may run it.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir suid && chmod 755 "$TMP" suid
+	cp "$PROGS/fib" suid/fib && chmod 4755 suid/fib
+	set +e
+	(cd suid && setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env MPROF_OUTPUT="$TMP/evil.bin" ./fib 10 2 >out 2>err)
+	st=$?
+	set -e
+	if [ "$st" = 0 ]; then
+		[ ! -e "$TMP/evil.bin" ] || fail "setuid: MPROF_OUTPUT was obeyed"
+		[ -f suid/trace.bin ] || fail "setuid: no trace.bin in its directory"
+		echo "ok: setuid program ignores MPROF_OUTPUT"
+	else
+		echo "skip: nobody cannot run the setuid copy here (status $st)"
+	fi
+fi
+
 # An existing symlink at the output path is replaced, never followed.
 echo precious >precious.txt
 ln -s precious.txt link.bin
