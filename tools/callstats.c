@@ -301,8 +301,7 @@ static void cs_memory(struct cs_profile *p, struct cs_thread *t, const struct tr
 }
 
 /* An event that is not a function's: a stage's, or a memory event. */
-static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c,
-		     int ev)
+static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c, int ev)
 {
 	if (ev == TRACE_EV_STAGE_BEGIN || ev == TRACE_EV_STAGE_END) {
 		if (p->stages)

@@ -16,11 +16,13 @@
 static const char usage_text[] =
     "usage: mprof-report [options] trace.bin\n"
     "       mprof-report [options] --diff OLD NEW trace.bin\n"
+    "       mprof-report [options] --compare OLD.bin NEW.bin\n"
     "\n"
     "Print the profile recorded in an mprof trace: the function calls in the form\n"
     "of Python's pstats (times in seconds, corrected for the profiler's own cost),\n"
-    "the memory in the form of tracemalloc (allocation sites, leaks, the peak,\n"
-    "temporary allocations, snapshots).\n"
+    "the pipeline stages (records, throughput, latency, self time, the\n"
+    "bottleneck), the memory in the form of tracemalloc (allocation sites, leaks,\n"
+    "the peak, temporary allocations, snapshots).\n"
     "\n"
     "  -s, --sort=KEY      order the function table by KEY: cumulative (or\n"
     "                      cumtime; the default), tottime (or time), ncalls (or\n"
@@ -38,6 +40,11 @@ static const char usage_text[] =
     "      --diff OLD NEW  compare the live heap of snapshot NEW with snapshot OLD\n"
     "                      (labels; the implicit start and end are always there),\n"
     "                      in the form of tracemalloc's compare_to\n"
+    "      --compare OLD NEW\n"
+    "                      compare two traces (the re-measure step): the total\n"
+    "                      speedup, each stage and each function old -> new, by\n"
+    "                      the absolute change of cumulative time (--sort\n"
+    "                      tottime: of self time; 20 functions unless --limit)\n"
     "      --json          print one JSON object instead of text\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
@@ -47,7 +54,7 @@ static const char usage_text[] =
     "snapshot), 2 if the trace cannot be read, 3 if the report cannot be\n"
     "written.\n";
 
-enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF };
+enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF, OPT_COMPARE };
 
 static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
@@ -57,6 +64,7 @@ static const struct option long_options[] = {
 	{ "threads", no_argument, NULL, 't' },
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -119,6 +127,12 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 		opt->diff_old = optarg;
 		opt->diff_new = argv[optind++];
 		return 0;
+	case OPT_COMPARE:
+		if (!argv[optind])
+			return usage_error("option '--compare' requires two traces");
+		opt->compare_old = optarg;
+		opt->compare_new = argv[optind++];
+		return 0;
 	case 'n':
 		return parse_limit(optarg, &opt->limit);
 	case OPT_CALLERS:
@@ -136,6 +150,22 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 	default:
 		return bad_option(c, argv);
 	}
+}
+
+/* --compare takes no trace argument and no option that reports one trace only. */
+static int check_compare(const struct report_options *opt, int argc, char **argv)
+{
+	const char *other = opt->diff_old  ? "--diff"
+			    : opt->callers ? "--callers"
+			    : opt->callees ? "--callees"
+			    : opt->threads ? "--threads"
+					   : NULL;
+
+	if (other)
+		return usage_error("'--compare' cannot be combined with '%s'", other);
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
 }
 
 /* Returns -1 to go on, or the status to exit with. */
@@ -157,6 +187,8 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
+	if (opt->compare_old)
+		return check_compare(opt, argc, argv);
 	if (optind == argc)
 		return usage_error("no trace given");
 	if (optind + 1 < argc)

@@ -11,15 +11,28 @@
 #include <string.h>
 
 #include "callstats.h"
+#include "compare.h"
 #include "memstats.h"
 #include "report.h"
 #include "report_mem.h"
+#include "report_stage.h"
+#include "stagestats.h"
 #include "sym.h"
 
 const struct report_kind report_kinds[] = {
-	{ "text", report_render_text },
-	{ "json", report_render_json },
-	{ NULL, NULL },
+	{ "text", report_render_text, report_compare_text },
+	{ "json", report_render_json, report_compare_json },
+	{ NULL, NULL, NULL },
+};
+
+/* Everything a report is built from: report_open() fills it. */
+struct report_input {
+	struct trace_reader r;
+	struct trace_clock clk;
+	struct cs_profile prof;
+	struct sym_table syms;
+	struct ms_heap heap;
+	struct ss_profile stages;
 };
 
 const struct report_kind *report_kind_find(const char *name)
@@ -411,36 +424,71 @@ static void add_module(void *syms, const struct trace_module *m)
 		die("out of memory");
 }
 
+static void input_release(struct report_input *in)
+{
+	sym_table_release(&in->syms);
+	ss_profile_release(&in->stages);
+	ms_heap_release(&in->heap);
+	cs_profile_release(&in->prof);
+	trace_reader_release(&in->r);
+	free(in);
+}
+
+int report_open(struct report *rep, const struct report_options *opt, const char *path, bool memory)
+{
+	struct report_input *in = xcalloc(1, sizeof(*in));
+	int ret = EXIT_BADTRACE;
+
+	if (trace_reader_open(&in->r, path) < 0) {
+		free(in);
+		return EXIT_BADTRACE;
+	}
+	cs_profile_init(&in->prof, in->r.hdr.probe_self_ticks, in->r.hdr.probe_parent_ticks);
+	ms_heap_init(&in->heap);
+	ss_profile_init(&in->stages);
+	if (memory)
+		in->prof.heap = &in->heap;
+	in->prof.stages = &in->stages;
+	sym_table_init(&in->syms);
+	trace_reader_on_module(&in->r, add_module, &in->syms);
+	if (cs_profile_read(&in->prof, &in->r) < 0 || trace_reader_clock(&in->r, &in->clk) < 0)
+		goto fail;
+	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);
+	rep->input = in;
+	report_stage_build(rep, &in->stages, &in->clk);
+	ret = memory ? report_mem_build(rep, &in->heap, &in->syms, &in->clk) : 0;
+	if (!ret)
+		return 0;
+	report_close(rep);
+	return ret;
+fail:
+	input_release(in);
+	return ret;
+}
+
+void report_close(struct report *rep)
+{
+	struct report_input *in = rep->input;
+
+	report_mem_release(rep);
+	report_stage_release(rep);
+	report_release(rep);
+	if (in)
+		input_release(in);
+}
+
 int report_run(const struct report_options *opt, FILE *out)
 {
 	const struct report_kind *kind = opt->kind ? opt->kind : &report_kinds[0];
-	struct trace_reader r;
-	struct trace_clock clk;
-	struct cs_profile prof;
-	struct sym_table syms;
-	struct ms_heap heap;
 	struct report rep;
-	int ret = EXIT_BADTRACE;
+	int ret;
 
-	if (trace_reader_open(&r, opt->trace) < 0)
-		return EXIT_BADTRACE;
-	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
-	ms_heap_init(&heap);
-	prof.heap = &heap;
-	sym_table_init(&syms);
-	trace_reader_on_module(&r, add_module, &syms);
-	if (cs_profile_read(&prof, &r) < 0 || trace_reader_clock(&r, &clk) < 0)
-		goto out;
-	report_build(&rep, opt, &r, &clk, &prof, &syms);
-	ret = report_mem_build(&rep, &heap, &syms, &clk);
-	if (!ret)
-		ret = kind->render(&rep, out) < 0 ? EXIT_BADTRACE : 0;
-	report_mem_release(&rep);
-	report_release(&rep);
-out:
-	sym_table_release(&syms);
-	ms_heap_release(&heap);
-	cs_profile_release(&prof);
-	trace_reader_release(&r);
+	if (opt->compare_old)
+		return cmp_run(opt, out);
+	ret = report_open(&rep, opt, opt->trace, true);
+	if (ret)
+		return ret;
+	ret = kind->render(&rep, out) < 0 ? EXIT_BADTRACE : 0;
+	report_close(&rep);
 	return ret;
 }

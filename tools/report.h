@@ -4,7 +4,9 @@
  * (callstats) and the memory events (memstats), name the functions (sym),
  * convert ticks to nanoseconds, sort, and hand the result to one of the
  * report kinds (a table of renderers, one file each: report_text.c,
- * report_json.c; the memory part in report_mem*.c, see report_mem.h).
+ * report_json.c; the memory part in report_mem*.c, see report_mem.h; the
+ * stage part in report_stage*.c, see report_stage.h; the comparison of two
+ * traces in report_compare*.c, see compare.h).
  *
  * Renderers see only struct report: names, counts and nanoseconds, the
  * functions of each table already in the requested order. They select rows
@@ -58,7 +60,8 @@ struct report_options {
 	bool threads;	     /* one table per thread instead of the merged one */
 	enum report_group group_by;
 	enum report_mem_sort mem_sort;
-	const char *diff_old, *diff_new; /* --diff: snapshot labels, or NULL */
+	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
+	const char *compare_old, *compare_new; /* --compare: trace paths, or NULL */
 };
 
 /* Rows of the memory lists when no --limit is given. */
@@ -114,15 +117,21 @@ struct report {
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
 	size_t nthreads;
-	struct report_sym *syms; /* uthash by addr */
-	bool has_calls;		 /* the trace has function events */
-	struct report_mem *mem;	 /* the memory report; NULL without memory events */
+	struct report_sym *syms;      /* uthash by addr */
+	bool has_calls;		      /* the trace has function events */
+	struct report_mem *mem;	      /* the memory report; NULL without memory events */
+	struct report_stages *stages; /* the stage report; NULL without stage events */
+	struct report_input *input;   /* what report_open() read, for report_close() */
 };
+
+struct cmp_report;
 
 struct report_kind {
 	const char *name;
 	/* Print the report to `out`. Returns 0, or -1 after printing why not. */
 	int (*render)(const struct report *rep, FILE *out);
+	/* Print a comparison of two traces (--compare) likewise. */
+	int (*render_compare)(const struct cmp_report *cmp, FILE *out);
 };
 
 /* The kinds, ending with a NULL name; the first is the default. */
@@ -170,11 +179,23 @@ void report_view_release(struct report_view *v);
 bool report_name_matches(const char *pattern, const char *name);
 
 /*
- * Read the trace `opt->trace` and render the report to `out`. Returns 0,
- * EXIT_BADTRACE after printing why the trace could not be read, or
- * EXIT_USAGE after printing that a --diff label names no snapshot.
+ * Read the trace `opt->trace` and render the report to `out`; with
+ * opt->compare_old set, compare those two traces instead (cmp_run() of
+ * compare.h). Returns 0, EXIT_BADTRACE after printing why the trace could
+ * not be read, or EXIT_USAGE after printing that a --diff label names no
+ * snapshot.
  */
 int report_run(const struct report_options *opt, FILE *out);
+
+/*
+ * Read the trace at `path` and build its report in `rep` with the options
+ * `opt`, the memory part only if `memory`: report_run()'s first half. Returns
+ * 0, or what report_run() would (after printing why). On success, release
+ * with report_close().
+ */
+int report_open(struct report *rep, const struct report_options *opt, const char *path,
+		bool memory);
+void report_close(struct report *rep);
 
 /*
  * Build the report of a profile already read (report_run()'s middle step;

@@ -10,6 +10,7 @@
 
 #include "report.h"
 #include "report_mem.h"
+#include "report_stage.h"
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
 static size_t utf8_len(const unsigned char *s)
@@ -171,6 +172,7 @@ int report_render_json(const struct report *rep, FILE *out)
 		}
 		fputs(rep->nthreads ? "\n  ]" : "]", out);
 	}
+	report_stage_json(rep, out);
 	report_mem_json(rep, out);
 	fputs("\n}\n", out);
 	return 0;

@@ -158,6 +158,24 @@ UTIL_PRINTF(2, 3) static void key_add(struct mem_build *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * True if frame i of stack s, named `f`, is to be left out: in a shadow
+ * stack, frame 2 is usually the entry of the very function that contains
+ * the allocation call (frame 1, whose definition is `def`), which would
+ * name it twice.
+ */
+static bool frame_repeats(const struct ms_stack *s, uint32_t i, const struct report_frame *f,
+			  const struct report_frame *def)
+{
+	return i == 1 && s->shadow && same_str(f->function, def->function) &&
+	       same_str(f->file, def->file);
+}
+
 /* The label of a line site: "file.c:88", or the function's name. */
 static char *line_label(const struct report_frame *f)
 {
@@ -204,6 +222,8 @@ static void site_of_stack(struct mem_build *b, const struct ms_stack *s, struct 
 	for (i = 0; i < s->nframes; i++) {
 		if (i)
 			name_frame(b->syms, s->frames[i], s->shadow, s->first_ticks, &f, NULL);
+		if (frame_repeats(s, i, &f, &def))
+			continue;
 		key_add(b, "%s\x1f%d\x1f%s\x1f%d\x1e", f.file ? f.file : "", f.line, f.function,
 			f.entry);
 	}
@@ -212,14 +232,18 @@ static void site_of_stack(struct mem_build *b, const struct ms_stack *s, struct 
 /* Name the frames of stack s into the site's own storage. */
 static void site_frames(struct mem_build *b, const struct ms_stack *s, struct report_site *site)
 {
-	struct report_frame *frames = b->mem->frames + b->nframes;
-	uint32_t i;
+	struct report_frame *frames = b->mem->frames + b->nframes, def;
+	uint32_t i, n = 0;
 
-	for (i = 0; i < s->nframes; i++)
-		name_frame(b->syms, s->frames[i], i && s->shadow, s->first_ticks, &frames[i], NULL);
+	for (i = 0; i < s->nframes; i++) {
+		name_frame(b->syms, s->frames[i], i && s->shadow, s->first_ticks, &frames[n],
+			   i ? NULL : &def);
+		if (!frame_repeats(s, i, &frames[n], &def))
+			n++;
+	}
 	site->frames = frames;
-	site->nframes = s->nframes;
-	b->nframes += s->nframes;
+	site->nframes = n;
+	b->nframes += n;
 }
 
 static void site_add(struct report_site *site, const struct ms_heap *h, const struct ms_stack *s)

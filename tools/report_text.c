@@ -10,6 +10,7 @@
 
 #include "report.h"
 #include "report_mem.h"
+#include "report_stage.h"
 
 static double secs(uint64_t ns)
 {
@@ -223,8 +224,8 @@ int report_render_text(const struct report *rep, FILE *out)
 		report_mem_text_diff(rep, out);
 		return 0;
 	}
-	if (!rep->has_calls && rep->mem) {
-		/* a memory trace: no empty call table */
+	if (!rep->has_calls && (rep->mem || rep->stages)) {
+		/* a memory or stage trace: no empty call table */
 	} else if (!rep->opt->threads) {
 		table_blocks(rep, &rep->merged, out);
 	} else {
@@ -236,6 +237,8 @@ int report_render_text(const struct report *rep, FILE *out)
 			table_blocks(rep, t, out);
 		}
 	}
+	if (rep->stages && !rep->opt->callers && !rep->opt->callees)
+		report_stage_text(rep, out);
 	if (rep->mem)
 		report_mem_text(rep, out);
 	print_notes(rep, out);

@@ -13,6 +13,8 @@
 #include "stagestats.h"
 
 #define ACC_MIN_SLOTS 16
+#define NEST_MAX      4096 /* open spans kept per thread; deeper begins are not */
+#define RELATE_MAX    1024 /* stages related by nesting (an n * n matrix) at most */
 
 /* ------------------------------------------------------------ histogram */
 
@@ -98,6 +100,8 @@ uint64_t ss_hist_percentile(const struct ss_hist *h, double p)
 	if ((double)rank * 100.0 < p * (double)h->count)
 		rank++;
 	rank = rank < 1 ? 1 : rank > h->count ? h->count : rank;
+	if (rank == h->count)
+		return h->max;
 	for (oct = 0; oct < SS_HIST_OCTAVES; oct++) {
 		if (!h->octaves[oct])
 			continue;
@@ -130,9 +134,9 @@ struct ss_acc {
 	uint64_t first, last;		    /* raw tick counts of the first begin, last end */
 	uint64_t paused_first, paused_last; /* the thread's pauses before them */
 	bool begun, ended;
-	bool marked;	     /* handed records on, not asked again since */
-	uint64_t mark;	     /* when */
-	uint32_t *outer;     /* the ids of the stages whose spans it closed inside */
+	bool marked;	 /* handed records on, not asked again since */
+	uint64_t mark;	 /* when */
+	uint32_t *outer; /* the ids of the stages whose spans it closed inside */
 	size_t nouter, outer_alloc;
 	struct ss_hist latency;
 };
@@ -216,7 +220,8 @@ static struct ss_acc *acc_get(struct ss_thread *t, uint32_t id)
 		t->mask = 2 * t->mask + 1;
 		t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
 		for (i = 0; i < t->naccs; i++)
-			*acc_slot(t, t->accs[i]->id) = (struct ss_slot){ t->accs[i]->id, t->accs[i] };
+			*acc_slot(t, t->accs[i]->id) =
+			    (struct ss_slot){ t->accs[i]->id, t->accs[i] };
 	}
 	return a;
 }
@@ -244,12 +249,14 @@ static void stage_begin(struct ss_thread *t, struct ss_acc *a, uint64_t raw, uin
 	if (a->marked) /* the consumer had the last hand-off till now */
 		ss_hist_add(&a->latency, now > a->mark ? now - a->mark : 0);
 	a->marked = false;
+	if (t->depth == NEST_MAX) /* begins that never end: their ends will be unmatched */
+		return;
 	t->stack = xgrow(t->stack, &t->stack_alloc, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = (struct ss_frame){ a, now, 0 };
 }
 
-static void stage_end(struct ss_profile *p, struct ss_thread *t, struct ss_acc *a,
-		      uint64_t raw, uint64_t now, uint64_t records)
+static void stage_end(struct ss_profile *p, struct ss_thread *t, struct ss_acc *a, uint64_t raw,
+		      uint64_t now, uint64_t records)
 {
 	size_t d = t->depth;
 
@@ -307,7 +314,7 @@ struct name_key {
 struct merge {
 	struct ss_profile *p;
 	const struct trace_reader *r;
-	struct name_key *keys;	/* uthash by name */
+	struct name_key *keys; /* uthash by name */
 	size_t alloc;
 	uint64_t *pause_of_last; /* per stage: pauses of the instance that ended last */
 	size_t pause_alloc;
@@ -424,7 +431,7 @@ static int cmp_order(const void *a, const void *b, void *arg)
 	return c;
 }
 
-/* Put the stages in pull order, with their relation. */
+/* Put the stages in pull order, with their relation (if `in`). */
 static void order(struct ss_profile *p, bool *in)
 {
 	size_t n = p->nstages, i, j, *perm = xcalloc(n + 1, sizeof(*perm)), *pos;
@@ -432,17 +439,17 @@ static void order(struct ss_profile *p, bool *in)
 
 	for (i = 0; i < n; i++) {
 		perm[i] = i;
-		for (j = 0; j < n; j++)
+		for (j = 0; in && j < n; j++)
 			p->stages[i].depth += in[i * n + j];
 	}
 	qsort_r(perm, n, sizeof(*perm), cmp_order, p->stages);
-	p->inside = xcalloc(n * n + 1, sizeof(*p->inside));
+	p->inside = in ? xcalloc(n * n + 1, sizeof(*p->inside)) : NULL;
 	pos = xcalloc(n + 1, sizeof(*pos));
 	for (i = 0; i < n; i++) {
 		sorted[i] = p->stages[perm[i]];
 		pos[perm[i]] = i;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; in && i < n; i++) {
 		for (j = 0; j < n; j++)
 			p->inside[pos[i] * n + pos[j]] = in[i * n + j];
 	}
@@ -473,8 +480,9 @@ void ss_profile_finish(struct ss_profile *p, const struct trace_reader *r)
 					 ? s->last - s->first - m.pause_of_last[i]
 					 : 0;
 	}
-	in = relate(&m);
-	HASH_ITER(hh, m.keys, k, tmp) {
+	in = p->nstages <= RELATE_MAX ? relate(&m) : NULL;
+	HASH_ITER(hh, m.keys, k, tmp)
+	{
 		HASH_DEL(m.keys, k);
 		free(k);
 	}
@@ -483,8 +491,8 @@ void ss_profile_finish(struct ss_profile *p, const struct trace_reader *r)
 	free(in);
 	free(pauses);
 	for (i = 0; i < p->nstages; i++) {
-		if (p->stages[i].self &&
-		    (p->bottleneck == SIZE_MAX || p->stages[i].self > p->stages[p->bottleneck].self))
+		if (p->stages[i].self && (p->bottleneck == SIZE_MAX ||
+					  p->stages[i].self > p->stages[p->bottleneck].self))
 			p->bottleneck = i;
 	}
 }

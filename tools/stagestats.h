@@ -29,6 +29,10 @@
  * 0.4% of the true sample; the mean is exact. Memory never grows with the
  * number of events: at most 57 blocks of 128 counters per stage and thread.
  *
+ * A thread keeps at most 4096 open spans: begins deeper than that (that
+ * never end, in practice) are not kept; their ends close an older span of
+ * their stage, or count as unmatched.
+ *
  * Ownership: the profile owns its threads, stages and names; they stay valid
  * until ss_profile_release().
  */
@@ -61,7 +65,8 @@ void ss_hist_merge(struct ss_hist *dst, const struct ss_hist *src);
 /*
  * The p-th percentile (0 < p <= 100): the smallest sample value v such that
  * at least p% of the samples are <= v (the nearest rank), as the middle of
- * its bucket, within [min, max]. 0 without samples.
+ * its bucket, within [min, max]; the largest sample exactly for the last
+ * rank. 0 without samples.
  */
 uint64_t ss_hist_percentile(const struct ss_hist *h, double p);
 void ss_hist_release(struct ss_hist *h);
@@ -94,7 +99,8 @@ struct ss_profile {
 	struct ss_stage *stages; /* pull order: upstream first (deepest first, then
 				  * by first begin, then by name) */
 	size_t nstages;
-	bool *inside;	   /* inside[i * nstages + j]: stage i runs inside j */
+	bool *inside;	   /* inside[i * nstages + j]: stage i runs inside j; NULL
+			    * beyond 1024 stages (no order by nesting then) */
 	size_t bottleneck; /* the stage of largest self time; SIZE_MAX if none */
 };
 
@@ -118,7 +124,7 @@ void ss_profile_finish(struct ss_profile *p, const struct trace_reader *r);
 /* True if stage i runs inside stage j (directly or through others). */
 static inline bool ss_runs_inside(const struct ss_profile *p, size_t i, size_t j)
 {
-	return p->inside[i * p->nstages + j];
+	return p->inside && p->inside[i * p->nstages + j];
 }
 
 void ss_profile_release(struct ss_profile *p);

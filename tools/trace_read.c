@@ -448,8 +448,8 @@ static void thread_end(struct trace_chunk *c, struct trace_thread *t, const uint
 	 * destructors): compare with what was read up to this record. The
 	 * writer counts function, memory and stage events (definitions
 	 * included), not stack definitions. */
-	t->events_at_end = t->events + c->events + t->mem_events + c->mem_events +
-			   t->stage_events + c->stage_events;
+	t->events_at_end = t->events + c->events + t->mem_events + c->mem_events + t->stage_events +
+			   c->stage_events;
 	t->end_events = rec[2];
 	t->end_lost = rec[3];
 	if (rec[1] > t->last_ticks)
@@ -665,8 +665,7 @@ static void stage_use(struct trace_chunk *c, const uint64_t *rec, uint32_t id)
 }
 
 /* Decode the stage record `rec`, long enough for its type: its event, or an error. */
-static int stage_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
-			unsigned nwords)
+static int stage_record(struct trace_chunk *c, const uint64_t *rec, unsigned type, unsigned nwords)
 {
 	uint32_t id = trace_ext_aux_of(rec[0]);
 
@@ -861,7 +860,8 @@ void trace_reader_release(struct trace_reader *r)
 		free(t->stacks.slots);
 		free(t);
 	}
-	HASH_ITER(hh, r->stage_names, n, tmp) {
+	HASH_ITER(hh, r->stage_names, n, tmp)
+	{
 		HASH_DEL(r->stage_names, n);
 		free(n);
 	}

@@ -141,19 +141,19 @@ struct trace_chunk {
 	uint64_t ticks;		     /* tick count of the last function event decoded */
 	uint64_t paused; /* the thread's PAUSE ticks so far: durations count in ticks - paused */
 	uint64_t events; /* function events decoded so far */
-	uint64_t mem_events;	/* memory events decoded so far (stack definitions apart) */
-	uint64_t stack_records; /* stack definitions decoded so far */
-	uint64_t stage_events;	/* stage definitions, begins and ends decoded so far */
-	uint64_t index;		/* chunk number in the file */
-	uint64_t open_ticks;	/* the chunk header's open.ticks: no event in the file
+	uint64_t mem_events;	  /* memory events decoded so far (stack definitions apart) */
+	uint64_t stack_records;	  /* stack definitions decoded so far */
+	uint64_t stage_events;	  /* stage definitions, begins and ends decoded so far */
+	uint64_t index;		  /* chunk number in the file */
+	uint64_t open_ticks;	  /* the chunk header's open.ticks: no event in the file
 				* after this chunk's header is earlier (the order rule) */
-	struct trace_mem mem;	/* the memory event just decoded */
-	uint64_t mem_ticks;	/* the latest tick count of its memory events */
+	struct trace_mem mem;	  /* the memory event just decoded */
+	uint64_t mem_ticks;	  /* the latest tick count of its memory events */
 	struct trace_stage stage; /* the stage event just decoded */
 	uint64_t stage_ticks;	  /* the latest tick count of its stage events */
 	/* The latest PAUSE of this chunk: its start and its length (0: none). */
 	uint64_t pause_start, pause_len;
-	bool partial;		/* the file ends inside this chunk */
+	bool partial; /* the file ends inside this chunk */
 };
 
 struct trace_stage_name;

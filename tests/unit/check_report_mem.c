@@ -379,6 +379,44 @@ START_TEST(test_group_stack_shadow)
 }
 END_TEST
 
+/*
+ * A shadow stack whose frame 2 is the entry of the function that contains
+ * the call site (frame 1), as the instrumentation records it: that function
+ * is named once, in the text and in the JSON.
+ */
+START_TEST(test_group_stack_shadow_repeat)
+{
+	struct report_options opt = { .limit = 1, .group_by = REPORT_GROUP_STACK };
+	uint64_t st[3];
+	char expect[512], *text;
+
+	outer(st);
+	st[1] = (uint64_t)alloc_alpha;
+	st[2] = (uint64_t)outer;
+	tb_chunk(tb, 1, 1 * MS);
+	tb_stack(tb, 1 | TRACE_STACK_SHADOW, st, 3);
+	tb_alloc(tb, 0x1000, 1000, 1, 2 * MS);
+	text = render_from(&opt, "Top ");
+	snprintf(expect, sizeof(expect),
+		 "Top 1 of 1 allocation site by bytes, grouped by stack:\n"
+		 "%s: size=1000 B, count=1, average=1000 B\n"
+		 "    %s in alloc_alpha\n"
+		 "    check_report_mem.c:%d(outer)\n\n",
+		 site(7), site(7), outer_def);
+	ck_assert_msg(!strncmp(text, expect, strlen(expect)), "%s", text);
+	free(text);
+	opt.kind = report_kind_find("json");
+	text = render_from(&opt, "\"stack\": [");
+	snprintf(expect, sizeof(expect),
+		 "\"stack\": [{\"function\": \"alloc_alpha\", \"file\": \"%s\", \"line\": %d, "
+		 "\"entry\": false}, {\"function\": \"outer\", \"file\": \"%s\", \"line\": %d, "
+		 "\"entry\": true}]",
+		 __FILE__, site_line[7], __FILE__, outer_def);
+	ck_assert_msg(!strncmp(text, expect, strlen(expect)), "%s", text);
+	free(text);
+}
+END_TEST
+
 /* Two stacks of the same line are one site under --group-by line, two by stack. */
 START_TEST(test_group_line_merges)
 {
@@ -713,6 +751,7 @@ static Suite *report_mem_suite(void)
 	tcase_add_test(tc, test_group_function);
 	tcase_add_test(tc, test_group_stack);
 	tcase_add_test(tc, test_group_stack_shadow);
+	tcase_add_test(tc, test_group_stack_shadow_repeat);
 	tcase_add_test(tc, test_group_line_merges);
 	suite_add_tcase(s, tc);
 

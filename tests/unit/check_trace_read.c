@@ -836,6 +836,270 @@ START_TEST(test_mem_missing_chunk)
 }
 END_TEST
 
+/* ------------------------------------------------------------- stages */
+
+struct stage_event {
+	int kind;
+	uint32_t id;
+	uint64_t ticks, records;
+};
+
+struct stage_events {
+	struct stage_event ev[64];
+	size_t n;
+	int ret;
+};
+
+/* Read every event of `path`, stage events included if `want`, stderr captured. */
+static void read_stage_events(const char *path, bool want, struct stage_events *out,
+			      struct trace_reader *keep)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	uint64_t fn = 0;
+	int ret, ev = 0;
+
+	memset(out, 0, sizeof(*out));
+	capture_begin();
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	trace_reader_want_stages(&r, want);
+	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
+			struct stage_event *e = &out->ev[out->n++];
+
+			ck_assert_uint_lt(out->n, ARRAY_SIZE(out->ev));
+			e->kind = ev;
+			e->ticks = c.ticks;
+			if (ev == TRACE_EV_STAGE_BEGIN || ev == TRACE_EV_STAGE_END) {
+				e->id = c.stage.id;
+				e->ticks = c.stage.ticks;
+				e->records = c.stage.records;
+			}
+		}
+		if (ev < 0)
+			break;
+	}
+	out->ret = ret < 0 || ev < 0 ? -1 : 0;
+	capture_end();
+	if (keep)
+		*keep = r;
+	else
+		trace_reader_release(&r);
+}
+
+static void check_stage_event(const struct stage_events *e, size_t i, int kind, uint32_t id,
+			      uint64_t ticks, uint64_t records)
+{
+	ck_assert_uint_lt(i, e->n);
+	ck_assert_int_eq(e->ev[i].kind, kind);
+	ck_assert_uint_eq(e->ev[i].id, id);
+	ck_assert_uint_eq(e->ev[i].ticks, ticks);
+	ck_assert_uint_eq(e->ev[i].records, records);
+}
+
+/* A source pulled by a sink, between the entry and the exit of a function. */
+static void stage_trace(void)
+{
+	tb_chunk(tb, 1, 100);
+	tb_stage_def(tb, 1, "src");
+	tb_stage_def(tb, 2, "a stage name of more than sixteen bytes");
+	tb_enter(tb, 0x1000, 110);
+	tb_stage_begin(tb, 2, 120);
+	tb_stage_begin(tb, 1, 121);
+	tb_stage_end(tb, 1, 130, 64);
+	tb_stage_end(tb, 2, 140, 64);
+	tb_exit(tb, 150);
+	/* The runtime counts the stage records, definitions included. */
+	ck_assert_uint_eq(tb_events(tb, 1), 8);
+	tb_thread_end(tb, 160, tb_events(tb, 1), 0);
+}
+
+START_TEST(test_stage_decode)
+{
+	struct trace_reader r;
+	struct stage_events e;
+
+	stage_trace();
+	read_stage_events(tb_write(tb), true, &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, ""); /* no "events were lost" */
+	ck_assert_uint_eq(e.n, 6);
+	ck_assert_int_eq(e.ev[0].kind, TRACE_EV_ENTER);
+	check_stage_event(&e, 1, TRACE_EV_STAGE_BEGIN, 2, 120, 0);
+	check_stage_event(&e, 2, TRACE_EV_STAGE_BEGIN, 1, 121, 0);
+	check_stage_event(&e, 3, TRACE_EV_STAGE_END, 1, 130, 64);
+	check_stage_event(&e, 4, TRACE_EV_STAGE_END, 2, 140, 64);
+	/* Stage records do not move the delta base of function events. */
+	ck_assert_int_eq(e.ev[5].kind, TRACE_EV_EXIT);
+	ck_assert_uint_eq(e.ev[5].ticks, 150);
+	ck_assert_str_eq(trace_reader_stage_name(&r, 1), "src");
+	ck_assert_str_eq(trace_reader_stage_name(&r, 2), "a stage name of more than sixteen bytes");
+	ck_assert_ptr_null(trace_reader_stage_name(&r, 3));
+	ck_assert_uint_eq(r.threads->stage_events, 6);
+	ck_assert_uint_eq(r.threads->end_events, r.threads->events_at_end);
+	ck_assert_uint_eq(r.threads->last_ticks, 160);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* Not asked for, stage events are validated and skipped, and still counted. */
+START_TEST(test_stage_skipped)
+{
+	struct trace_reader r;
+	struct stage_events e;
+
+	stage_trace();
+	read_stage_events(tb_write(tb), false, &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, "");
+	ck_assert_uint_eq(e.n, 2);
+	ck_assert_int_eq(e.ev[0].kind, TRACE_EV_ENTER);
+	ck_assert_int_eq(e.ev[1].kind, TRACE_EV_EXIT);
+	ck_assert_str_eq(trace_reader_stage_name(&r, 1), "src");
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* A thread that recorded more than the trace holds still earns the warning. */
+START_TEST(test_stage_events_lost)
+{
+	const char *path;
+	struct stage_events e;
+	char line[1024];
+
+	tb_chunk(tb, 1, 0);
+	tb_stage_def(tb, 1, "src");
+	tb_stage_begin(tb, 1, 10);
+	tb_stage_end(tb, 1, 20, 1);
+	tb_thread_end(tb, 30, 4, 1);
+	path = tb_write(tb);
+	read_stage_events(path, true, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	snprintf(line, sizeof(line),
+		 "mprof-report: warning: '%s': thread 1 recorded 4 events, the trace holds 3 "
+		 "(events were lost)\n",
+		 path);
+	ck_assert_str_eq(captured, line);
+}
+END_TEST
+
+static void stage_id_zero(struct tb *t)
+{
+	tb_stage_begin(t, 0, 20);
+}
+static void stage_twice(struct tb *t)
+{
+	tb_stage_def(t, 1, "a");
+	tb_stage_def(t, 1, "b");
+}
+static void stage_long_name(struct tb *t)
+{
+	uint64_t w[1] = { 300 };
+
+	tb_ext(t, TRACE_EXT_STAGE_DEF, 1, w, 2);
+}
+static void stage_name_overflow(struct tb *t)
+{
+	uint64_t w[2] = { 20, 0x6162 };
+
+	tb_ext(t, TRACE_EXT_STAGE_DEF, 1, w, 3);
+}
+static void stage_short_end(struct tb *t)
+{
+	uint64_t w[1] = { 20 };
+
+	tb_ext(t, TRACE_EXT_STAGE_END, 1, w, 2);
+}
+static void stage_undefined(struct tb *t)
+{
+	tb_stage_def(t, 1, "a");
+	tb_stage_begin(t, 1, 20);
+	tb_stage_begin(t, 7, 21);
+	tb_stage_end(t, 7, 22, 0);
+}
+
+START_TEST(test_stage_corrupt)
+{
+	check_corrupt(stage_id_zero, "4168: stage id 0");
+	check_corrupt(stage_twice, "4192: stage id 1 defined twice");
+	check_corrupt(stage_long_name, "4168: stage name of 300 bytes (at most 255)");
+	check_corrupt(stage_name_overflow, "4168: stage name of 20 bytes in a record of 3 words");
+	check_corrupt(stage_short_end, "4168: stage end record shorter than 3 words");
+	/* Found at the end of the trace, reported where it was first used. */
+	check_corrupt(stage_undefined, "4208: stage id 7 used but never defined");
+}
+END_TEST
+
+START_TEST(test_stage_process_chunk)
+{
+	const char *path;
+	struct events e;
+
+	tb_process_chunk(tb, 0);
+	tb_stage_def(tb, 1, "src");
+	path = tb_write(tb);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, "corrupt chunk 0 at offset 4160: stage "
+						     "record in a process chunk"));
+}
+END_TEST
+
+/* Stage ids are process-wide: the definition may come later in the file, in
+ * another thread's chunk (a chunk opened later), and still names the stage. */
+START_TEST(test_stage_defined_later)
+{
+	struct trace_reader r;
+	struct stage_events e;
+
+	tb_chunk(tb, 2, 0);
+	tb_stage_begin(tb, 5, 50);
+	tb_stage_end(tb, 5, 60, 3);
+	tb_chunk(tb, 1, 10);
+	tb_stage_def(tb, 5, "late");
+	read_stage_events(tb_write(tb), true, &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, "");
+	check_stage_event(&e, 1, TRACE_EV_STAGE_END, 5, 60, 3);
+	ck_assert_str_eq(trace_reader_stage_name(&r, 5), "late");
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* A definition in a chunk that is missing leaves the stage unnamed, no error. */
+START_TEST(test_stage_missing_chunk)
+{
+	struct trace_reader r;
+	struct stage_events e;
+
+	tb_chunk(tb, 1, 0);
+	tb_stage_def(tb, 1, "lost");
+	tb_chunk_header(tb)->magic = 0;
+	tb_chunk(tb, 1, 100);
+	tb_stage_begin(tb, 1, 110);
+	read_stage_events(tb_write(tb), true, &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_ptr_null(trace_reader_stage_name(&r, 1));
+	ck_assert_ptr_nonnull(strstr(captured, "thread 1: 1 chunks missing"));
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* An event timed before the pause that opened its chunk keeps that pause. */
+START_TEST(test_stage_unpaused)
+{
+	struct trace_chunk c = { 0 };
+
+	c.paused = 700;
+	ck_assert_uint_eq(trace_chunk_unpaused(&c, 1000), 300);
+	c.pause_start = 2000;
+	c.pause_len = 500;
+	ck_assert_uint_eq(trace_chunk_unpaused(&c, 1999), 1999 - 200);
+	ck_assert_uint_eq(trace_chunk_unpaused(&c, 2600), 2600 - 700);
+}
+END_TEST
+
 /* -------------------------------------------------------------- clock */
 
 START_TEST(test_clock_monotonic)
@@ -946,6 +1210,14 @@ static Suite *trace_read_suite(void)
 	tcase_add_test(tc, test_mem_corrupt);
 	tcase_add_test(tc, test_mem_process_chunk);
 	tcase_add_test(tc, test_mem_missing_chunk);
+	tcase_add_test(tc, test_stage_decode);
+	tcase_add_test(tc, test_stage_skipped);
+	tcase_add_test(tc, test_stage_events_lost);
+	tcase_add_test(tc, test_stage_corrupt);
+	tcase_add_test(tc, test_stage_process_chunk);
+	tcase_add_test(tc, test_stage_defined_later);
+	tcase_add_test(tc, test_stage_missing_chunk);
+	tcase_add_test(tc, test_stage_unpaused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("damage");

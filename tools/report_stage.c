@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report_stage.c - from the stage metrics (stagestats) to the stage part of
+ * the report: ticks to nanoseconds, latency percentiles, the bottleneck and
+ * the stages upstream of it, and the line that explains them (see
+ * report_stage.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_stage.h"
+#include "stagestats.h"
+
+static void stage_row(struct report_stage *row, const struct ss_stage *s,
+		      const struct trace_clock *clk)
+{
+	const struct ss_hist *h = &s->latency;
+
+	row->name = s->name;
+	row->records = s->records;
+	row->handoffs = s->handoffs;
+	row->samples = h->count;
+	row->elapsed_ns = trace_clock_span(clk, s->elapsed);
+	row->busy_ns = trace_clock_span(clk, s->busy);
+	row->self_ns = trace_clock_span(clk, s->self);
+	if (row->elapsed_ns)
+		row->throughput_per_s = (double)s->records * 1e9 / (double)row->elapsed_ns;
+	row->latency_ns = trace_clock_span(clk, h->sum);
+	if (h->count) {
+		row->mean_latency_ns =
+		    (uint64_t)((double)h->sum * clk->ns_per_tick / (double)h->count + 0.5);
+		row->p50_latency_ns = trace_clock_span(clk, ss_hist_percentile(h, 50));
+		row->p99_latency_ns = trace_clock_span(clk, ss_hist_percentile(h, 99));
+	}
+	row->instances = s->instances;
+}
+
+void report_stage_build(struct report *rep, const struct ss_profile *p,
+			const struct trace_clock *clk)
+{
+	struct report_stages *st;
+	size_t i, b = p->bottleneck;
+
+	if (!p->events)
+		return;
+	rep->stages = st = xcalloc(1, sizeof(*st));
+	st->n = p->nstages;
+	st->rows = xcalloc(p->nstages + 1, sizeof(*st->rows));
+	st->upstream = xcalloc(p->nstages + 1, sizeof(*st->upstream));
+	st->threads = p->nthreads;
+	st->unmatched_ends = p->unmatched_ends;
+	st->open_at_end = p->open_at_end;
+	for (i = 0; i < p->nstages; i++) {
+		stage_row(&st->rows[i], &p->stages[i], clk);
+		st->self_ns += st->rows[i].self_ns;
+	}
+	if (b == SIZE_MAX)
+		return;
+	st->bottleneck = &st->rows[b];
+	for (i = 0; i < p->nstages; i++) {
+		if (ss_runs_inside(p, i, b))
+			st->upstream[st->nupstream++] = &st->rows[i];
+	}
+}
+
+void report_stage_release(struct report *rep)
+{
+	struct report_stages *st = rep->stages;
+
+	if (!st)
+		return;
+	free(st->rows);
+	free(st->upstream);
+	free(st);
+	rep->stages = NULL;
+}
+
+/* ----------------------------------------------------------- bottleneck */
+
+/* "a", "a and b", "a, b and c". */
+static void name_list(const struct report_stages *st, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < st->nupstream; i++) {
+		if (i)
+			fputs(i + 1 == st->nupstream ? " and " : ", ", out);
+		fputs(st->upstream[i]->name, out);
+	}
+}
+
+/* The bottleneck's self time as a share of each upstream stage's latency. */
+static bool shares(const struct report_stages *st, double *lo, double *hi)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < st->nupstream; i++) {
+		double share;
+
+		if (!st->upstream[i]->latency_ns)
+			continue;
+		share =
+		    100.0 * (double)st->bottleneck->self_ns / (double)st->upstream[i]->latency_ns;
+		share = share > 100 ? 100 : share;
+		*lo = any && *lo < share ? *lo : share;
+		*hi = any && *hi > share ? *hi : share;
+		any = true;
+	}
+	return any;
+}
+
+void report_stage_bottleneck(const struct report_stages *st, FILE *out)
+{
+	const struct report_stage *b = st->bottleneck;
+	double lo = 0, hi = 0;
+
+	if (!b)
+		return;
+	fprintf(out, "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time); ", b->name,
+		(double)b->self_ns / 1e6,
+		st->self_ns ? 100.0 * (double)b->self_ns / (double)st->self_ns : 0.0);
+	if (!st->nupstream) {
+		fputs("no other stage runs inside it: its time is in the busy time of the stages "
+		      "that pull from it, in no stage's latency",
+		      out);
+		return;
+	}
+	name_list(st, out);
+	fputs(st->nupstream == 1 ? " runs inside it and waits for it"
+				 : " run inside it and wait for it",
+	      out);
+	fputs(" after each hand-off", out);
+	if (!shares(st, &lo, &hi))
+		return;
+	fputs(": its self time is ", out);
+	if ((int)(lo + 0.5) == (int)(hi + 0.5))
+		fprintf(out, "%.0f%%", hi);
+	else
+		fprintf(out, "%.0f-%.0f%%", lo, hi);
+	if (st->nupstream == 1)
+		fprintf(out, " of %s's latency", st->upstream[0]->name);
+	else
+		fputs(" of their latency", out);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_stage.h - the stage part of a report: the stages of the traced
+ * pipeline (stagestats.h), merged by name across threads, in pull order
+ * (upstream first), their figures in nanoseconds; the bottleneck, and the
+ * one line that says why the stages upstream of it show high latencies.
+ *
+ *	stage      records  records/s  lat_mean_us  lat_p50_us  lat_p99_us  self_ms  self%
+ *	generate    200000   14871292       33.778      33.101      40.221    1.074   4.0%
+ *
+ * Latency is per hand-off: from a stage's mprof_stage_end() that handed
+ * records on to its next mprof_stage_begin(), the time its consumers took.
+ *
+ * Ownership: report_stage_build() hangs everything on rep->stages;
+ * report_stage_release() frees it. Names belong to the struct ss_profile,
+ * which must outlive the report.
+ */
+#ifndef MPROF_REPORT_STAGE_H
+#define MPROF_REPORT_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "report.h"
+
+struct ss_profile;
+
+struct report_stage {
+	const char *name;
+	uint64_t records;  /* handed downstream */
+	uint64_t handoffs; /* ends that handed records on */
+	uint64_t samples;  /* latency samples: hand-offs the stage was asked again after */
+	uint64_t elapsed_ns, busy_ns, self_ns;
+	double throughput_per_s; /* records / elapsed; 0 if no time elapsed */
+	uint64_t latency_ns;	 /* all samples' */
+	uint64_t mean_latency_ns, p50_latency_ns, p99_latency_ns;
+	unsigned instances; /* stage instances (ids on threads) merged */
+};
+
+struct report_stages {
+	struct report_stage *rows; /* pull order: upstream first */
+	size_t n;
+	uint64_t self_ns;		       /* all stages' */
+	const struct report_stage *bottleneck; /* largest self time; NULL if none */
+	const struct report_stage **upstream;  /* the stages that run inside it, pull order */
+	size_t nupstream;
+	size_t threads; /* threads with stage events */
+	uint64_t unmatched_ends, open_at_end;
+};
+
+/* Build rep->stages from `p` (left NULL if the trace has no stage events). */
+void report_stage_build(struct report *rep, const struct ss_profile *p,
+			const struct trace_clock *clk);
+void report_stage_release(struct report *rep);
+
+/*
+ * The bottleneck's line, without a newline; nothing if there is none:
+ * "bottleneck: features (self 62.100 ms, 71.0% of all stage self time);
+ * generate, filter and normalize run inside it and wait for it after each
+ * hand-off: its self time is 80-97% of their latency".
+ */
+void report_stage_bottleneck(const struct report_stages *st, FILE *out);
+
+/* The stage table in text, after the call report (report_stage_text.c). */
+void report_stage_text(const struct report *rep, FILE *out);
+
+/* The "stages" and "bottleneck" members, each line starting with ",\n" (report_stage_json.c). */
+void report_stage_json(const struct report *rep, FILE *out);
+
+#endif
