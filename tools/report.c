@@ -450,7 +450,8 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 		in->prof.heap = &in->heap;
 	in->prof.stages = &in->stages;
 	sym_table_init(&in->syms);
-	trace_reader_on_module(&in->r, add_module, &in->syms);
+	if (!opt->no_symbols)
+		trace_reader_on_module(&in->r, add_module, &in->syms);
 	if (cs_profile_read(&in->prof, &in->r) < 0 || trace_reader_clock(&in->r, &in->clk) < 0)
 		goto fail;
 	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);

@@ -62,6 +62,7 @@ struct report_options {
 	enum report_mem_sort mem_sort;
 	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
 	const char *compare_old, *compare_new; /* --compare: trace paths, or NULL */
+	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */
 };
 
 /* Rows of the memory lists when no --limit is given. */

@@ -1,9 +1,9 @@
 /*
  * fuzz_trace.c - libFuzzer target: any bytes, read as a trace file, go
  * through the reporter's whole pipeline (reader, call and memory
- * aggregation, report building, text and JSON rendering). Modules are not
- * handed to the symbolizer: a fuzzed path must not make the fuzzer open
- * files. Build and run: .ci/fuzz.sh (see README, "Fuzzing").
+ * aggregation of calls, memory and stages, report building, text and
+ * JSON rendering, --compare). Nothing is symbolized: a fuzzed path must
+ * not make the fuzzer open files. Build and run: .ci/fuzz.sh (see README, "Fuzzing").
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,12 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "callstats.h"
-#include "memstats.h"
+#include "compare.h"
 #include "report.h"
-#include "report_mem.h"
-#include "sym.h"
-#include "trace_read.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
@@ -40,29 +36,10 @@ static void write_input(const unsigned char *data, size_t size)
 	close(fd);
 }
 
-static void render(const struct report_options *base, const struct trace_reader *r,
-		   const struct trace_clock *clk, const struct cs_profile *prof,
-		   struct ms_heap *heap, struct sym_table *syms, const char *kind)
-{
-	struct report_options opt = *base;
-	struct report rep;
-
-	opt.kind = report_kind_find(kind);
-	report_build(&rep, &opt, r, clk, prof, syms);
-	if (report_mem_build(&rep, heap, syms, clk) == 0)
-		opt.kind->render(&rep, sink);
-	report_mem_release(&rep);
-	report_release(&rep);
-}
-
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	struct report_options opt;
-	struct trace_reader r;
-	struct trace_clock clk;
-	struct cs_profile prof;
-	struct sym_table syms;
-	struct ms_heap heap;
+	struct report rep;
 
 	if (!*path) {
 		snprintf(path, sizeof(path), "/tmp/mprof-fuzz-%d.bin", (int)getpid());
@@ -73,19 +50,14 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	opt.trace = path;
 	opt.limit = -1;
 	opt.callers = opt.callees = "*"; /* exercise the caller/callee tables */
-	if (trace_reader_open(&r, path) < 0)
-		return 0;
-	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
-	ms_heap_init(&heap);
-	prof.heap = &heap;
-	sym_table_init(&syms);
-	if (cs_profile_read(&prof, &r) == 0 && trace_reader_clock(&r, &clk) == 0) {
-		render(&opt, &r, &clk, &prof, &heap, &syms, "text");
-		render(&opt, &r, &clk, &prof, &heap, &syms, "json");
+	opt.no_symbols = true;
+	if (report_open(&rep, &opt, path, true) == 0) {
+		report_kind_find("text")->render(&rep, sink);
+		report_kind_find("json")->render(&rep, sink);
+		report_close(&rep);
+		/* --compare of the trace with itself */
+		opt.compare_old = opt.compare_new = path;
+		cmp_run(&opt, sink);
 	}
-	sym_table_release(&syms);
-	ms_heap_release(&heap);
-	cs_profile_release(&prof);
-	trace_reader_release(&r);
 	return 0;
 }
