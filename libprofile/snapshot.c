@@ -75,7 +75,8 @@ MPROF_EXPORT void mprof_snapshot(const char *label)
 {
 	struct thread_state *t;
 
-	if (tls_guard || !runtime_active())
+	/* A snapshot marks the live heap: nothing to mark without allocations. */
+	if (tls_guard || !runtime_active() || !alloc_enabled)
 		return;
 	tls_guard++;
 	t = thread_get();
