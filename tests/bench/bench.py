@@ -147,11 +147,38 @@ def alloc_bench():
         print("  heaptrack: not installed, no comparison")
 
 
+def stages_bench():
+    """Recording only stage events, on the demo pipeline: the production
+    setting (the plain build, MPROF_EVENTS=stages) against the same binary
+    recording nothing (MPROF_DISABLE=1; the in-process stage metrics run in
+    both)."""
+    demo = os.path.join(top, "pipeline-demo", "pipeline-plain")
+    trace = os.path.join(tmp, "stages.bin")
+    args = [demo, "--records", os.environ.get("BENCH_DEMO_RECORDS", "2000000"),
+            "--collectors", "0", "--quiet"]
+    variants = {"off": {"MPROF_DISABLE": "1"},
+                "stages": {"MPROF_EVENTS": "stages", "MPROF_OUTPUT": trace}}
+    times = {k: [] for k in variants}
+    for _ in range(max(rounds, 7)):
+        for k, env in variants.items():
+            if os.path.exists(trace):
+                os.unlink(trace)
+            times[k].append(run(args, env)[0])
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"stages: the demo pipeline ({args[2]} records, batches of 256), plain build, "
+          f"{len(times['off'])} rounds (medians)")
+    print(f"  recording nothing     {med['off']*1e3:9.1f} ms")
+    print(f"  recording stages      {med['stages']*1e3:9.1f} ms   "
+          f"{(med['stages'] / med['off'] - 1) * 100:+.1f}% of the run time "
+          f"({os.path.getsize(trace) / 1e3:.0f} kB of trace)")
+
+
 def main():
     try:
         trace, calls = calls_bench()
         report_bench(trace, calls)
         alloc_bench()
+        stages_bench()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

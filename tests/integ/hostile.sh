@@ -81,6 +81,25 @@ run spawn 0 spawn
 grep -q 'failures=0' spawn/out || fail "spawn: $(cat spawn/out)"
 check_eq "spawn: work calls" "$(truth spawn work_calls)" "$(calls spawn work)"
 
+run vfork 0 vfork
+grep -q 'failures=0' vfork/out || fail "vfork: $(cat vfork/out)"
+check_eq "vfork: work calls" "$(truth vfork work_calls)" "$(calls vfork work)"
+
+# SIGKILL at a random moment of a program creating threads and allocating:
+# the trace is read (one warning), and what it holds is consistent.
+for i in 1 2 3; do
+	rm -rf kill$i && mkdir kill$i
+	(cd kill$i && MPROF_OUTPUT="$TMP/kill$i/t.bin" exec "$H" churn 1000000 >out 2>err) &
+	pid=$!
+	sleep "0.$(( (i * 37) % 9 + 1 ))"
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	"$REPORT" --json kill$i/t.bin >kill$i/r.json 2>kill$i/rerr || fail "kill $i: report exited $?"
+	grep -q "trace cut short" kill$i/rerr || fail "kill $i: no cut-short warning"
+	check_eq "kill $i: some work recorded" true "$(json kill$i/r.json "fn('work')['calls'] > 0")"
+	times_add_up kill$i/t.bin
+done
+
 run crash 139 crash
 check_eq "crash: work calls" 1000 "$(calls crash work)"
 grep -q "trace cut short" crash/rerr || fail "crash: no cut-short warning"

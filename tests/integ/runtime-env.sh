@@ -30,6 +30,16 @@ try MPROF_EVENTS '' 'calls, alloc'
 try MPROF_CALIBRATE maybe 'not a boolean'
 try MPROF_CLOCK sundial 'auto, tsc or monotonic'
 try MPROF_DISABLE 2 'not a boolean'
+try MPROF_QUIET yes-please 'not a boolean'
+try MPROF_STACK_DEPTH 0 'whole number from 1 to 128'
+try MPROF_STACK_DEPTH 100000 'whole number from 1 to 128'
+try MPROF_STACK_DEPTH -1 'whole number'
+try MPROF_SNAPSHOT_SIGNAL KILL 'not a signal that can carry snapshots'
+try MPROF_SNAPSHOT_SIGNAL SEGV 'not a signal that can carry snapshots'
+try MPROF_SNAPSHOT_SIGNAL 999 'not a signal that can carry snapshots'
+try MPROF_SNAPSHOT_PERIOD 0 'whole number from 1'
+try MPROF_SNAPSHOT_PERIOD 1e3 'whole number'
+try MPROF_SNAPSHOT_PERIOD 99999999999999999999999 'whole number'
 
 # The monotonic clock works as well as the TSC.
 MPROF_CLOCK=monotonic MPROF_OUTPUT=$TMP/mono.bin "$PROGS/fib" 20 10 >/dev/null

@@ -14,6 +14,7 @@
  *   signals     an instrumented SIGALRM handler fires while work runs
  *   forkbusy    fork while another thread is inside the hooks
  *   spawn       posix_spawn /bin/true from four threads at once
+ *   vfork       vfork and exec /bin/true from four threads at once
  *   crash       SIGSEGV after the work
  */
 #include <fcntl.h>
@@ -301,6 +302,39 @@ static int mode_spawn(void)
 	return bad ? 1 : 0;
 }
 
+static void *vfork_thread(void *arg)
+{
+	for (int i = 0; i < 10; i++) {
+		int status;
+		pid_t pid = vfork();
+
+		if (pid == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0)
+			return (void *)1;
+		busy(10);
+	}
+	return NULL;
+}
+
+static int mode_vfork(void)
+{
+	pthread_t th[4];
+	void *ret;
+	int bad = 0;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, vfork_thread, NULL);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], &ret);
+		bad += ret != NULL;
+	}
+	printf("vforked=40 failures=%d\n", bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -328,6 +362,8 @@ int main(int argc, char **argv)
 		status = mode_forkbusy();
 	else if (!strcmp(mode, "spawn"))
 		status = mode_spawn();
+	else if (!strcmp(mode, "vfork"))
+		status = mode_vfork();
 	else if (!strcmp(mode, "crash")) {
 		busy(1000);
 		printf("work_calls=%lu\n", work_calls);
