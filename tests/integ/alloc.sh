@@ -85,6 +85,15 @@ for v in preload instr; do
  if i == 0 or f != [x['function'] for x in [s for s in r['memory']['sites'] if s['function'] == 'level3'][0]['stack']][i - 1]][:4]")"
 done
 
+# A constructor that allocates before libmprof's own has run (a library
+# preloaded ahead of it) or after: recorded either way.
+early=$top_builddir/tests/integ/progs/.libs/libearly.so
+for order in "$early:$LIB" "$LIB:$early"; do
+	LD_PRELOAD=$order MPROF_OUTPUT=$TMP/early.bin "$PROGS/alloc" stack >/dev/null
+	"$REPORT" --json --group-by function early.bin >e.json
+	check_eq "constructor allocation, LD_PRELOAD=$order" 4321 "$(site e.json early_site bytes)"
+done
+
 # A signal asks for a snapshot, written at the next allocation: 10 blocks
 # of the site are live then, 20 at the last one.
 MPROF_SNAPSHOT_SIGNAL=USR2 LD_PRELOAD=$LIB MPROF_OUTPUT=$TMP/sig.bin "$PROGS/alloc" signal >sig.out
