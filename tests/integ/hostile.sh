@@ -81,6 +81,17 @@ run spawn 0 spawn
 grep -q 'failures=0' spawn/out || fail "spawn: $(cat spawn/out)"
 check_eq "spawn: work calls" "$(truth spawn work_calls)" "$(calls spawn work)"
 
+# Cross-thread frees: every block freed by the other thread is matched to
+# its allocation (one time order across threads), nothing left live.
+run xfree 0 xfree 100000
+"$REPORT" --json --group-by function xfree/t.bin >xfree/m.json
+check_eq "xfree: allocations" 100000 \
+	"$(json xfree/m.json "[s['allocations'] for s in r['memory']['sites'] if s['function'] == 'mode_xfree'][0]")"
+check_eq "xfree: none leaked" 0 \
+	"$(json xfree/m.json "[s['leaked_blocks'] for s in r['memory']['sites'] if s['function'] == 'mode_xfree'][0]")"
+check_eq "xfree: no unknown frees" 0 "$(json xfree/m.json 'r["memory"]["unknown_frees"]')"
+check_eq "xfree: no events out of order" 0 "$(json xfree/m.json 'r["memory"]["out_of_order"]')"
+
 run vfork 0 vfork
 grep -q 'failures=0' vfork/out || fail "vfork: $(cat vfork/out)"
 check_eq "vfork: work calls" "$(truth vfork work_calls)" "$(calls vfork work)"

@@ -15,6 +15,7 @@
  *   forkbusy    fork while another thread is inside the hooks
  *   spawn       posix_spawn /bin/true from four threads at once
  *   vfork       vfork and exec /bin/true from four threads at once
+ *   xfree N     one thread allocates N blocks, another frees them
  *   crash       SIGSEGV after the work
  */
 #include <fcntl.h>
@@ -335,6 +336,39 @@ static int mode_vfork(void)
 	return bad ? 1 : 0;
 }
 
+/* Blocks made by one thread and freed by another, through a pipe. */
+static int xfree_pipe[2];
+
+static void *xfree_consumer(void *arg)
+{
+	void *p;
+
+	while (read(xfree_pipe[0], &p, sizeof(p)) == (ssize_t)sizeof(p) && p)
+		free(p);
+	return NULL;
+}
+
+static int mode_xfree(int n)
+{
+	pthread_t th;
+	void *end = NULL;
+
+	if (pipe(xfree_pipe) < 0)
+		return 1;
+	pthread_create(&th, NULL, xfree_consumer, NULL);
+	for (int i = 0; i < n; i++) {
+		void *p = malloc(48);
+
+		if (write(xfree_pipe[1], &p, sizeof(p)) != (ssize_t)sizeof(p))
+			return 1;
+	}
+	if (write(xfree_pipe[1], &end, sizeof(end)) != (ssize_t)sizeof(end))
+		return 1;
+	pthread_join(th, NULL);
+	printf("cross_thread_frees=%d\n", n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -364,6 +398,8 @@ int main(int argc, char **argv)
 		status = mode_spawn();
 	else if (!strcmp(mode, "vfork"))
 		status = mode_vfork();
+	else if (!strcmp(mode, "xfree"))
+		status = mode_xfree(n ? n : 100000);
 	else if (!strcmp(mode, "crash")) {
 		busy(1000);
 		printf("work_calls=%lu\n", work_calls);
