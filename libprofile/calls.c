@@ -49,6 +49,31 @@ NOINSTR static uint64_t *calls_reserve(struct thread_state *t, unsigned n, uint6
 	return p;
 }
 
+/* Write an entry of fn at `now` at p (3 words of room): the compact
+ * record, after a TIME record if the delta does not fit, or ENTER_FULL. */
+NOINSTR static void calls_write_enter(struct thread_state *t, uint64_t *p, uintptr_t fn,
+				      uint64_t now)
+{
+	uint64_t delta = now - t->last;
+
+	if (fn >= TRACE_ENTER_FN_LIMIT) {
+		p[1] = fn;
+		p[2] = now;
+		p[0] = trace_ext_word(TRACE_EXT_ENTER_FULL, 3, 0);
+		t->pos = p + 3;
+		t->events++;
+	} else {
+		if (delta > TRACE_ENTER_DELTA_MAX) {
+			p[0] = trace_ext_word(TRACE_EXT_TIME, 2, 0);
+			p[1] = now;
+			t->pos = p + 2;
+			delta = 0;
+		}
+		EMIT(t, (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER);
+	}
+	t->last = now;
+}
+
 /* Write one exit at `now`. Room is reserved here; a lost exit is counted. */
 NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
 {
@@ -104,34 +129,15 @@ NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t
 NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					      uint64_t now)
 {
-	uint64_t delta, *p;
+	uint64_t *p;
 
 	calls_unwind(t, fn, cfa, true, now);
-	if (fn >= TRACE_ENTER_FN_LIMIT) {
-		p = calls_reserve(t, 3, &now);
-		if (p == NULL)
-			goto lost;
-		p[1] = fn;
-		p[2] = now;
-		p[0] = trace_ext_word(TRACE_EXT_ENTER_FULL, 3, 0);
-		t->pos = p + 3;
-		t->events++;
-	} else {
-		/* Room for a TIME record too: the delta is known only after
-		 * the reservation (a chunk switch reads the clock again). */
-		p = calls_reserve(t, 3, &now);
-		if (p == NULL)
-			goto lost;
-		delta = now - t->last;
-		if (delta > TRACE_ENTER_DELTA_MAX) {
-			p[0] = trace_ext_word(TRACE_EXT_TIME, 2, 0);
-			p[1] = now;
-			t->pos = p + 2;
-			delta = 0;
-		}
-		EMIT(t, (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER);
-	}
-	t->last = now;
+	/* Room for a TIME record too: the delta is known only after the
+	 * reservation (a chunk switch reads the clock again). */
+	p = calls_reserve(t, 3, &now);
+	if (p == NULL)
+		goto lost;
+	calls_write_enter(t, p, fn, now);
 	if (t->depth < t->cap || thread_stack_grow(t)) {
 		t->stack[t->depth].fn = fn;
 		t->stack[t->depth].cfa = cfa;
@@ -267,7 +273,7 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 	barrier();
 	n = q->n;
 	for (i = 0; i < n && q->ev[i].ticks < until; i++) {
-		uint64_t ticks = q->ev[i].ticks, delta;
+		uint64_t ticks = q->ev[i].ticks;
 		uint64_t *p = thread_reserve(t, 3);
 
 		if (p == NULL) {
@@ -276,24 +282,10 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 		}
 		if (q->ev[i].fn == 0) {
 			EMIT(t, (ticks - t->last) << 2 | TRACE_TAG_EXIT);
-		} else if (q->ev[i].fn >= TRACE_ENTER_FN_LIMIT) {
-			p[1] = q->ev[i].fn;
-			p[2] = ticks;
-			p[0] = trace_ext_word(TRACE_EXT_ENTER_FULL, 3, 0);
-			t->pos = p + 3;
-			t->events++;
+			t->last = ticks;
 		} else {
-			delta = ticks - t->last;
-			if (delta > TRACE_ENTER_DELTA_MAX) {
-				p[0] = trace_ext_word(TRACE_EXT_TIME, 2, 0);
-				p[1] = ticks;
-				t->pos = p + 2;
-				delta = 0;
-			}
-			EMIT(t, (uint64_t)q->ev[i].fn << TRACE_ENTER_FN_SHIFT | delta << 2 |
-				    TRACE_TAG_ENTER);
+			calls_write_enter(t, p, q->ev[i].fn, ticks);
 		}
-		t->last = ticks;
 	}
 	memmove(q->ev, q->ev + i, (n - i) * sizeof(q->ev[0]));
 	q->n = n - i;
