@@ -81,17 +81,59 @@ NOINSTR void thread_drop(struct thread_state *t, uint64_t n)
  * is already in the page cache faults). One madvise where the kernel has
  * MADV_POPULATE_WRITE (5.14), else a write to each page.
  */
-NOINSTR static void thread_prefault(struct trace_chunk_header *c)
+/*
+ * A chunk is made ready for stores a window at a time: its file pages
+ * written (zeros; page-cache pages come into being through write(2) five
+ * times cheaper than through first-touch faults on a shared mapping) and
+ * faulted in, writable, so the hot path never takes a page fault. A thread
+ * that records little pays for one window, not a whole chunk.
+ */
+#define THREAD_WINDOW (256u * 1024)
+
+NOINSTR static size_t thread_window(void)
 {
-	char *p = (char *)c, *end = (char *)writer_chunk_end(c);
+	return writer.chunk_size < THREAD_WINDOW ? writer.chunk_size : THREAD_WINDOW;
+}
+
+NOINSTR static void thread_prefault(char *p, size_t len)
+{
+	char *end = p + len;
 
 #ifdef MADV_POPULATE_WRITE
-	if (madvise(p, (size_t)(end - p), MADV_POPULATE_WRITE) == 0)
+	if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
 		return;
 #endif
-	/* Byte 0 of every page but the first is a record word, still zero. */
-	for (p += 4096; p < end; p += 4096)
-		*(volatile char *)p = 0;
+	for (; p < end; p += 4096)
+		*(volatile char *)p = *(volatile char *)p;
+}
+
+/* Record the time the runtime spent since t0 as a PAUSE; room reserved. */
+NOINSTR static void thread_pause(struct thread_state *t, uint64_t t0)
+{
+	t->pos[0] = trace_ext_word(TRACE_EXT_PAUSE, 3, 0);
+	t->pos[1] = t0;
+	t->pos[2] = clock_ticks();
+	t->pos += 3;
+}
+
+/* Ready the next window of the current chunk, with room for its PAUSE and
+ * n words. Returns false when the chunk has no such room left. */
+NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n)
+{
+	char *base = (char *)t->chunk, *from = (char *)t->end;
+	size_t len = (size_t)((char *)writer_chunk_end(t->chunk) - from);
+	uint64_t t0 = clock_ticks();
+
+	if (len > thread_window())
+		len = thread_window();
+	if (t->pos + 3 + n > (uint64_t *)(from + len))
+		return false;
+	if (writer_fill_window(t->chunk_off + (from - base), len) < 0)
+		return false;
+	thread_prefault(from, len);
+	t->end = (uint64_t *)(from + len);
+	thread_pause(t, t0);
+	return true;
 }
 
 /* Open the next chunk; the thread's first chunk starts with THREAD_START.
@@ -100,21 +142,24 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 {
 	struct trace_chunk_header *c, *old;
 	uint64_t t0 = clock_ticks();
+	off_t off;
 
 	if (t->scratch)
 		return NULL;
-	c = writer_chunk_open(TRACE_CHUNK_THREAD, t->serial, (uint32_t)t->tid, t->seq, t->last);
+	c = writer_chunk_open(TRACE_CHUNK_THREAD, t->serial, (uint32_t)t->tid, t->seq, t->last,
+			      thread_window(), &off);
 	if (c == NULL)
 		return NULL;
-	thread_prefault(c);
+	thread_prefault((char *)c, thread_window());
 	/* The new chunk first: a signal handler counting a lost event in
 	 * t->chunk must never find it unmapped. */
 	old = t->chunk;
 	t->chunk = c;
+	t->chunk_off = off;
 	barrier();
 	writer_chunk_close(old);
 	t->pos = writer_chunk_records(c);
-	t->end = writer_chunk_end(c);
+	t->end = (uint64_t *)((char *)c + thread_window());
 	if (t->seq++ == 0) {
 		t->pos[0] = trace_ext_word(TRACE_EXT_THREAD_START, 2, (uint32_t)t->tid);
 		t->pos[1] = t->last;
@@ -122,16 +167,16 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 	}
 	/* Libraries loaded with dlopen since the last capture. */
 	runtime_capture_maps(TRACE_MAPS_DLOPEN);
-	t->pos[0] = trace_ext_word(TRACE_EXT_PAUSE, 3, 0);
-	t->pos[1] = t0;
-	t->pos[2] = clock_ticks();
-	t->pos += 3;
+	thread_pause(t, t0);
 	return t->pos + n <= t->end ? t->pos : NULL;
 }
 
 NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 {
 	if (likely(t->pos && t->pos + n <= t->end))
+		return t->pos;
+	/* Records run on into the next window of the chunk, if it has room. */
+	if (t->chunk && !t->scratch && thread_next_window(t, n))
 		return t->pos;
 	return thread_next_chunk(t, n);
 }

@@ -47,7 +47,7 @@ struct thread_nested {
 
 struct thread_state {
 	uint64_t *pos;	   /* next free word of the current chunk */
-	uint64_t *end;	   /* end of the current chunk */
+	uint64_t *end;	   /* end of the current chunk's window ready for stores */
 	uint64_t last;	   /* ticks of this thread's previous event */
 	uint32_t depth;	   /* open calls (may exceed cap: frames not stored) */
 	uint32_t base;	   /* frames below base were entered before this trace
@@ -59,6 +59,7 @@ struct thread_state {
 	uint64_t events;		  /* events recorded by this thread */
 	uint64_t lost;			  /* events this thread dropped */
 	struct trace_chunk_header *chunk; /* NULL if none could be opened */
+	off_t chunk_off;		  /* the chunk's offset in the file */
 	uint64_t seq;			  /* chunks this thread has opened */
 	pid_t tid;
 	bool scratch;		     /* a calibration buffer: never written to the file */

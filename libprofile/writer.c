@@ -264,17 +264,30 @@ NOINSTR static int writer_fill_zero(int fd, off_t off, size_t len)
 }
 
 /* Grow the file by one chunk. Lock held. Returns the chunk's offset or -1. */
-NOINSTR static off_t writer_grow_locked(void)
+NOINSTR static off_t writer_grow_locked(size_t prefill)
 {
 	off_t off;
 
 	if (writer.hdr == NULL || writer_check_fd() < 0)
 		return -1;
 	off = (off_t)TRACE_HEADER_SIZE + (off_t)writer.nchunks * writer.chunk_size;
-	if (writer_fill_zero(writer.fd, off, writer.chunk_size) < 0)
+	/* The chunk as a hole, its first `prefill` bytes written (see
+	 * writer_fill_zero); the rest is filled a window at a time as the
+	 * thread reaches it (writer_fill_window). */
+	if (ftruncate(writer.fd, off + writer.chunk_size) < 0 ||
+	    (prefill && writer_fill_zero(writer.fd, off, prefill) < 0))
 		return -1;
 	writer.nchunks++;
 	return off;
+}
+
+NOINSTR int writer_fill_window(off_t off, size_t len)
+{
+	int cancel = writer_lock();
+	int ret = writer.hdr && writer_check_fd() == 0 ? writer_fill_zero(writer.fd, off, len) : -1;
+
+	writer_unlock(cancel);
+	return ret;
 }
 
 /* Map the chunk at `off` and publish its header, magic last. */
@@ -299,7 +312,8 @@ writer_map_chunk(int fd, off_t off, const struct trace_clock_point *open, uint32
 }
 
 NOINSTR struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t serial, uint32_t tid,
-						     uint64_t seq, uint64_t base_ticks)
+						     uint64_t seq, uint64_t base_ticks,
+						     size_t prefill, off_t *file_off)
 {
 	struct trace_clock_point open;
 	off_t off;
@@ -308,12 +322,13 @@ NOINSTR struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t ser
 	/* The open point is read under the lock: chunks lie in the file in the
 	 * order of their open ticks (see trace_format.h). */
 	cancel = writer_lock();
-	off = writer_grow_locked();
+	off = writer_grow_locked(prefill);
 	fd = writer.fd;
 	clock_point(&open);
 	writer_unlock(cancel);
 	if (off < 0)
 		return NULL;
+	*file_off = off;
 	return writer_map_chunk(fd, off, &open, kind, serial, tid, seq, base_ticks);
 }
 
@@ -332,7 +347,7 @@ NOINSTR void writer_add_lost(uint64_t n)
 NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 {
 	if (writer.proc_chunk == NULL || writer.proc_pos + n > writer.proc_end) {
-		off_t off = writer_grow_locked();
+		off_t off = writer_grow_locked(0);
 		struct trace_chunk_header *c = NULL;
 		struct trace_clock_point open;
 

@@ -73,11 +73,19 @@ static inline void writer_unlock(int cancel_state)
 int writer_open(const struct env_config *cfg, enum trace_clock_source src);
 
 /*
- * Map a new chunk for `serial` (0 for a process chunk) and fill its header.
- * Returns NULL if the file could not grow; the caller counts its events lost.
+ * Map a new chunk for `serial` (0 for a process chunk) and fill its header;
+ * its first `prefill` bytes are written to the file (see writer_fill_window),
+ * its offset in the file goes to *file_off. Returns NULL if the file could
+ * not grow; the caller counts its events lost.
  */
 struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t serial, uint32_t tid,
-					     uint64_t seq, uint64_t base_ticks);
+					     uint64_t seq, uint64_t base_ticks, size_t prefill,
+					     off_t *file_off);
+
+/* Write zeros over len bytes of the file at off (a window of a chunk the
+ * thread is about to reach: its page-cache pages then exist, cheaply).
+ * Returns 0 or -1. */
+int writer_fill_window(off_t off, size_t len);
 void writer_chunk_close(struct trace_chunk_header *chunk);
 
 /* Records of a chunk: first word and one past the last. */
