@@ -15,6 +15,8 @@
 #include "log.h"
 #include "writer.h"
 
+#define WRITER_PROC_USED (64u * 1024) /* of each process chunk (module maps) */
+
 struct writer writer = {
 	.fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -347,7 +349,11 @@ NOINSTR void writer_add_lost(uint64_t n)
 NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 {
 	if (writer.proc_chunk == NULL || writer.proc_pos + n > writer.proc_end) {
-		off_t off = writer_grow_locked(0);
+		/* Only the written part of a process chunk is used: stores into
+		 * a hole of the file could fault with SIGBUS on a full disk. */
+		size_t used =
+		    writer.chunk_size < WRITER_PROC_USED ? writer.chunk_size : WRITER_PROC_USED;
+		off_t off = writer_grow_locked(used);
 		struct trace_chunk_header *c = NULL;
 		struct trace_clock_point open;
 
@@ -355,7 +361,7 @@ NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 		if (off >= 0)
 			c = writer_map_chunk(writer.fd, off, &open, TRACE_CHUNK_PROCESS, 0,
 					     (uint32_t)getpid(), writer.proc_seq, 0);
-		if (c == NULL || writer_chunk_records(c) + n > writer_chunk_end(c)) {
+		if (c == NULL || writer_chunk_records(c) + n > (uint64_t *)((char *)c + used)) {
 			writer_chunk_close(c);
 			writer_add_lost(1);
 			return -1;
@@ -364,7 +370,7 @@ NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 		writer.proc_chunk = c;
 		writer.proc_seq++;
 		writer.proc_pos = writer_chunk_records(c);
-		writer.proc_end = writer_chunk_end(c);
+		writer.proc_end = (uint64_t *)((char *)c + used);
 	}
 	/* Payload first, header word last: a reader never sees half a record. */
 	memcpy(writer.proc_pos + 1, words + 1, (n - 1) * sizeof(*words));
