@@ -18,10 +18,11 @@ if ! command -v clang >/dev/null || ! dpkg-query -W libclang-rt-14-dev >/dev/nul
 fi
 mkdir -p "$out/corpus"
 
-# The target: every tool source but main, with the target's main.
+# The target: the reporter library's sources (as the build lists them),
+# with the target's main.
 srcs=()
-for f in tools/*.c; do
-	[[ $f == tools/mprof-report.c ]] || srcs+=("$f")
+for f in $(make -s -C "$b" print-libreport-sources); do
+	[[ $f == *.c ]] && srcs+=("$f")
 done
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include "$b/config.h" -I include -I libprofile -I tools -I "$b" \

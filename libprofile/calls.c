@@ -36,15 +36,16 @@
 		(t)->events++;     \
 	} while (0)
 
-/* Room for n words. An event whose clock was read before a chunk switch
- * reads it again: no event of a chunk is earlier than the chunk's open point
- * (the ordering rule of trace_format.h). */
+/* Room for n words. An event whose clock was read before the runtime made
+ * room (a new chunk, or the next window of this one: a PAUSE in the
+ * stream) reads it again: its time is after that pause, and no event of a
+ * chunk is earlier than the chunk's open point (trace_format.h). */
 NOINSTR static uint64_t *calls_reserve(struct thread_state *t, unsigned n, uint64_t *now)
 {
-	struct trace_chunk_header *before = t->chunk;
+	uint64_t *before = t->end;
 	uint64_t *p = thread_reserve(t, n);
 
-	if (p && t->chunk != before)
+	if (p && t->end != before)
 		*now = clock_ticks();
 	return p;
 }

@@ -32,21 +32,20 @@ NOINSTR static void stage_record(unsigned type, uint32_t id, uint64_t w1, uint64
 				 unsigned nwords, const char *extra, size_t len)
 {
 	struct thread_state *t = thread_get();
-	struct trace_chunk_header *before;
-	uint64_t *p;
+	uint64_t *before, *p;
 
 	if (t == NULL)
 		return;
-	before = t->chunk;
+	before = t->end;
 	p = thread_reserve(t, nwords);
 	if (p == NULL) {
 		thread_drop(t, 1);
 		return;
 	}
-	/* A begin or end (w1: its ticks) whose clock was read before a chunk
-	 * switch reads it again: no stage event precedes its chunk's open
-	 * point (trace_format.h). */
-	if (t->chunk != before && !extra)
+	/* A begin or end (w1: its ticks) whose clock was read before the
+	 * runtime made room (a PAUSE) reads it again: no stage event precedes
+	 * that pause, or its chunk's open point (trace_format.h). */
+	if (t->end != before && !extra)
 		w1 = clock_ticks();
 	if (extra) {
 		p[nwords - 1] = 0;

@@ -274,6 +274,8 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
 	if (fr->edge)
 		stats_close(&fr->edge->st, self, incl, fr->alloc_incl);
+	if (unlikely(p->on_call))
+		p->on_call(p->on_call_arg, t, fr, now, self, incl);
 	if (t->depth) {
 		fr[-1].child_raw += raw;
 		fr[-1].child_corr += incl;
@@ -344,11 +346,19 @@ static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_ch
 	int ev;
 
 	while ((ev = trace_chunk_next(c, &fn)) > 0) {
-		/* Time the runtime spent opening chunks is not the program's. */
+		/* Time the runtime spent opening chunks is not the program's.
+		 * Without it, time never runs backwards: an event timed just
+		 * before a pause it is written after (a signal handler's held
+		 * call) counts at the pause's end, never as a negative span. */
+		uint64_t now = c->ticks - c->paused;
+
+		if (unlikely(now < t->now))
+			now = t->now;
+		t->now = now;
 		if (ev == TRACE_EV_ENTER)
-			cs_enter(t, fn, c->ticks - c->paused);
+			cs_enter(t, fn, now);
 		else if (likely(ev == TRACE_EV_EXIT))
-			cs_exit(p, t, c->ticks - c->paused);
+			cs_exit(p, t, now);
 		else
 			cs_other(p, t, c, ev);
 	}

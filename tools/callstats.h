@@ -103,6 +103,7 @@ struct cs_thread {
 	uint32_t serial, tid;
 	uint64_t first_ticks, last_ticks;
 	uint64_t paused_ticks; /* time in the runtime's slow path, not the program's */
+	uint64_t now;	       /* the latest event's ticks without the pauses */
 	uint64_t lost;
 	uint64_t unmatched_exits;
 	uint64_t open_at_end;
@@ -113,13 +114,27 @@ struct cs_thread {
 
 struct ms_heap;
 struct ss_profile;
+struct cs_profile;
+
+/*
+ * Called at every completed activation, once its counters are updated (the
+ * exports' second pass): the thread's stack still holds the closing frame
+ * at t->stack[t->depth], its callers below it; `end` is its exit, on the
+ * scale of fr->start (ticks without the runtime's pauses); self and incl as
+ * the counters got them. fr->fn->st.active is 0 for the outermost
+ * activation of the function on this thread.
+ */
+typedef void cs_call_fn(void *arg, const struct cs_thread *t, const struct cs_frame *fr,
+			uint64_t end, uint64_t self, uint64_t incl);
 
 struct cs_profile {
 	uint64_t probe_self, probe_parent; /* ticks, from the trace header */
 	struct ms_heap *heap;		   /* where memory events go; NULL: nowhere */
 	struct ss_profile *stages;	   /* where stage events go; NULL: nowhere */
-	uint64_t mem_events;		   /* memory events read (stack definitions apart) */
-	struct cs_thread **threads;	   /* by serial once read */
+	cs_call_fn *on_call;		   /* NULL: nothing to tell */
+	void *on_call_arg;
+	uint64_t mem_events;	    /* memory events read (stack definitions apart) */
+	struct cs_thread **threads; /* by serial once read */
 	size_t nthreads, alloc;
 	struct cs_table merged;
 	uint64_t unmatched_exits, open_at_end;

@@ -381,6 +381,9 @@ static void process(struct ms_heap *h, struct ms_thread *t, const struct ms_even
 		take_snapshot(h, e->snap);
 		snap_append(h, e->snap);
 	}
+	if (h->on_event)
+		h->on_event(h->on_event_arg, h, e->ticks,
+			    e->type == MS_ALLOC || e->type == MS_FREE ? NULL : e->snap);
 }
 
 /* ----------------------------------------------------------------- order */

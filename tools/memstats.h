@@ -94,6 +94,16 @@ struct ms_snapshot {
 struct ms_thread;
 struct ms_block;
 struct ms_idslot;
+struct ms_heap;
+
+/*
+ * Called after every event is processed, in the global time order (the
+ * exports' second pass): `ticks` is the event's, h->live_bytes the heap
+ * after it; `snap` is the snapshot just taken, or NULL for an allocation
+ * or a free.
+ */
+typedef void ms_event_fn(void *arg, const struct ms_heap *h, uint64_t ticks,
+			 const struct ms_snapshot *snap);
 
 struct ms_heap {
 	/* Totals, in the global time order. */
@@ -114,6 +124,8 @@ struct ms_heap {
 	size_t nstacks, stacks_alloc;
 	struct ms_snapshot **snaps; /* in time order */
 	size_t nsnaps, snaps_alloc;
+	ms_event_fn *on_event; /* NULL: nothing to tell */
+	void *on_event_arg;
 
 	/* Internals: only memstats.c looks inside. */
 	uint64_t peak_gen;

@@ -45,7 +45,16 @@ static const char usage_text[] =
     "                      speedup, each stage and each function old -> new, by\n"
     "                      the absolute change of cumulative time (--sort\n"
     "                      tottime: of self time; 20 functions unless --limit)\n"
-    "      --json          print one JSON object instead of text\n"
+    "      --json          print one JSON object instead of text (--format json)\n"
+    "  -f, --format=FMT    print the report as FMT: text (the default), json, or\n"
+    "                      an export other tools open: chrome (Chrome/Perfetto\n"
+    "                      trace-event JSON: a track per thread, the heap as a\n"
+    "                      counter), folded (folded stacks of self time in\n"
+    "                      nanoseconds, for flamegraph.pl, speedscope, inferno),\n"
+    "                      folded-alloc, folded-leak, folded-peak (bytes\n"
+    "                      allocated, leaked, live at the peak, per allocation\n"
+    "                      stack), callgrind (KCachegrind, callgrind_annotate;\n"
+    "                      event ns), massif (the heap over time, ms_print)\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
     "\n"
@@ -55,6 +64,10 @@ static const char usage_text[] =
     "written.\n";
 
 enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF, OPT_COMPARE };
+
+/* The names --format accepts, for its error message. */
+static const char format_names[] =
+    "text, json, chrome, folded, folded-alloc, folded-leak, folded-peak, callgrind, massif";
 
 static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
@@ -66,6 +79,7 @@ static const struct option long_options[] = {
 	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -147,6 +161,12 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 	case OPT_JSON:
 		opt->kind = report_kind_find("json");
 		return 0;
+	case 'f':
+		opt->kind = report_kind_find(optarg);
+		if (!opt->kind)
+			return usage_error("unknown format '%s': expected %s", optarg,
+					   format_names);
+		return 0;
 	default:
 		return bad_option(c, argv);
 	}
@@ -163,6 +183,8 @@ static int check_compare(const struct report_options *opt, int argc, char **argv
 
 	if (other)
 		return usage_error("'--compare' cannot be combined with '%s'", other);
+	if (opt->kind && !opt->kind->render_compare)
+		return usage_error("'--compare' cannot be printed as '%s'", opt->kind->name);
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	return -1;
@@ -174,7 +196,7 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:tg:hV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:n:tg:f:hV", long_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return util_close_stdout();

@@ -20,9 +20,16 @@
 #include "sym.h"
 
 const struct report_kind report_kinds[] = {
-	{ "text", report_render_text, report_compare_text },
-	{ "json", report_render_json, report_compare_json },
-	{ NULL, NULL, NULL },
+	{ "text", report_render_text, report_compare_text, false },
+	{ "json", report_render_json, report_compare_json, false },
+	{ "chrome", export_render_chrome, NULL, false },
+	{ "folded", export_render_folded, NULL, false },
+	{ "folded-alloc", export_render_folded_alloc, NULL, true },
+	{ "folded-leak", export_render_folded_leak, NULL, true },
+	{ "folded-peak", export_render_folded_peak, NULL, true },
+	{ "callgrind", export_render_callgrind, NULL, false },
+	{ "massif", export_render_massif, NULL, false },
+	{ NULL, NULL, NULL, false },
 };
 
 /* Everything a report is built from: report_open() fills it. */
@@ -202,6 +209,11 @@ static const struct report_sym *sym_of(const struct report *rep, uint64_t addr)
 
 	HASH_FIND(hh, rep->syms, &addr, sizeof(addr), s);
 	return s;
+}
+
+const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr)
+{
+	return sym_of(rep, addr);
 }
 
 /* ----------------------------------------------------------------- tables */
@@ -456,6 +468,7 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 		goto fail;
 	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);
 	rep->input = in;
+	rep->clk = &in->clk;
 	report_stage_build(rep, &in->stages, &in->clk);
 	ret = memory ? report_mem_build(rep, &in->heap, &in->syms, &in->clk) : 0;
 	if (!ret)
@@ -481,11 +494,21 @@ void report_close(struct report *rep)
 int report_run(const struct report_options *opt, FILE *out)
 {
 	const struct report_kind *kind = opt->kind ? opt->kind : &report_kinds[0];
+	struct report_options stacked;
 	struct report rep;
 	int ret;
 
+	if (opt->compare_old && !kind->render_compare) {
+		error("'%s' cannot print a comparison", kind->name);
+		return EXIT_USAGE;
+	}
 	if (opt->compare_old)
 		return cmp_run(opt, out);
+	if (kind->by_stack) {
+		stacked = *opt;
+		stacked.group_by = REPORT_GROUP_STACK;
+		opt = &stacked;
+	}
 	ret = report_open(&rep, opt, opt->trace, true);
 	if (ret)
 		return ret;

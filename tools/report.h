@@ -6,7 +6,9 @@
  * report kinds (a table of renderers, one file each: report_text.c,
  * report_json.c; the memory part in report_mem*.c, see report_mem.h; the
  * stage part in report_stage*.c, see report_stage.h; the comparison of two
- * traces in report_compare*.c, see compare.h).
+ * traces in report_compare*.c, see compare.h; the exports other tools
+ * open, chrome, folded stacks, callgrind, massif, in export_*.c, see
+ * export.h).
  *
  * Renderers see only struct report: names, counts and nanoseconds, the
  * functions of each table already in the requested order. They select rows
@@ -118,11 +120,12 @@ struct report {
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
 	size_t nthreads;
-	struct report_sym *syms;      /* uthash by addr */
-	bool has_calls;		      /* the trace has function events */
-	struct report_mem *mem;	      /* the memory report; NULL without memory events */
-	struct report_stages *stages; /* the stage report; NULL without stage events */
-	struct report_input *input;   /* what report_open() read, for report_close() */
+	struct report_sym *syms;       /* uthash by addr */
+	bool has_calls;		       /* the trace has function events */
+	struct report_mem *mem;	       /* the memory report; NULL without memory events */
+	struct report_stages *stages;  /* the stage report; NULL without stage events */
+	struct report_input *input;    /* what report_open() read, for report_close() */
+	const struct trace_clock *clk; /* ticks to ns (report_open(); NULL otherwise) */
 };
 
 struct cmp_report;
@@ -131,8 +134,9 @@ struct report_kind {
 	const char *name;
 	/* Print the report to `out`. Returns 0, or -1 after printing why not. */
 	int (*render)(const struct report *rep, FILE *out);
-	/* Print a comparison of two traces (--compare) likewise. */
+	/* Print a comparison of two traces (--compare) likewise; NULL: no such thing. */
 	int (*render_compare)(const struct cmp_report *cmp, FILE *out);
+	bool by_stack; /* needs the allocation sites grouped by stack (--group-by stack) */
 };
 
 /* The kinds, ending with a NULL name; the first is the default. */
@@ -176,6 +180,9 @@ void report_view_init(struct report_view *v, const struct report_table *t, const
 		      long limit);
 void report_view_release(struct report_view *v);
 
+/* The function at `addr` as the report named it, or NULL if it did not. */
+const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr);
+
 /* True if `name` matches `pattern` as report_view_init() selects. */
 bool report_name_matches(const char *pattern, const char *name);
 
@@ -184,7 +191,7 @@ bool report_name_matches(const char *pattern, const char *name);
  * opt->compare_old set, compare those two traces instead (cmp_run() of
  * compare.h). Returns 0, EXIT_BADTRACE after printing why the trace could
  * not be read, or EXIT_USAGE after printing that a --diff label names no
- * snapshot.
+ * snapshot or that the kind cannot print a comparison.
  */
 int report_run(const struct report_options *opt, FILE *out);
 
@@ -209,9 +216,16 @@ void report_build(struct report *rep, const struct report_options *opt,
 		  const struct cs_profile *prof, struct sym_table *syms);
 void report_release(struct report *rep);
 
-/* Renderers of the kinds. */
+/* Renderers of the kinds; the exports in export_*.c (see export.h). */
 int report_render_text(const struct report *rep, FILE *out);
 int report_render_json(const struct report *rep, FILE *out);
+int export_render_chrome(const struct report *rep, FILE *out);
+int export_render_folded(const struct report *rep, FILE *out);
+int export_render_folded_alloc(const struct report *rep, FILE *out);
+int export_render_folded_leak(const struct report *rep, FILE *out);
+int export_render_folded_peak(const struct report *rep, FILE *out);
+int export_render_callgrind(const struct report *rep, FILE *out);
+int export_render_massif(const struct report *rep, FILE *out);
 
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);

@@ -1,8 +1,8 @@
 /*
  * fuzz_trace.c - libFuzzer target: any bytes, read as a trace file, go
  * through the reporter's whole pipeline (reader, call and memory
- * aggregation of calls, memory and stages, report building, text and
- * JSON rendering, --compare). Nothing is symbolized: a fuzzed path must
+ * aggregation of calls, memory and stages, report building, every output
+ * format and export, --compare). Nothing is symbolized: a fuzzed path must
  * not make the fuzzer open files. Build and run: .ci/fuzz.sh (see README, "Fuzzing").
  */
 #include <fcntl.h>
@@ -52,8 +52,16 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	opt.callers = opt.callees = "*"; /* exercise the caller/callee tables */
 	opt.no_symbols = true;
 	if (report_open(&rep, &opt, path, true) == 0) {
-		report_kind_find("text")->render(&rep, sink);
-		report_kind_find("json")->render(&rep, sink);
+		static const char *const kinds[] = { "text",	    "json",	    "chrome",
+						     "folded",	    "folded-alloc", "folded-leak",
+						     "folded-peak", "callgrind",    "massif" };
+
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+			const struct report_kind *k = report_kind_find(kinds[i]);
+
+			if (k)
+				k->render(&rep, sink);
+		}
 		report_close(&rep);
 		/* --compare of the trace with itself */
 		opt.compare_old = opt.compare_new = path;

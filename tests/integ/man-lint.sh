@@ -7,7 +7,7 @@
 set -eu
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-pages="man/mprof-report.1 man/libmprof.3 man/mprof-trace.5"
+pages="man/mprof.1 man/mprof-report.1 man/libmprof.3 man/mprof-trace.5"
 
 have()
 {

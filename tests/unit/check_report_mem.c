@@ -144,6 +144,23 @@ static const char *site(int i)
 	return buf[i];
 }
 
+/*
+ * This file's name as its debug information gives it: __FILE__, after the
+ * compilation directory when it is relative (a build outside the source
+ * tree configured with a relative path, as "make distcheck" does). The
+ * tests run in the directory they were compiled in.
+ */
+static const char *this_file(void)
+{
+	static char buf[PATH_MAX + 64];
+	char cwd[PATH_MAX];
+
+	if (__FILE__[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return __FILE__;
+	snprintf(buf, sizeof(buf), "%s/%s", cwd, __FILE__);
+	return buf;
+}
+
 /* Render the builder's trace with `opt`: the text from `from` on (free it). */
 static char *render_from(struct report_options *opt, const char *from)
 {
@@ -411,7 +428,7 @@ START_TEST(test_group_stack_shadow_repeat)
 		 "\"stack\": [{\"function\": \"alloc_alpha\", \"file\": \"%s\", \"line\": %d, "
 		 "\"entry\": false}, {\"function\": \"outer\", \"file\": \"%s\", \"line\": %d, "
 		 "\"entry\": true}]",
-		 __FILE__, site_line[7], __FILE__, outer_def);
+		 this_file(), site_line[7], this_file(), outer_def);
 	ck_assert_msg(!strncmp(text, expect, strlen(expect)), "%s", text);
 	free(text);
 }

@@ -1,0 +1,175 @@
+#!/bin/sh
+# The mprof launcher: "mprof record" profiles an unmodified program with the
+# build tree's libmprof.so and changes nothing else the program sees (its
+# output, input, exit status, death by a signal, the user's LD_PRELOAD); the
+# event options become MPROF_EVENTS; a signal sent to mprof reaches the
+# program; bad usage, a missing command and a missing library are one line
+# and the documented status; "mprof report" is mprof-report.
+. "$top_srcdir/tests/integ/lib.sh"
+
+MPROF=$top_builddir/tools/mprof
+cd "$TMP"
+
+# status CMD...: the exit status of CMD, without stopping the test.
+status()
+{
+	set +e
+	"$@"
+	st=$?
+	set -e
+	echo "$st"
+}
+
+# An unmodified program, its allocations recorded exactly; its output and
+# status as without mprof.
+set +e
+"$PROGS/alloc" sites 4 500 >plain.out 2>&1
+want=$?
+"$MPROF" record -o "$TMP/sites.bin" --alloc -- "$PROGS/alloc" sites 4 500 >rec.out 2>&1
+st=$?
+set -e
+check_eq "record: exit status" "$want" "$st"
+cmp -s plain.out rec.out || fail "record: output changed: $(diff plain.out rec.out)"
+report_json sites.bin s.json --group-by function --limit 1000
+site() { json s.json "[s['$2'] for s in r['memory']['sites'] if s['function'] == '$1'][0]"; }
+check_eq "record: site_small allocations" 2000 "$(site site_small allocations)"
+check_eq "record: site_small bytes" $((2000 * 32)) "$(site site_small bytes)"
+check_eq "record: site_big leaked blocks" 500 "$(site site_big leaked_blocks)"
+check_eq "record: lost" 0 "$(json s.json 'r["lost_events"]')"
+
+# The event options: --alloc alone records no calls of an instrumented
+# program; --calls does; none records everything.
+"$MPROF" record -o "$TMP/fa.bin" --alloc -- "$PROGS/fib" 15 10 >/dev/null
+report_json fa.bin fa.json
+check_eq "--alloc: no calls recorded" 0 "$(json fa.json 'len(r["functions"])')"
+"$MPROF" record -o "$TMP/fc.bin" --calls -- "$PROGS/fib" 15 10 >fc.out
+report_json fc.bin fc.json
+check_eq "--calls: fib calls" "$(sed -n 's/.*fib_calls=\([0-9]*\).*/\1/p' fc.out)" \
+	"$(json fc.json 'fn("fib")["calls"]')"
+check_eq "--calls: no allocations recorded" true \
+	"$(json fc.json '"memory" not in r or not r["memory"]["sites"]')"
+
+# The variables the options stand for, as the program sees them.
+env=$("$MPROF" record -o "$TMP/env.bin" --calls --stages --stack-depth 7 --buffer-size 128K -q \
+	-- sh -c 'echo "$MPROF_OUTPUT|$MPROF_EVENTS|$MPROF_STACK_DEPTH|$MPROF_BUFFER_SIZE|$MPROF_QUIET"')
+check_eq "environment from the options" "$TMP/env.bin|calls,stages|7|128K|1" "$env"
+env=$(env -u MPROF_EVENTS "$MPROF" record -o "$TMP/env.bin" -- sh -c 'echo "$MPROF_EVENTS"')
+check_eq "no event option: all" all "$env"
+# The program's own options and arguments are its own, even after "--".
+check_eq "arguments passed on" "-o|--alloc|--|a b" \
+	"$("$MPROF" record -o "$TMP/a.bin" -- sh -c 'IFS="|"; echo "$*"' sh -o --alloc -- 'a b')"
+check_eq "no -- needed" "x -q" "$("$MPROF" record -o "$TMP/a.bin" echo x -q)"
+check_eq "standard input passed on" abc "$(echo abc | "$MPROF" record -o "$TMP/c.bin" -- cat)"
+
+# The user's LD_PRELOAD is kept, after libmprof.so; its library still runs
+# (its constructor's allocation is recorded).
+early=$top_builddir/tests/integ/progs/.libs/libearly.so
+pre=$(LD_PRELOAD=$early "$MPROF" record -o "$TMP/e.bin" -- sh -c 'echo "$LD_PRELOAD"')
+case $pre in
+*/.libs/libmprof.so:"$early") echo "ok: LD_PRELOAD = $pre" ;;
+*) fail "LD_PRELOAD: expected .../.libs/libmprof.so:$early, got '$pre'" ;;
+esac
+LD_PRELOAD=$early "$MPROF" record -o "$TMP/e.bin" -- "$PROGS/alloc" stack >/dev/null
+report_json e.bin e.json --group-by function
+check_eq "user's preload kept: its allocation" 4321 \
+	"$(json e.json "[s['bytes'] for s in r['memory']['sites'] if s['function'] == 'early_site'][0]")"
+
+# Exit statuses: the program's own, 128 + the signal that killed it.
+check_eq "exit 3" 3 "$(status "$MPROF" record -o "$TMP/x.bin" -- sh -c 'exit 3')"
+check_eq "output of a failing program" "out" \
+	"$("$MPROF" record -o "$TMP/x.bin" -- sh -c 'echo out; exit 3' || true)"
+check_eq "SIGKILL" 137 "$(status "$MPROF" record -o "$TMP/x.bin" -- sh -c 'kill -KILL $$')"
+check_eq "SIGSEGV" 139 "$(status "$MPROF" record -o "$TMP/x.bin" -- sh -c 'kill -SEGV $$')"
+
+# SIGTERM sent to mprof reaches the program, which handles it.
+"$MPROF" record -o "$TMP/t.bin" -- sh -c \
+	'trap "echo handled >term.out; exit 5" TERM; : >ready; while :; do sleep 0.02; done' &
+pid=$!
+i=0
+while [ ! -e ready ]; do
+	i=$((i + 1))
+	[ $i -lt 500 ] || fail "the program under mprof did not start"
+	sleep 0.01
+done
+kill -TERM $pid
+set +e
+wait $pid
+st=$?
+set -e
+check_eq "SIGTERM forwarded: status" 5 "$st"
+check_eq "SIGTERM forwarded: handled" handled "$(cat term.out)"
+
+# One line and the status: a command that is not there, or not executable.
+check_eq "command not found: status" 127 \
+	"$(status "$MPROF" record -o "$TMP/x.bin" -- ./no-such-program 2>err)"
+check_eq "command not found: one line" 1 "$(wc -l <err)"
+grep -q "^mprof: cannot run './no-such-program': " err || fail "not found: $(cat err)"
+: >noexec
+chmod 644 noexec
+check_eq "not executable" 126 "$(status "$MPROF" record -o "$TMP/x.bin" -- ./noexec 2>err)"
+check_eq "not executable: one line" 1 "$(wc -l <err)"
+
+# Bad usage: "mprof: ..." and a usage line, status 1, nothing run.
+for args in "record --bogus ls" "record -x ls" "record -qx ls" "record" "record --" "record -o" \
+	"record --stack-depth 0 ls" "record --stack-depth 129 ls" "record --stack-depth x ls" \
+	"record --buffer-size 100K ls" "record --buffer-size 32K ls" "record --buffer-size 128M ls" \
+	"record --buffer-size 1G ls" "frob" "--bogus" ""; do
+	# shellcheck disable=SC2086
+	set +e
+	"$MPROF" $args 2>err >out
+	st=$?
+	set -e
+	check_eq "mprof $args: status" 1 "$st"
+	check_eq "mprof $args: two lines" 2 "$(wc -l <err)"
+	sed -n 1p err | grep -q '^mprof: ' || fail "mprof $args: $(cat err)"
+	sed -n 2p err | grep -q '^usage: mprof' || fail "mprof $args: no usage line: $(cat err)"
+	[ ! -s out ] || fail "mprof $args: wrote to stdout"
+done
+"$MPROF" record -qx ls 2>err && fail "mprof record -qx succeeded"
+check_eq "unknown short option" "mprof: unknown option '-x'" "$(sed -n 1p err)"
+check_eq "--buffer-size 64M accepted" 0 "$(status "$MPROF" record -o "$TMP/x.bin" --buffer-size 64M true)"
+check_eq "--stack-depth 128 accepted" 0 "$(status "$MPROF" record -o "$TMP/x.bin" --stack-depth 128 true)"
+
+# Help and version, on stdout, status 0.
+for args in "--help" "-h" "help" "record --help" "record -h"; do
+	# shellcheck disable=SC2086
+	"$MPROF" $args >out || fail "mprof $args exited $?"
+	grep -q '^usage: mprof' out || fail "mprof $args: no usage"
+done
+"$MPROF" --version | grep -q '^mprof (mprof) [0-9]' || fail "mprof --version"
+"$MPROF" record --version | grep -q '^mprof (mprof) [0-9]' || fail "mprof record --version"
+
+# The library: MPROF_LIBRARY overrides; a missing one is one line, status 2,
+# nothing run. A copy of mprof outside the build tree looks for the
+# installed library.
+check_eq "MPROF_LIBRARY" "$top_builddir/.libs/libmprof.so" \
+	"$(MPROF_LIBRARY=$top_builddir/.libs/libmprof.so "$MPROF" record -o "$TMP/x.bin" -- \
+		sh -c 'echo "${LD_PRELOAD%%:*}"')"
+st=$(MPROF_LIBRARY=$TMP/nothing.so status "$MPROF" record -- sh -c ': >ran' 2>err)
+check_eq "missing MPROF_LIBRARY: status" 2 "$st"
+check_eq "missing MPROF_LIBRARY: one line" "mprof: cannot use library '$TMP/nothing.so': No such file or directory" "$(cat err)"
+[ ! -e ran ] || fail "the command ran without its library"
+mkdir -p elsewhere/tools
+cp "$MPROF" elsewhere/tools/mprof
+st=$(status elsewhere/tools/mprof record -o "$TMP/x.bin" -- true 2>err)
+if [ "$st" = 0 ]; then
+	# Installed already: the installed library was found.
+	echo "ok: installed library found"
+else
+	check_eq "outside the build tree: status" 2 "$st"
+	grep -q "^mprof: cannot use library '/.*/libmprof.so': " err || fail "outside: $(cat err)"
+	if grep -q '\.libs' err; then fail "outside the build tree: $(cat err)"; fi
+fi
+
+# mprof report is mprof-report, its statuses included.
+"$MPROF" report --json --group-by function --limit 1000 sites.bin >r1.json
+cmp -s s.json r1.json || fail "mprof report --json differs from mprof-report --json"
+"$REPORT" --help >h1
+"$MPROF" report --help >h2
+cmp -s h1 h2 || fail "mprof report --help differs from mprof-report --help"
+echo "ok: mprof report --json, --help as mprof-report's"
+check_eq "mprof report, bad option" 1 "$(status "$MPROF" report --bogus sites.bin 2>err)"
+grep -q '^mprof-report: ' err || fail "mprof report --bogus: $(cat err)"
+: >empty.bin
+check_eq "mprof report, bad trace" 2 "$(status "$MPROF" report empty.bin 2>/dev/null)"
+echo PASS

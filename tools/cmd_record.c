@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_record.c - "mprof record [options] [--] CMD [ARGS...]": run CMD with
+ * libmprof.so preloaded and the MPROF_* variables its options stand for,
+ * wait for it and exit with its status (128 + the signal if a signal killed
+ * it, as shells do).
+ *
+ * CMD sees what it would see without mprof except LD_PRELOAD and the
+ * MPROF_* variables: the same arguments, descriptors, directory, signal mask
+ * and ignored signals. While it runs, mprof ignores SIGINT and SIGQUIT (the
+ * terminal sends them to CMD too) and passes SIGTERM, SIGHUP, SIGUSR1 and
+ * SIGUSR2 on to it, so that "kill -USR2" on mprof can take a snapshot.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "locate.h"
+#include "stack.h"
+#include "trace_format.h"
+#include "util.h"
+
+extern char **environ;
+
+static const char record_usage_line[] = "mprof record [options] [--] CMD [ARGS...]";
+
+static const char record_usage_text[] =
+    "usage: mprof record [options] [--] CMD [ARGS...]\n"
+    "\n"
+    "Run CMD with libmprof.so preloaded and write its trace. CMD needs no\n"
+    "rebuild: its allocations are always recorded, its function calls when it\n"
+    "was built with -finstrument-functions, its stages when it uses <mprof.h>.\n"
+    "\n"
+    "  -o, --output=FILE     write the trace to FILE (%p: the process id);\n"
+    "                        trace.bin by default\n"
+    "      --calls           record function entries and returns\n"
+    "      --alloc           record allocations, frees and snapshots\n"
+    "      --stages          record stage begin and end events\n"
+    "                        (none of the three: all of them)\n"
+    "      --stack-depth=N   keep at most N frames of an allocation stack\n"
+    "                        (1 to 128; 64 by default)\n"
+    "      --buffer-size=SIZE\n"
+    "                        write the trace in chunks of SIZE bytes: a power\n"
+    "                        of two from 64K to 64M (1M by default)\n"
+    "  -q, --quiet           print no warnings from the profiler\n"
+    "  -h, --help            print this help and exit\n"
+    "  -V, --version         print the version and exit\n"
+    "\n"
+    "Exit status: CMD's own; 128 + N if signal N killed it; 1 for a bad option\n"
+    "or argument; 2 if libmprof.so is not there; 126 if CMD cannot be\n"
+    "executed, 127 if it is not found.\n"
+    "\n"
+    "MPROF_LIBRARY names another library to preload.\n";
+
+enum { OPT_CALLS = 256, OPT_ALLOC, OPT_STAGES, OPT_STACK_DEPTH, OPT_BUFFER_SIZE };
+
+static const struct option record_long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "calls", no_argument, NULL, OPT_CALLS },
+	{ "alloc", no_argument, NULL, OPT_ALLOC },
+	{ "stages", no_argument, NULL, OPT_STAGES },
+	{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct record_options {
+	const char *output;	   /* -o, or NULL: the runtime's default */
+	bool calls, alloc, stages; /* the event options given */
+	const char *stack_depth;   /* validated text, or NULL */
+	const char *buffer_size;   /* validated text, or NULL */
+	bool quiet;
+	char **cmd; /* CMD and its arguments, NULL-terminated */
+};
+
+/* The signals mprof passes on to CMD, and those it ignores meanwhile. */
+static const int forwarded_signals[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
+static const int ignored_signals[] = { SIGINT, SIGQUIT };
+
+/* CMD's process id once it runs; read by the forwarding handler. */
+static volatile pid_t record_child;
+
+/* 1 to STACK_DEPTH_MAX, in decimal. */
+static bool valid_depth(const char *arg)
+{
+	unsigned long n;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return false;
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	return !errno && !*end && n >= 1 && n <= STACK_DEPTH_MAX;
+}
+
+/* A power of two from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX, with K or M. */
+static bool valid_size(const char *arg)
+{
+	unsigned long long n;
+	char *end;
+
+	if (*arg < '0' || *arg > '9')
+		return false;
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || n > TRACE_CHUNK_MAX)
+		return false;
+	if (*end == 'k' || *end == 'K')
+		n <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		n <<= 20, end++;
+	return !*end && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX && !(n & (n - 1));
+}
+
+/* getopt_long() failed on argv[optind - 1]. */
+static int bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		return cmd_usage_error(record_usage_line, "option '%s' requires an argument", arg);
+	if (optopt && optopt < 256 && strncmp(arg, "--", 2))
+		return cmd_usage_error(record_usage_line, "unknown option '-%c'", optopt);
+	return cmd_usage_error(record_usage_line, "unknown option '%s'", arg);
+}
+
+static int parse_option(struct record_options *opt, int c, char **argv)
+{
+	switch (c) {
+	case 'o':
+		if (!*optarg)
+			return cmd_usage_error(record_usage_line, "empty trace path");
+		opt->output = optarg;
+		return 0;
+	case OPT_CALLS:
+		opt->calls = true;
+		return 0;
+	case OPT_ALLOC:
+		opt->alloc = true;
+		return 0;
+	case OPT_STAGES:
+		opt->stages = true;
+		return 0;
+	case OPT_STACK_DEPTH:
+		if (!valid_depth(optarg))
+			return cmd_usage_error(record_usage_line,
+					       "bad stack depth '%s': expected 1 to 128", optarg);
+		opt->stack_depth = optarg;
+		return 0;
+	case OPT_BUFFER_SIZE:
+		if (!valid_size(optarg))
+			return cmd_usage_error(
+			    record_usage_line,
+			    "bad buffer size '%s': expected a power of two from 64K to 64M",
+			    optarg);
+		opt->buffer_size = optarg;
+		return 0;
+	case 'q':
+		opt->quiet = true;
+		return 0;
+	default:
+		return bad_option(c, argv);
+	}
+}
+
+/* Returns -1 to go on, or the status to exit with. */
+static int parse_args(struct record_options *opt, int argc, char **argv)
+{
+	int c, ret;
+
+	/* "+": the first word that is not an option is CMD; its options are its own. */
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:qhV", record_long_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(record_usage_text, stdout);
+			return util_close_stdout();
+		}
+		if (c == 'V') {
+			printf("mprof (mprof) %s\n", PACKAGE_VERSION);
+			return util_close_stdout();
+		}
+		ret = parse_option(opt, c, argv);
+		if (ret)
+			return ret;
+	}
+	if (optind == argc)
+		return cmd_usage_error(record_usage_line, "no command given");
+	opt->cmd = argv + optind;
+	return -1;
+}
+
+/* MPROF_EVENTS for the options given: all of them when none is. */
+static const char *events_value(const struct record_options *opt, char *buf, size_t size)
+{
+	if (!opt->calls && !opt->alloc && !opt->stages)
+		return "all";
+	snprintf(buf, size, "%s%s%s", opt->calls ? "calls," : "", opt->alloc ? "alloc," : "",
+		 opt->stages ? "stages," : "");
+	buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+/* LD_PRELOAD with `lib` first; the user's own preloads stay after it. */
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *val;
+	size_t len;
+	int ret;
+
+	if (strpbrk(lib, ": \t")) {
+		error("library path '%s' contains a colon or a blank, which LD_PRELOAD cannot hold",
+		      lib);
+		return -1;
+	}
+	if (!old || !*old)
+		return setenv("LD_PRELOAD", lib, 1);
+	len = strlen(lib) + strlen(old) + 2;
+	val = xmalloc(len);
+	snprintf(val, len, "%s:%s", lib, old);
+	ret = setenv("LD_PRELOAD", val, 1);
+	free(val);
+	return ret;
+}
+
+static int set_environment(const struct record_options *opt, const char *lib)
+{
+	char events[32];
+
+	if (set_preload(lib) < 0)
+		return -1;
+	if (setenv("MPROF_EVENTS", events_value(opt, events, sizeof(events)), 1) < 0 ||
+	    (opt->output && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
+	    (opt->stack_depth && setenv("MPROF_STACK_DEPTH", opt->stack_depth, 1) < 0) ||
+	    (opt->buffer_size && setenv("MPROF_BUFFER_SIZE", opt->buffer_size, 1) < 0) ||
+	    (opt->quiet && setenv("MPROF_QUIET", "1", 1) < 0))
+		return error("cannot set the environment: %s", strerror(errno));
+	return 0;
+}
+
+static void forward_signal(int sig)
+{
+	int saved = errno;
+
+	if (record_child > 0)
+		kill(record_child, sig);
+	errno = saved;
+}
+
+/*
+ * Install `handler` for `sig` unless the signal is ignored already (then
+ * CMD inherits that); add it to `dfl`, the signals CMD gets back at their
+ * default action.
+ */
+static void take_signal(int sig, void (*handler)(int), sigset_t *dfl)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(sig, NULL, &old) < 0 || old.sa_handler == SIG_IGN)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(sig, &sa, NULL);
+	sigaddset(dfl, sig);
+}
+
+/* Run CMD; the status to exit with. */
+static int run(char **cmd)
+{
+	posix_spawnattr_t attr;
+	sigset_t dfl, block, mask;
+	pid_t pid;
+	int err, status, ret;
+
+	sigemptyset(&dfl);
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&block, forwarded_signals[i]);
+	/* No forwarding before CMD's pid is known. */
+	sigprocmask(SIG_BLOCK, &block, &mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
+		take_signal(forwarded_signals[i], forward_signal, &dfl);
+	for (size_t i = 0; i < ARRAY_SIZE(ignored_signals); i++)
+		take_signal(ignored_signals[i], SIG_IGN, &dfl);
+
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &mask);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err) {
+		error("cannot run '%s': %s", cmd[0], strerror(err));
+		ret = err == ENOENT || err == ENOTDIR ? CMD_NOTFOUND : CMD_NOEXEC;
+		goto out;
+	}
+	record_child = pid;
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			error("cannot wait for '%s': %s", cmd[0], strerror(errno));
+			ret = EXIT_BADTRACE;
+			goto out;
+		}
+	}
+	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+out:
+	sigprocmask(SIG_SETMASK, &mask, NULL);
+	return ret;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_options opt = { 0 };
+	char *lib = NULL;
+	int ret = parse_args(&opt, argc, argv);
+
+	if (ret >= 0)
+		return ret;
+	ret = EXIT_BADTRACE;
+	lib = locate_library();
+	if (!lib || set_environment(&opt, lib) < 0)
+		goto out;
+	/* Whatever mprof buffered must not be written again by a child. */
+	fflush(NULL);
+	ret = run(opt.cmd);
+out:
+	free(lib);
+	return ret;
+}
