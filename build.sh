@@ -20,8 +20,9 @@ required_packages=(
 	libdw-dev libelf-dev libunwind-dev check uthash-dev elfutils
 	python3 valgrind mandoc
 )
-# What the benchmark compares against when present; never required.
-optional_packages=(uftrace heaptrack)
+# What the benchmark compares against (uftrace, heaptrack) and the HTML
+# report is checked in (chromium) when present; never required.
+optional_packages=(uftrace heaptrack chromium)
 
 usage()
 {

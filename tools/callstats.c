@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "callstats.h"
+#include "progress.h"
 #include "memstats.h"
 #include "stagestats.h"
 
@@ -416,6 +417,10 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 			ms_heap_advance(p->heap, c.open_ticks);
 		if (read_chunk(p, thread_of(p, c.thread), &c) < 0)
 			return -1;
+		if (p->progress)
+			progress_update(p->progress, r->nchunks
+							 ? r->file_size * r->next / r->nchunks
+							 : r->file_size);
 	}
 	if (ret < 0)
 		return -1;

@@ -127,11 +127,14 @@ struct cs_profile;
 typedef void cs_call_fn(void *arg, const struct cs_thread *t, const struct cs_frame *fr,
 			uint64_t end, uint64_t self, uint64_t incl);
 
+struct progress;
+
 struct cs_profile {
 	uint64_t probe_self, probe_parent; /* ticks, from the trace header */
 	struct ms_heap *heap;		   /* where memory events go; NULL: nowhere */
 	struct ss_profile *stages;	   /* where stage events go; NULL: nowhere */
 	cs_call_fn *on_call;		   /* NULL: nothing to tell */
+	struct progress *progress;	   /* told the bytes read after each chunk; NULL: none */
 	void *on_call_arg;
 	uint64_t mem_events;	    /* memory events read (stack definitions apart) */
 	struct cs_thread **threads; /* by serial once read */

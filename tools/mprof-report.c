@@ -10,11 +10,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 
 static const char usage_text[] =
-    "usage: mprof-report [options] trace.bin\n"
+    "usage: mprof-report [options] trace.bin [trace.bin.PID ...]\n"
     "       mprof-report [options] --diff OLD NEW trace.bin\n"
     "       mprof-report [options] --compare OLD.bin NEW.bin\n"
     "\n"
@@ -35,6 +36,9 @@ static const char usage_text[] =
     "                      pattern such as 'stage_*')\n"
     "      --callees=FUNC  print whom FUNC called\n"
     "  -t, --threads       one table per thread instead of all threads merged\n"
+    "      --processes     with several traces (a process tree: the traces of\n"
+    "                      its fork children and exec'd images), print each\n"
+    "                      process's own report before the merged one\n"
     "  -g, --group-by=HOW  group allocation sites by line (the file and line of\n"
     "                      the call; the default), function, or stack\n"
     "      --diff OLD NEW  compare the live heap of snapshot NEW with snapshot OLD\n"
@@ -54,20 +58,33 @@ static const char usage_text[] =
     "                      folded-alloc, folded-leak, folded-peak (bytes\n"
     "                      allocated, leaked, live at the peak, per allocation\n"
     "                      stack), callgrind (KCachegrind, callgrind_annotate;\n"
-    "                      event ns), massif (the heap over time, ms_print)\n"
+    "                      event ns), massif (the heap over time, ms_print),\n"
+    "                      svg or flamegraph (an SVG flame graph of time),\n"
+    "                      svg-alloc (of the bytes allocated per stack),\n"
+    "                      svg-timeline (the live heap over time, snapshots\n"
+    "                      marked), html (one self-contained page: summary,\n"
+    "                      table, flame graphs, heap, stages, snapshots)\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
+    "\n"
+    "Several traces are merged into one report: functions by name and source\n"
+    "file, stages by name, allocation sites by place (text or json only).\n"
+    "\n"
+    "On a terminal, the text report shows a progress bar on stderr while it\n"
+    "reads, and colours (none if NO_COLOR is set and not empty); never in a\n"
+    "pipe, in JSON or in an export.\n"
     "\n"
     "Exit status: 0 on success (also for a trace cut short, which earns a\n"
     "warning), 1 for a bad option or argument (or a --diff label that names no\n"
     "snapshot), 2 if the trace cannot be read, 3 if the report cannot be\n"
     "written.\n";
 
-enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF, OPT_COMPARE };
+enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF, OPT_COMPARE, OPT_PROCESSES };
 
 /* The names --format accepts, for its error message. */
 static const char format_names[] =
-    "text, json, chrome, folded, folded-alloc, folded-leak, folded-peak, callgrind, massif";
+    "text, json, chrome, folded, folded-alloc, folded-leak, folded-peak, callgrind, massif, "
+    "svg, flamegraph, svg-alloc, svg-timeline, html";
 
 static const struct option long_options[] = {
 	{ "sort", required_argument, NULL, 's' },
@@ -75,6 +92,7 @@ static const struct option long_options[] = {
 	{ "callers", required_argument, NULL, OPT_CALLERS },
 	{ "callees", required_argument, NULL, OPT_CALLEES },
 	{ "threads", no_argument, NULL, 't' },
+	{ "processes", no_argument, NULL, OPT_PROCESSES },
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
@@ -158,6 +176,9 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 	case 't':
 		opt->threads = true;
 		return 0;
+	case OPT_PROCESSES:
+		opt->processes = true;
+		return 0;
 	case OPT_JSON:
 		opt->kind = report_kind_find("json");
 		return 0;
@@ -190,6 +211,16 @@ static int check_compare(const struct report_options *opt, int argc, char **argv
 	return -1;
 }
 
+/* Several traces merge into a text or JSON report, without --diff. */
+static int check_several(const struct report_options *opt)
+{
+	if (opt->diff_old)
+		return usage_error("'--diff' takes one trace");
+	if (opt->kind && strcmp(opt->kind->name, "text") && strcmp(opt->kind->name, "json"))
+		return usage_error("several traces cannot be printed as '%s'", opt->kind->name);
+	return -1;
+}
+
 /* Returns -1 to go on, or the status to exit with. */
 static int parse_args(struct report_options *opt, int argc, char **argv)
 {
@@ -213,10 +244,23 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 		return check_compare(opt, argc, argv);
 	if (optind == argc)
 		return usage_error("no trace given");
-	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s'", argv[optind + 1]);
 	opt->trace = argv[optind];
+	opt->traces = (const char *const *)&argv[optind];
+	opt->ntraces = (size_t)(argc - optind);
+	if (opt->ntraces > 1)
+		return check_several(opt);
 	return -1;
+}
+
+/* Only the text report, and only on a terminal: a bar on stderr, colours on stdout. */
+static void check_terminal(struct report_options *opt)
+{
+	const char *no_color = getenv("NO_COLOR");
+	bool text = !opt->kind || !strcmp(opt->kind->name, "text");
+
+	opt->progress = text && isatty(STDERR_FILENO);
+	/* https://no-color.org: set and not empty */
+	opt->color = text && isatty(STDOUT_FILENO) && !(no_color && no_color[0]);
 }
 
 int main(int argc, char **argv)
@@ -226,6 +270,7 @@ int main(int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
+	check_terminal(&opt);
 	/* A reader that goes away (| head) gives EPIPE, handled at exit. */
 	signal(SIGPIPE, SIG_IGN);
 	ret = report_run(&opt, stdout);

@@ -13,6 +13,8 @@
 #include "callstats.h"
 #include "compare.h"
 #include "memstats.h"
+#include "multi.h"
+#include "progress.h"
 #include "report.h"
 #include "report_mem.h"
 #include "report_stage.h"
@@ -29,6 +31,11 @@ const struct report_kind report_kinds[] = {
 	{ "folded-peak", export_render_folded_peak, NULL, true },
 	{ "callgrind", export_render_callgrind, NULL, false },
 	{ "massif", export_render_massif, NULL, false },
+	{ "svg", export_render_svg, NULL, false },
+	{ "flamegraph", export_render_svg, NULL, false },
+	{ "svg-alloc", export_render_svg_alloc, NULL, true },
+	{ "svg-timeline", export_render_svg_timeline, NULL, false },
+	{ "html", export_render_html, NULL, true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -370,6 +377,18 @@ void report_build(struct report *rep, const struct report_options *opt,
 		thread_table(&rep->threads[i], rep, prof->threads[i], clk);
 }
 
+void report_table_sort(struct report_table *t, enum report_sort sort)
+{
+	if (t->nfuncs) /* qsort_r(NULL, 0, ...) is undefined */
+		qsort_r(t->funcs, t->nfuncs, sizeof(*t->funcs), cmp_func, &sort);
+}
+
+void report_edges_sort(struct report_edge *e, size_t n)
+{
+	if (n)
+		qsort(e, n, sizeof(*e), cmp_edge);
+}
+
 static void table_release(struct report_table *rt)
 {
 	free(rt->funcs);
@@ -449,6 +468,7 @@ static void input_release(struct report_input *in)
 int report_open(struct report *rep, const struct report_options *opt, const char *path, bool memory)
 {
 	struct report_input *in = xcalloc(1, sizeof(*in));
+	struct progress bar;
 	int ret = EXIT_BADTRACE;
 
 	if (trace_reader_open(&in->r, path) < 0) {
@@ -464,8 +484,15 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 	sym_table_init(&in->syms);
 	if (!opt->no_symbols)
 		trace_reader_on_module(&in->r, add_module, &in->syms);
-	if (cs_profile_read(&in->prof, &in->r) < 0 || trace_reader_clock(&in->r, &in->clk) < 0)
+	progress_init(&bar, stderr, path, in->r.file_size, opt->progress);
+	in->prof.progress = &bar;
+	ret = cs_profile_read(&in->prof, &in->r);
+	progress_end(&bar);
+	in->prof.progress = NULL;
+	if (ret < 0 || trace_reader_clock(&in->r, &in->clk) < 0) {
+		ret = EXIT_BADTRACE;
 		goto fail;
+	}
 	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);
 	rep->input = in;
 	rep->clk = &in->clk;
@@ -504,6 +531,8 @@ int report_run(const struct report_options *opt, FILE *out)
 	}
 	if (opt->compare_old)
 		return cmp_run(opt, out);
+	if (opt->ntraces > 1)
+		return multi_run(opt, kind, out);
 	if (kind->by_stack) {
 		stacked = *opt;
 		stacked.group_by = REPORT_GROUP_STACK;

@@ -53,7 +53,10 @@ enum report_mem_sort {
 struct report_kind;
 
 struct report_options {
-	const char *trace;		/* path of the trace file */
+	const char *trace;	   /* path of the trace file */
+	const char *const *traces; /* several traces (a process tree) to merge, or NULL */
+	size_t ntraces;
+	bool processes;			/* with traces: one section per process first */
 	const struct report_kind *kind; /* how to render; NULL: the pstats text */
 	enum report_sort sort;
 	long limit;	     /* rows to keep, -1 for all */
@@ -65,6 +68,8 @@ struct report_options {
 	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
 	const char *compare_old, *compare_new; /* --compare: trace paths, or NULL */
 	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */
+	bool progress;	 /* show a progress bar on stderr while reading (progress.h) */
+	bool color;	 /* colour the text report (a terminal without NO_COLOR) */
 };
 
 /* Rows of the memory lists when no --limit is given. */
@@ -109,6 +114,14 @@ struct report_table {
 	struct report_edge *edges; /* storage for every callers/callees list */
 };
 
+/* One process of a merged report (multi.h). */
+struct report_process {
+	uint32_t pid;
+	const char *exe;	     /* "" if unknown */
+	const char *trace;	     /* the path it was read from */
+	const struct report *report; /* its own report (for --processes) */
+};
+
 struct report {
 	const struct report_options *opt;
 	const char *trace;
@@ -120,12 +133,14 @@ struct report {
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
 	size_t nthreads;
-	struct report_sym *syms;       /* uthash by addr */
-	bool has_calls;		       /* the trace has function events */
-	struct report_mem *mem;	       /* the memory report; NULL without memory events */
-	struct report_stages *stages;  /* the stage report; NULL without stage events */
-	struct report_input *input;    /* what report_open() read, for report_close() */
-	const struct trace_clock *clk; /* ticks to ns (report_open(); NULL otherwise) */
+	struct report_sym *syms;		/* uthash by addr */
+	bool has_calls;				/* the trace has function events */
+	struct report_mem *mem;			/* the memory report; NULL without memory events */
+	struct report_stages *stages;		/* the stage report; NULL without stage events */
+	struct report_input *input;		/* what report_open() read, for report_close() */
+	const struct trace_clock *clk;		/* ticks to ns (report_open(); NULL otherwise) */
+	const struct report_process *processes; /* a merged report's processes (multi.h) */
+	size_t nprocesses;			/* 0 for the report of one trace */
 };
 
 struct cmp_report;
@@ -216,6 +231,12 @@ void report_build(struct report *rep, const struct report_options *opt,
 		  const struct cs_profile *prof, struct sym_table *syms);
 void report_release(struct report *rep);
 
+/* Order the functions of `t` as `sort` says (call before edges point into them). */
+void report_table_sort(struct report_table *t, enum report_sort sort);
+
+/* Order callers or callees as pstats does: by file, line, name. */
+void report_edges_sort(struct report_edge *e, size_t n);
+
 /* Renderers of the kinds; the exports in export_*.c (see export.h). */
 int report_render_text(const struct report *rep, FILE *out);
 int report_render_json(const struct report *rep, FILE *out);
@@ -226,6 +247,20 @@ int export_render_folded_leak(const struct report *rep, FILE *out);
 int export_render_folded_peak(const struct report *rep, FILE *out);
 int export_render_callgrind(const struct report *rep, FILE *out);
 int export_render_massif(const struct report *rep, FILE *out);
+int export_render_svg(const struct report *rep, FILE *out);
+int export_render_svg_alloc(const struct report *rep, FILE *out);
+int export_render_svg_timeline(const struct report *rep, FILE *out);
+int export_render_html(const struct report *rep, FILE *out);
+
+/*
+ * The text report's colours: `sgr` (one of REPORT_SGR_*) if rep->opt->color,
+ * else "" (report_text.c).
+ */
+#define REPORT_SGR_BOLD	 "\033[1m"
+#define REPORT_SGR_ALERT "\033[1;31m" /* the bottleneck */
+#define REPORT_SGR_HEAD	 "\033[1;36m" /* a process's section */
+#define REPORT_SGR_RESET "\033[0m"
+const char *report_sgr(const struct report *rep, const char *sgr);
 
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);

@@ -146,6 +146,32 @@ static void thread(FILE *out, const struct report *rep, const struct report_tabl
 	fputc('}', out);
 }
 
+/* A merged report's "processes" (and with --processes, "per_process": their reports). */
+static void processes(FILE *out, const struct report *rep)
+{
+	size_t i;
+
+	fputs(",\n  \"processes\": [", out);
+	for (i = 0; i < rep->nprocesses; i++) {
+		fprintf(out, "%s\n    {\"pid\": %u, \"exe\": ", i ? "," : "",
+			rep->processes[i].pid);
+		report_json_string(out, rep->processes[i].exe);
+		fputs(", \"trace\": ", out);
+		report_json_string(out, rep->processes[i].trace);
+		fputc('}', out);
+	}
+	fputs("\n  ]", out);
+	if (!rep->opt->processes)
+		return;
+	fputs(",\n  \"per_process\": [\n", out);
+	for (i = 0; i < rep->nprocesses; i++) {
+		if (i)
+			fputs(",\n", out);
+		report_render_json(rep->processes[i].report, out);
+	}
+	fputs("  ]", out);
+}
+
 int report_render_json(const struct report *rep, FILE *out)
 {
 	const struct trace_file_header *h = rep->hdr;
@@ -155,6 +181,8 @@ int report_render_json(const struct report *rep, FILE *out)
 	report_json_string(out, rep->trace);
 	fprintf(out, ",\n  \"pid\": %u,\n  \"exe\": ", h->pid);
 	report_json_string(out, h->exe);
+	if (rep->nprocesses)
+		processes(out, rep);
 	fprintf(out,
 		",\n  \"clock\": \"%s\",\n  \"wall_ns\": %" PRIu64 ",\n  \"threads\": %zu"
 		",\n  \"lost_events\": %" PRIu64 ",\n  \"unmatched_exits\": %" PRIu64

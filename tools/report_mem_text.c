@@ -155,6 +155,8 @@ static void snapshots(const struct report_mem *m, FILE *out)
 {
 	size_t i;
 
+	if (!m->nsnaps) /* a merged report: the snapshots are per process */
+		return;
 	fputs("Snapshots (compare two with --diff OLD NEW):\n", out);
 	for (i = 0; i < m->nsnaps; i++) {
 		const struct report_snapshot *s = &m->snaps[i];

@@ -56,7 +56,9 @@ void report_stage_text(const struct report *rep, FILE *out)
 	      "   self: the stage's own work, the stages it pulls from excluded\n",
 	      out);
 	if (st->bottleneck) {
+		fputs(report_sgr(rep, REPORT_SGR_ALERT), out);
 		report_stage_bottleneck(st, out);
+		fputs(report_sgr(rep, REPORT_SGR_RESET), out);
 		fputc('\n', out);
 	}
 	if (st->unmatched_ends)

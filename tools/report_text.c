@@ -103,12 +103,14 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 	report_view_init(&v, t, NULL, rep->opt->limit);
 	if (v.nrows) {
 		print_order(rep, &v, out);
+		fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
 		fputs(memory_columns(rep)
 			  ? "   ncalls  tottime  percall  cumtime  percall  totalloc "
 			    " cumalloc filename:lineno(function)\n"
 			  : "   ncalls  tottime  percall  cumtime  percall "
 			    "filename:lineno(function)\n",
 		      out);
+		fputs(report_sgr(rep, REPORT_SGR_RESET), out);
 		for (i = 0; i < v.nrows; i++) {
 			if (memory_columns(rep))
 				row_memory(v.rows[i], out);
@@ -213,13 +215,63 @@ static void print_notes(const struct report *rep, FILE *out)
 			(unsigned long long)rep->open_at_end, rep->open_at_end == 1 ? "" : "s");
 }
 
+const char *report_sgr(const struct report *rep, const char *sgr)
+{
+	return rep->opt->color ? sgr : "";
+}
+
+static const char *exe_name(const char *exe)
+{
+	return exe[0] ? exe : "(unknown program)";
+}
+
+/* The first line: the program, or the processes of a merged report. */
+static void print_header(const struct report *rep, FILE *out)
+{
+	size_t i;
+
+	fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
+	if (!rep->nprocesses) {
+		fprintf(out, "mprof: %s (pid %u)", exe_name(rep->hdr->exe), rep->hdr->pid);
+	} else {
+		fprintf(out, "mprof: %zu processes merged: ", rep->nprocesses);
+		for (i = 0; i < rep->nprocesses; i++)
+			fprintf(out, "%s%s (pid %u)", i ? ", " : "",
+				exe_name(rep->processes[i].exe), rep->processes[i].pid);
+	}
+	fprintf(out, ", %zu thread%s, wall %.3f s%s\n\n", rep->nthreads,
+		rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns),
+		report_sgr(rep, REPORT_SGR_RESET));
+}
+
+/* --processes: each process's own report, before the merged one. */
+static int print_processes(const struct report *rep, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; rep->opt->processes && i < rep->nprocesses; i++) {
+		const struct report_process *p = &rep->processes[i];
+
+		fprintf(out, "%s==> process %u: %s ('%s') <==%s\n",
+			report_sgr(rep, REPORT_SGR_HEAD), p->pid, exe_name(p->exe), p->trace,
+			report_sgr(rep, REPORT_SGR_RESET));
+		if (report_render_text(p->report, out) < 0)
+			return -1;
+		fputc('\n', out);
+	}
+	if (rep->opt->processes && rep->nprocesses)
+		fprintf(out, "%s==> all %zu processes <==%s\n", report_sgr(rep, REPORT_SGR_HEAD),
+			rep->nprocesses, report_sgr(rep, REPORT_SGR_RESET));
+	return 0;
+}
+
 int report_render_text(const struct report *rep, FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "mprof: %s (pid %u), %zu thread%s, wall %.3f s\n\n",
-		rep->hdr->exe[0] ? rep->hdr->exe : "(unknown program)", rep->hdr->pid,
-		rep->nthreads, rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns));
+	if (print_processes(rep, out) < 0)
+		return -1;
+	print_header(rep, out);
 	if (rep->mem && rep->opt->diff_old) {
 		report_mem_text_diff(rep, out);
 		return 0;

@@ -9,6 +9,7 @@
 #include "util.h"
 
 const char *util_progname = "mprof-report";
+void (*util_before_message)(void);
 
 /* Format one whole line first, so that it reaches stderr in one write. */
 UTIL_PRINTF(2, 0) static void report_line(const char *prefix, const char *fmt, va_list ap)
@@ -17,6 +18,8 @@ UTIL_PRINTF(2, 0) static void report_line(const char *prefix, const char *fmt, v
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	fflush(stdout);
+	if (util_before_message)
+		util_before_message();
 	fprintf(stderr, "%s: %s%s\n", util_progname, prefix, msg);
 }
 

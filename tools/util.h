@@ -35,6 +35,9 @@ enum exit_status {
 /* The name diagnostics start with; "mprof-report" unless a tool changes it. */
 extern const char *util_progname;
 
+/* Called before each diagnostic, if set: a progress bar erases itself (progress.h). */
+extern void (*util_before_message)(void);
+
 /* Print "PROG: MSG" and exit with EXIT_BADTRACE. */
 __attribute__((noreturn)) void die(const char *fmt, ...) UTIL_PRINTF(1, 2);
 /* Print "PROG: MSG" and return -1. */

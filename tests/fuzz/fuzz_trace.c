@@ -52,9 +52,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	opt.callers = opt.callees = "*"; /* exercise the caller/callee tables */
 	opt.no_symbols = true;
 	if (report_open(&rep, &opt, path, true) == 0) {
-		static const char *const kinds[] = { "text",	    "json",	    "chrome",
-						     "folded",	    "folded-alloc", "folded-leak",
-						     "folded-peak", "callgrind",    "massif" };
+		static const char *const kinds[] = {
+			"text",	       "json",	       "chrome",    "folded", "folded-alloc",
+			"folded-leak", "folded-peak",  "callgrind", "massif", "svg",
+			"svg-alloc",   "svg-timeline", "html",
+		};
 
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 			const struct report_kind *k = report_kind_find(kinds[i]);
