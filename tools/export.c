@@ -172,3 +172,15 @@ void export_map_release(struct export_map *m)
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
+
+void export_add_path(void *arg, const struct export_call *c)
+{
+	struct export_map *paths = arg;
+	uint32_t id = 0;
+	size_t i;
+
+	for (i = 0; i <= c->depth; i++)
+		id = export_map_get(paths, id, c->frames[i].fn->addr);
+	paths->nodes[id].calls++;
+	paths->nodes[id].ticks += c->self_ticks;
+}

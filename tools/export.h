@@ -87,6 +87,11 @@ uint32_t export_map_get(struct export_map *m, uint64_t key, uint64_t addr);
 uint32_t export_map_find(const struct export_map *m, uint64_t key, uint64_t addr);
 void export_map_release(struct export_map *m);
 
+/* A sink's call callback: count the call and its self ticks on the node of
+ * its call path (a node per distinct stack, keyed by parent id and
+ * function) in the struct export_map passed as arg. */
+void export_add_path(void *arg, const struct export_call *c);
+
 /* Renderers' helper: "%.3f" of ns as microseconds, without the float's drift. */
 void export_print_us(FILE *out, uint64_t ns);
 

@@ -273,22 +273,9 @@ out:
 
 /* ------------------------------------------------------------------ time */
 
-/* The call paths by address, as export_folded.c gathers them. */
-static void add_call(void *arg, const struct export_call *c)
-{
-	struct export_map *paths = arg;
-	uint32_t id = 0;
-	size_t i;
-
-	for (i = 0; i <= c->depth; i++)
-		id = export_map_get(paths, id, c->frames[i].fn->addr);
-	paths->nodes[id].calls++;
-	paths->nodes[id].ticks += c->self_ticks;
-}
-
 int export_flame_time(const struct report *rep, FILE *out, bool standalone)
 {
-	struct export_sink sink = { .call = add_call };
+	struct export_sink sink = { .call = export_add_path };
 	struct export_map paths;
 	struct flame f;
 	uint32_t *fid = NULL;

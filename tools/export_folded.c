@@ -21,19 +21,6 @@
 #include "export.h"
 #include "report_mem.h"
 
-/* The call paths: a node per distinct stack, keyed by (parent id, function). */
-static void add_call(void *arg, const struct export_call *c)
-{
-	struct export_map *paths = arg;
-	uint32_t id = 0;
-	size_t i;
-
-	for (i = 0; i <= c->depth; i++)
-		id = export_map_get(paths, id, c->frames[i].fn->addr);
-	paths->nodes[id].calls++;
-	paths->nodes[id].ticks += c->self_ticks;
-}
-
 static void print_path(const struct report *rep, const struct export_map *paths, uint32_t id,
 		       FILE *out)
 {
@@ -48,7 +35,7 @@ static void print_path(const struct report *rep, const struct export_map *paths,
 
 int export_render_folded(const struct report *rep, FILE *out)
 {
-	struct export_sink sink = { .call = add_call };
+	struct export_sink sink = { .call = export_add_path };
 	struct export_map paths;
 	size_t id;
 	int ret;
