@@ -274,7 +274,8 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 	barrier();
 	n = q->n;
 	for (i = 0; i < n && q->ev[i].ticks < until; i++) {
-		uint64_t ticks = q->ev[i].ticks;
+		/* Never before the last record: an exit's delta is unsigned. */
+		uint64_t ticks = q->ev[i].ticks > t->last ? q->ev[i].ticks : t->last;
 		uint64_t *p = thread_reserve(t, 3);
 
 		if (p == NULL) {
