@@ -285,11 +285,137 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	}
 }
 
+/* ------------------------------------------------------ filtered events */
+
+/* Whether a new activation of `fn` above the current top is hidden. */
+static bool frame_hidden(const struct cs_filter *f, const struct cs_thread *t, struct cs_func *fn,
+			 uint64_t now)
+{
+	size_t level = t->depth ? t->stack[t->depth - 1].level : 0;
+
+	if (f->max_depth && level >= f->max_depth)
+		return true;
+	if (!f->hide)
+		return false;
+	if (!fn->filter_state)
+		fn->filter_state = f->hide(f->hide_arg, fn->addr, now) ? 2 : 1;
+	return fn->filter_state == 2;
+}
+
+static void cs_enter_filtered(const struct cs_profile *p, struct cs_thread *t, uint64_t addr,
+			      uint64_t now)
+{
+	struct cs_func *fn = func_lookup(&t->table, addr, now);
+	const struct cs_frame *parent;
+	struct cs_frame *fr;
+	bool hidden = frame_hidden(p->filter, t, fn, now);
+
+	if (unlikely(t->depth == t->alloc))
+		stack_grow(t);
+	parent = t->depth ? &t->stack[t->depth - 1] : NULL;
+	fr = &t->stack[t->depth];
+	memset(fr, 0, sizeof(*fr));
+	fr->fn = fn;
+	fr->start = now;
+	fr->hidden = hidden;
+	fr->level = parent ? parent->level : 0;
+	fr->owner = parent ? parent->owner : 0;
+	t->depth++;
+	if (hidden)
+		return;
+	fr->level++;
+	if (fr->owner)
+		fr->edge = edge_lookup(&t->table, t->stack[fr->owner - 1].fn, fn);
+	fr->owner = t->depth;
+	fn->st.active++;
+	if (fr->edge)
+		fr->edge->st.active++;
+}
+
+/* Charge `bytes` to the function of the shown frame `o`. */
+static void charge_alloc(struct cs_frame *o, uint64_t bytes)
+{
+	o->fn->st.alloc_self += bytes;
+	if (o->edge)
+		o->edge->st.alloc_self += bytes;
+	o->alloc_own += bytes;
+}
+
+/* A shown activation turns out shorter than the minimum: take it back. */
+static void frame_unshow(struct cs_thread *t, struct cs_frame *fr)
+{
+	struct cs_frame *parent = fr > t->stack ? fr - 1 : NULL;
+
+	fr->hidden = true;
+	fr->fn->st.active--;
+	fr->fn->st.alloc_self -= fr->alloc_own;
+	if (fr->edge) {
+		fr->edge->st.active--;
+		fr->edge->st.alloc_self -= fr->alloc_own;
+	}
+	if (parent && parent->owner)
+		charge_alloc(&t->stack[parent->owner - 1], fr->alloc_own);
+}
+
+static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t now)
+{
+	struct cs_frame *fr;
+	uint64_t raw, self, incl;
+	int64_t s;
+
+	if (unlikely(!t->depth)) {
+		t->unmatched_exits++;
+		return;
+	}
+	fr = &t->stack[--t->depth];
+	raw = now > fr->start ? now - fr->start : 0;
+	s = (int64_t)(raw - fr->child_raw) - (int64_t)p->probe_self -
+	    (int64_t)(fr->nchildren * p->probe_parent);
+	self = s > 0 ? (uint64_t)s : 0;
+	incl = self + fr->child_corr;
+	if (!fr->hidden && incl < p->filter->min_ticks)
+		frame_unshow(t, fr);
+	if (fr->hidden) {
+		t->filtered++;
+		if (t->depth)
+			fr[-1].folded += self + fr->folded;
+	} else {
+		self += fr->folded;
+		stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
+		if (fr->edge)
+			stats_close(&fr->edge->st, self, incl, fr->alloc_incl);
+		if (p->on_call)
+			p->on_call(p->on_call_arg, t, fr, now, self, incl);
+	}
+	if (t->depth) {
+		fr[-1].child_raw += raw;
+		fr[-1].child_corr += incl;
+		fr[-1].nchildren++;
+		fr[-1].alloc_incl += fr->alloc_incl;
+	}
+}
+
+/* An exit, through the filter if there is one. */
+static void cs_exit_any(struct cs_profile *p, struct cs_thread *t, uint64_t now)
+{
+	if (p->filter)
+		cs_exit_filtered(p, t, now);
+	else
+		cs_exit(p, t, now);
+}
+
 /* A memory event of thread t: charge an allocation to its stack, pass it on. */
 static void cs_memory(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c,
 		      int ev)
 {
-	if ((ev == TRACE_EV_ALLOC || ev == TRACE_EV_REALLOC) && c->mem.addr && t->depth) {
+	if ((ev == TRACE_EV_ALLOC || ev == TRACE_EV_REALLOC) && c->mem.addr && t->depth &&
+	    p->filter) {
+		struct cs_frame *fr = &t->stack[t->depth - 1];
+
+		if (fr->owner)
+			charge_alloc(&t->stack[fr->owner - 1], c->mem.size);
+		fr->alloc_incl += c->mem.size;
+	} else if ((ev == TRACE_EV_ALLOC || ev == TRACE_EV_REALLOC) && c->mem.addr && t->depth) {
 		struct cs_frame *fr = &t->stack[t->depth - 1];
 
 		fr->fn->st.alloc_self += c->mem.size;
@@ -366,6 +492,51 @@ static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_ch
 	return ev;
 }
 
+/* The same through the filter: a loop of its own keeps the other one lean. */
+static int read_chunk_filtered(struct cs_profile *p, struct cs_thread *t, struct trace_chunk *c)
+{
+	uint64_t fn;
+	int ev;
+
+	while ((ev = trace_chunk_next(c, &fn)) > 0) {
+		uint64_t now = c->ticks - c->paused;
+
+		if (now < t->now)
+			now = t->now;
+		t->now = now;
+		if (ev == TRACE_EV_ENTER)
+			cs_enter_filtered(p, t, fn, now);
+		else if (ev == TRACE_EV_EXIT)
+			cs_exit_filtered(p, t, now);
+		else
+			cs_other(p, t, c, ev);
+	}
+	return ev;
+}
+
+/* The functions and edges with calls: a hidden function keeps none. */
+static void table_prune(struct cs_table *t)
+{
+	struct cs_table kept;
+	const struct cs_func *f;
+	const struct cs_edge *e;
+
+	cs_table_init(&kept);
+	for (f = t->funcs; f; f = f->next) {
+		if (f->st.calls)
+			cs_table_func(&kept, f->addr, f->first_ticks)->st = f->st;
+	}
+	for (e = t->edges; e; e = e->next) {
+		struct cs_func *caller = cs_table_find(&kept, e->caller->addr);
+		struct cs_func *callee = cs_table_find(&kept, e->callee->addr);
+
+		if (e->st.calls && caller && callee)
+			cs_table_edge(&kept, caller, callee)->st = e->st;
+	}
+	cs_table_release(t);
+	*t = kept;
+}
+
 /* Close what is still open at the thread's last tick count. */
 static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struct trace_thread *tt)
 {
@@ -376,8 +547,11 @@ static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struc
 	t->lost = tt->lost;
 	t->open_at_end = t->depth;
 	while (t->depth)
-		cs_exit(p, t, t->last_ticks - t->paused_ticks);
+		cs_exit_any(p, t, t->last_ticks - t->paused_ticks);
+	if (p->filter)
+		table_prune(&t->table);
 	p->unmatched_exits += t->unmatched_exits;
+	p->filtered += t->filtered;
 	p->open_at_end += t->open_at_end;
 	cs_table_merge(&p->merged, &t->table);
 }
@@ -415,7 +589,11 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 		/* No event not yet read is earlier than this chunk's opening. */
 		if (p->heap)
 			ms_heap_advance(p->heap, c.open_ticks);
-		if (read_chunk(p, thread_of(p, c.thread), &c) < 0)
+		if (p->filter)
+			ret = read_chunk_filtered(p, thread_of(p, c.thread), &c);
+		else
+			ret = read_chunk(p, thread_of(p, c.thread), &c);
+		if (ret < 0)
 			return -1;
 		if (p->progress)
 			progress_update(p->progress, r->nchunks

@@ -43,6 +43,7 @@
 #ifndef MPROF_CALLSTATS_H
 #define MPROF_CALLSTATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,6 +67,7 @@ struct cs_func {
 	uint64_t first_ticks; /* tick count of its first entry */
 	struct cs_stats st;
 	struct cs_eslot *callees; /* open addressing: callee -> edge */
+	uint8_t filter_state;	  /* with a name filter: 0 not asked yet, 1 shown, 2 hidden */
 	uint32_t ncallees, callee_mask;
 	struct cs_func *next; /* in its table, in order of creation */
 };
@@ -97,6 +99,12 @@ struct cs_frame {
 	uint64_t child_corr;  /* their corrected inclusive ticks */
 	uint64_t nchildren;   /* completed direct children */
 	uint64_t alloc_incl;  /* bytes allocated in this activation and its callees */
+	/* With a filter only (cs_filter): */
+	uint64_t folded;    /* corrected self ticks of hidden callees, added to self */
+	uint64_t alloc_own; /* bytes charged to fn->st.alloc_self by this activation */
+	size_t owner;	    /* 1 + index of the nearest shown frame at or below; 0: none */
+	size_t level;	    /* shown frames at or below this one */
+	bool hidden;	    /* counts in no table: its time goes to its owner's self */
 };
 
 struct cs_thread {
@@ -107,6 +115,7 @@ struct cs_thread {
 	uint64_t lost;
 	uint64_t unmatched_exits;
 	uint64_t open_at_end;
+	uint64_t filtered; /* completed activations the filter hid */
 	struct cs_table table;
 	struct cs_frame *stack;
 	size_t depth, alloc;
@@ -115,6 +124,25 @@ struct cs_thread {
 struct ms_heap;
 struct ss_profile;
 struct cs_profile;
+
+/*
+ * Report-time filters. A hidden activation is counted in no table, as if
+ * the function had not been instrumented: its corrected self time joins the
+ * self time of the nearest shown activation below it on the stack (dropped
+ * if there is none), its shown callees attach to that activation (the
+ * edge), its allocations likewise. Decided at entry: deeper than
+ * max_depth shown frames, or hide() says so (asked once per function and
+ * thread); at exit: an inclusive time below min_ticks hides the activation
+ * (its callees, shorter still, are hidden already). With a filter, the
+ * stack handed to on_call holds the hidden frames too (fr->hidden), and
+ * on_call is told of the shown activations only.
+ */
+struct cs_filter {
+	size_t max_depth;				       /* 0: no limit */
+	uint64_t min_ticks;				       /* 0: no minimum */
+	bool (*hide)(void *arg, uint64_t addr, uint64_t when); /* NULL: no name filter */
+	void *hide_arg;
+};
 
 /*
  * Called at every completed activation, once its counters are updated (the
@@ -136,8 +164,10 @@ struct cs_profile {
 	cs_call_fn *on_call;		   /* NULL: nothing to tell */
 	struct progress *progress;	   /* told the bytes read after each chunk; NULL: none */
 	void *on_call_arg;
-	uint64_t mem_events;	    /* memory events read (stack definitions apart) */
-	struct cs_thread **threads; /* by serial once read */
+	const struct cs_filter *filter; /* NULL: every call is shown */
+	uint64_t filtered;		/* activations the filter hid, all threads */
+	uint64_t mem_events;		/* memory events read (stack definitions apart) */
+	struct cs_thread **threads;	/* by serial once read */
 	size_t nthreads, alloc;
 	struct cs_table merged;
 	uint64_t unmatched_exits, open_at_end;

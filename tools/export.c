@@ -17,7 +17,25 @@
 struct pass {
 	const struct report *rep;
 	const struct export_sink *sink;
+	bool filtered;		/* the stack holds hidden frames */
+	struct cs_frame *shown; /* then: the shown ones, copied */
+	size_t alloc;
 };
+
+/* The shown frames of t's stack up to `fr` (shown) into p->shown; their count. */
+static size_t shown_frames(struct pass *p, const struct cs_thread *t, const struct cs_frame *fr)
+{
+	const struct cs_frame *f;
+	size_t n = 0;
+
+	for (f = t->stack; f <= fr; f++) {
+		if (f->hidden)
+			continue;
+		p->shown = xgrow(p->shown, &p->alloc, n + 1, sizeof(*p->shown));
+		p->shown[n++] = *f;
+	}
+	return n;
+}
 
 static uint64_t since_start(const struct report *rep, uint64_t ticks)
 {
@@ -29,7 +47,7 @@ static uint64_t since_start(const struct report *rep, uint64_t ticks)
 static void on_call(void *arg, const struct cs_thread *t, const struct cs_frame *fr, uint64_t end,
 		    uint64_t self, uint64_t incl)
 {
-	const struct pass *p = arg;
+	struct pass *p = arg;
 	struct export_call c = {
 		.serial = t->serial,
 		.frames = t->stack,
@@ -41,6 +59,10 @@ static void on_call(void *arg, const struct cs_thread *t, const struct cs_frame 
 		.outermost = fr->fn->st.active == 0,
 	};
 
+	if (p->filtered) {
+		c.depth = shown_frames(p, t, fr) - 1;
+		c.frames = p->shown;
+	}
 	p->sink->call(p->sink->arg, &c);
 }
 
@@ -60,7 +82,8 @@ static void on_heap(void *arg, const struct ms_heap *h, uint64_t ticks,
 
 int export_pass(const struct report *rep, const struct export_sink *sink)
 {
-	struct pass p = { rep, sink };
+	struct pass p = { rep, sink, false, NULL, 0 };
+	struct cs_filter filter;
 	struct trace_reader r;
 	struct cs_profile prof;
 	struct ms_heap heap;
@@ -72,6 +95,10 @@ int export_pass(const struct report *rep, const struct export_sink *sink)
 		return -1;
 	cs_profile_init(&prof, r.hdr.probe_self_ticks, r.hdr.probe_parent_ticks);
 	ms_heap_init(&heap);
+	if (report_filter_init(rep, &filter)) {
+		prof.filter = &filter;
+		p.filtered = true;
+	}
 	if (sink->call) {
 		prof.on_call = on_call;
 		prof.on_call_arg = &p;
@@ -82,6 +109,7 @@ int export_pass(const struct report *rep, const struct export_sink *sink)
 		prof.heap = &heap;
 	}
 	ret = cs_profile_read(&prof, &r);
+	free(p.shown);
 	ms_heap_release(&heap);
 	cs_profile_release(&prof);
 	trace_reader_release(&r);

@@ -79,7 +79,18 @@ static const char usage_text[] =
     "snapshot), 2 if the trace cannot be read, 3 if the report cannot be\n"
     "written.\n";
 
-enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_JSON, OPT_DIFF, OPT_COMPARE, OPT_PROCESSES };
+enum {
+	OPT_CALLERS = 256,
+	OPT_CALLEES,
+	OPT_JSON,
+	OPT_DIFF,
+	OPT_COMPARE,
+	OPT_PROCESSES,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_MAX_DEPTH,
+	OPT_MIN_DURATION,
+};
 
 /* The names --format accepts, for its error message. */
 static const char format_names[] =
@@ -96,6 +107,10 @@ static const struct option long_options[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "format", required_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
@@ -125,6 +140,50 @@ static int parse_limit(const char *arg, long *limit)
 	if (errno || end == arg || *end || *limit < 0)
 		return usage_error("bad limit '%s': expected a number of rows", arg);
 	return 0;
+}
+
+static int parse_depth(const char *arg, size_t *depth)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || n == 0 || n > SIZE_MAX || arg[0] == '-')
+		return usage_error("bad depth '%s': expected a number of frames from 1", arg);
+	*depth = (size_t)n;
+	return 0;
+}
+
+/* A duration such as 500ns, 10us, 2ms, 1.5s, in nanoseconds. */
+static int parse_duration(const char *arg, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
+	double v;
+	char *end;
+	size_t i;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!errno && end != arg && v >= 0 && (arg[0] >= '0' && arg[0] <= '9')) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			if (!strcmp(end, units[i].unit) && v * units[i].ns < 1.8e19) {
+				*ns = (uint64_t)(v * units[i].ns + 0.5);
+				return 0;
+			}
+		}
+	}
+	return usage_error("bad duration '%s': expected a number and a unit (ns, us, ms, s)", arg);
+}
+
+/* Add `pat` to a pattern list of the options. */
+static void add_pattern(const char ***list, size_t *n, const char *pat)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = pat;
 }
 
 /* getopt_long() failed on argv[optind - 1]. */
@@ -167,6 +226,16 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 		return 0;
 	case 'n':
 		return parse_limit(optarg, &opt->limit);
+	case OPT_INCLUDE:
+		add_pattern(&opt->include, &opt->ninclude, optarg);
+		return 0;
+	case OPT_EXCLUDE:
+		add_pattern(&opt->exclude, &opt->nexclude, optarg);
+		return 0;
+	case OPT_MAX_DEPTH:
+		return parse_depth(optarg, &opt->max_depth);
+	case OPT_MIN_DURATION:
+		return parse_duration(optarg, &opt->min_duration_ns);
 	case OPT_CALLERS:
 		opt->callers = optarg;
 		return 0;
@@ -276,5 +345,7 @@ int main(int argc, char **argv)
 	ret = report_run(&opt, stdout);
 	if (util_close_stdout() != 0 && ret == 0)
 		ret = EXIT_WRITE;
+	free(opt.include);
+	free(opt.exclude);
 	return ret;
 }

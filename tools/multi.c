@@ -512,6 +512,7 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 		rep->lost += pr->lost;
 		rep->unmatched_exits += pr->unmatched_exits;
 		rep->open_at_end += pr->open_at_end;
+		rep->merged.filtered_calls += pr->merged.filtered_calls;
 		rep->has_calls |= pr->has_calls;
 		n += pr->nthreads;
 	}

@@ -41,6 +41,8 @@ const struct report_kind report_kinds[] = {
 
 /* Everything a report is built from: report_open() fills it. */
 struct report_input {
+	const struct report_options *opt;
+	struct cs_filter filter;
 	struct trace_reader r;
 	struct trace_clock clk;
 	struct cs_profile prof;
@@ -327,6 +329,7 @@ static void thread_table(struct report_table *rt, const struct report *rep,
 	rt->lost = t->lost;
 	rt->unmatched_exits = t->unmatched_exits;
 	rt->open_at_end = t->open_at_end;
+	rt->filtered_calls = t->filtered;
 	table_build(rt, rep, &t->table, clk);
 }
 
@@ -370,6 +373,7 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->merged.lost = rep->lost;
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;
+	rep->merged.filtered_calls = prof->filtered;
 	table_build(&rep->merged, rep, &prof->merged, clk);
 	rep->nthreads = prof->nthreads;
 	rep->threads = xcalloc(prof->nthreads + 1, sizeof(*rep->threads));
@@ -455,6 +459,91 @@ static void add_module(void *syms, const struct trace_module *m)
 		die("out of memory");
 }
 
+/* ---------------------------------------------------------------- filters */
+
+bool report_filtering(const struct report_options *opt)
+{
+	return opt->ninclude || opt->nexclude || opt->max_depth || opt->min_duration_ns;
+}
+
+bool report_name_hidden(const struct report_options *opt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < opt->nexclude; i++) {
+		if (report_name_matches(opt->exclude[i], name))
+			return true;
+	}
+	if (!opt->ninclude)
+		return false;
+	for (i = 0; i < opt->ninclude; i++) {
+		if (report_name_matches(opt->include[i], name))
+			return false;
+	}
+	return true;
+}
+
+/* cs_filter.hide: name the function as the report will. */
+static bool hide_func(void *arg, uint64_t addr, uint64_t when)
+{
+	struct report_input *in = arg;
+	struct sym_info info;
+
+	sym_lookup(&in->syms, addr, when, &info);
+	return report_name_hidden(in->opt,
+				  info.function ? info.function : sym_name(&in->syms, addr, when));
+}
+
+/* The cs_filter of `opt` for the trace of `in` (its clock and symbols ready). */
+static void filter_fill(struct report_input *in, const struct report_options *opt,
+			struct cs_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->max_depth = opt->max_depth;
+	if (opt->min_duration_ns && in->clk.ns_per_tick > 0) {
+		double t = (double)opt->min_duration_ns / in->clk.ns_per_tick;
+
+		f->min_ticks = t >= 1.8e19 ? UINT64_MAX : (uint64_t)t;
+		if ((double)f->min_ticks < t)
+			f->min_ticks++;
+	}
+	if (opt->ninclude || opt->nexclude) {
+		f->hide = hide_func;
+		f->hide_arg = in;
+	}
+}
+
+bool report_filter_init(const struct report *rep, struct cs_filter *f)
+{
+	if (!rep->input || !report_filtering(rep->opt))
+		return false;
+	filter_fill(rep->input, rep->opt, f);
+	return true;
+}
+
+/*
+ * Before a filtered pass: the modules of the whole trace (a process's
+ * chunk may come after its threads' chunks) and the clock (for
+ * --min-duration). Returns 0, or -1 if the trace cannot be read (printed).
+ */
+static int prescan(struct report_input *in, const char *path, bool modules)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	int ret;
+
+	if (trace_reader_open(&r, path) < 0)
+		return -1;
+	if (modules)
+		trace_reader_on_module(&r, add_module, &in->syms);
+	while ((ret = trace_reader_next(&r, &c)) > 0)
+		;
+	if (!ret)
+		ret = trace_reader_clock(&r, &in->clk);
+	trace_reader_release(&r);
+	return ret;
+}
+
 static void input_release(struct report_input *in)
 {
 	sym_table_release(&in->syms);
@@ -482,8 +571,15 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 		in->prof.heap = &in->heap;
 	in->prof.stages = &in->stages;
 	sym_table_init(&in->syms);
-	if (!opt->no_symbols)
+	in->opt = opt;
+	if (report_filtering(opt)) {
+		if (prescan(in, path, !opt->no_symbols) < 0)
+			goto fail;
+		filter_fill(in, opt, &in->filter);
+		in->prof.filter = &in->filter;
+	} else if (!opt->no_symbols) {
 		trace_reader_on_module(&in->r, add_module, &in->syms);
+	}
 	progress_init(&bar, stderr, path, in->r.file_size, opt->progress);
 	in->prof.progress = &bar;
 	ret = cs_profile_read(&in->prof, &in->r);

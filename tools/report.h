@@ -70,6 +70,11 @@ struct report_options {
 	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */
 	bool progress;	 /* show a progress bar on stderr while reading (progress.h) */
 	bool color;	 /* colour the text report (a terminal without NO_COLOR) */
+	/* Report-time filters (report_filter_init()): */
+	const char **include, **exclude; /* function name patterns (fnmatch) */
+	size_t ninclude, nexclude;
+	size_t max_depth;	  /* 0: no limit */
+	uint64_t min_duration_ns; /* 0: no minimum */
 };
 
 /* Rows of the memory lists when no --limit is given. */
@@ -108,6 +113,7 @@ struct report_table {
 	uint64_t wall_ns;
 	uint64_t lost, unmatched_exits, open_at_end;
 	uint64_t total_calls, prim_calls;
+	uint64_t filtered_calls;   /* calls the report-time filters hid */
 	uint64_t total_self_ns;	   /* pstats's "in X seconds" */
 	struct report_func *funcs; /* in the requested order */
 	size_t nfuncs;
@@ -200,6 +206,21 @@ const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr
 
 /* True if `name` matches `pattern` as report_view_init() selects. */
 bool report_name_matches(const char *pattern, const char *name);
+
+/* True if the report-time filters of `opt` hide calls by anything. */
+bool report_filtering(const struct report_options *opt);
+
+/* True if --include / --exclude of `opt` hide the function called `name`. */
+bool report_name_hidden(const struct report_options *opt, const char *name);
+
+struct cs_filter;
+
+/*
+ * Fill `f` with the filters of rep->opt, for a pass over the trace `rep`
+ * was read from (report_open(): the clock, the symbols); it points into
+ * `rep`. Returns false, with `f` untouched, if there is no filter.
+ */
+bool report_filter_init(const struct report *rep, struct cs_filter *f);
 
 /*
  * Read the trace `opt->trace` and render the report to `out`; with

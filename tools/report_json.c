@@ -142,6 +142,8 @@ static void thread(FILE *out, const struct report *rep, const struct report_tabl
 		", \"total_calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64 ",\n    ",
 		t->serial, t->tid, t->wall_ns, t->lost, t->unmatched_exits, t->open_at_end,
 		t->total_calls, t->prim_calls);
+	if (report_filtering(rep->opt))
+		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n    ", t->filtered_calls);
 	functions(out, rep, t, "    ");
 	fputc('}', out);
 }
@@ -191,6 +193,8 @@ int report_render_json(const struct report *rep, FILE *out)
 		h->clock_source == TRACE_CLOCK_TSC ? "tsc" : "monotonic", rep->wall_ns,
 		rep->nthreads, rep->lost, rep->unmatched_exits, rep->open_at_end,
 		rep->complete ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
+	if (report_filtering(rep->opt))
+		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n  ", rep->merged.filtered_calls);
 	functions(out, rep, &rep->merged, "  ");
 	if (rep->opt->threads) {
 		fputs(",\n  \"per_thread\": [", out);

@@ -99,6 +99,8 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 	fprintf(out, "%8s %llu function calls ", "", (unsigned long long)t->total_calls);
 	if (t->total_calls != t->prim_calls)
 		fprintf(out, "(%llu primitive calls) ", (unsigned long long)t->prim_calls);
+	if (report_filtering(rep->opt))
+		fprintf(out, "(%llu filtered) ", (unsigned long long)t->filtered_calls);
 	fprintf(out, "in %.3f seconds\n\n", secs(t->total_self_ns));
 	report_view_init(&v, t, NULL, rep->opt->limit);
 	if (v.nrows) {
