@@ -466,6 +466,22 @@ static struct cs_thread *thread_of(struct cs_profile *p, struct trace_thread *tt
 	return t;
 }
 
+/*
+ * The thread's time at the cursor's event. Time the runtime spent opening
+ * chunks is not the program's. Without it, time never runs backwards: an
+ * event timed just before a pause it is written after (a signal handler's
+ * held call) counts at the pause's end, never as a negative span.
+ */
+static inline uint64_t thread_now(struct cs_thread *t, const struct trace_chunk *c)
+{
+	uint64_t now = c->ticks - c->paused;
+
+	if (unlikely(now < t->now))
+		now = t->now;
+	t->now = now;
+	return now;
+}
+
 /* The hot loop: every function event of one chunk. */
 static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_chunk *c)
 {
@@ -473,15 +489,8 @@ static int read_chunk(struct cs_profile *p, struct cs_thread *t, struct trace_ch
 	int ev;
 
 	while ((ev = trace_chunk_next(c, &fn)) > 0) {
-		/* Time the runtime spent opening chunks is not the program's.
-		 * Without it, time never runs backwards: an event timed just
-		 * before a pause it is written after (a signal handler's held
-		 * call) counts at the pause's end, never as a negative span. */
-		uint64_t now = c->ticks - c->paused;
+		uint64_t now = thread_now(t, c);
 
-		if (unlikely(now < t->now))
-			now = t->now;
-		t->now = now;
 		if (ev == TRACE_EV_ENTER)
 			cs_enter(t, fn, now);
 		else if (likely(ev == TRACE_EV_EXIT))
@@ -499,11 +508,8 @@ static int read_chunk_filtered(struct cs_profile *p, struct cs_thread *t, struct
 	int ev;
 
 	while ((ev = trace_chunk_next(c, &fn)) > 0) {
-		uint64_t now = c->ticks - c->paused;
+		uint64_t now = thread_now(t, c);
 
-		if (now < t->now)
-			now = t->now;
-		t->now = now;
 		if (ev == TRACE_EV_ENTER)
 			cs_enter_filtered(p, t, fn, now);
 		else if (ev == TRACE_EV_EXIT)
