@@ -14,6 +14,7 @@
 #include "calls.h"
 #include "clock.h"
 #include "compiler.h"
+#include "filter.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -22,12 +23,6 @@
  * Equal for the enter and exit hooks of one activation; smaller for every
  * deeper activation. */
 #define CALLER_CFA() ((uintptr_t)__builtin_dwarf_cfa())
-
-/* A frame whose entry could not be recorded: its exit records nothing.
- * The complement never equals a code address, so the fast exit path never
- * matches it. */
-#define CALLS_LOST_FRAME(fn) (~(uintptr_t)(fn))
-#define CALLS_FRAME_LOST(f)  ((f)->fn >> 63) /* user code lies below 2^63 */
 
 /* Store one word at t->pos; room was checked. */
 #define EMIT(t, w)                 \
@@ -86,18 +81,48 @@ NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
 	t->last = now;
 }
 
+/*
+ * A written call returning at `now`, sooner than the minimum duration: take
+ * its entry back if nothing was written after it (its own calls were all
+ * taken back or left out, and no other event came). Its time then counts
+ * in its caller's, as the time of an uninstrumented call would.
+ */
+NOINSTR static bool calls_take_back(struct thread_state *t, const struct frame_mark *m,
+				    uint64_t now)
+{
+	if (now - m->ticks >= filter.min_ticks || t->pos != m->after || t->seq != m->seq)
+		return false;
+	memset(m->start, 0, (size_t)((char *)m->after - (char *)m->start));
+	t->pos = m->start;
+	t->last = m->last;
+	t->events--;
+	thread_filtered(t);
+	return true;
+}
+
 /* Pop the top frame: record its exit, unless it was entered before this
- * trace began (below base) or its entry was lost (then its exit is too). */
+ * trace began (below base), its entry was lost (then its exit is too) or
+ * left out by a filter, or the call was too short to keep. */
 NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 {
 	uint32_t top = --t->depth;
 
-	if (top < t->base)
+	if (top < t->base) {
 		t->base = top;
-	else if (top < t->cap && CALLS_FRAME_LOST(&t->stack[top]))
-		thread_drop(t, 1);
-	else
-		calls_emit_exit(t, now);
+		return;
+	}
+	if (top < t->cap && FRAME_UNWRITTEN(&t->stack[top])) {
+		if (FRAME_WAS_LOST(&t->stack[top]))
+			thread_drop(t, 1);
+		return;
+	}
+	if (t->slow & THREAD_SLOW_FILTER) {
+		if (t->shown)
+			t->shown--;
+		if (t->marks && top < t->cap && calls_take_back(t, &t->marks[top], now))
+			return;
+	}
+	calls_emit_exit(t, now);
 }
 
 /*
@@ -117,7 +142,8 @@ NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t
 
 		if (top->cfa > cfa)
 			break;
-		if (top->cfa == cfa && !(entry && t->depth - 1 < t->jmp_mark && top->fn == fn))
+		if (top->cfa == cfa &&
+		    !(entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn))
 			break;
 		calls_pop(t, now);
 	}
@@ -126,33 +152,56 @@ NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t
 		t->jmp_mark = t->depth;
 }
 
+/* Whether the record-time filters let this entry of fn be written, `open`
+ * written calls being open below it. */
+NOINSTR static bool calls_filter_keeps(uintptr_t fn, uint32_t open)
+{
+	if (filter.max_depth && open >= filter.max_depth)
+		return false;
+	return !filter.patterns || filter_admits(fn);
+}
+
+/* Push a frame whose entry was not written: the matching exit must not
+ * pop anything, it writes nothing. */
+NOINSTR static void calls_push_unwritten(struct thread_state *t, uintptr_t mark, uintptr_t cfa)
+{
+	if (t->depth < t->cap || thread_stack_grow(t)) {
+		t->stack[t->depth].fn = mark;
+		t->stack[t->depth].cfa = cfa;
+	}
+	t->depth++;
+}
+
 /* Rare cases of an entry, with the guard held and `now` read. */
 NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					      uint64_t now)
 {
-	uint64_t *p;
+	uint64_t *p, last;
 
 	calls_unwind(t, fn, cfa, true, now);
+	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown)) {
+		thread_filtered(t);
+		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+		return;
+	}
 	/* Room for a TIME record too: the delta is known only after the
 	 * reservation (a chunk switch reads the clock again). */
 	p = calls_reserve(t, 3, &now);
-	if (p == NULL)
-		goto lost;
+	if (p == NULL) {
+		thread_drop(t, 1);
+		calls_push_unwritten(t, FRAME_LOST(fn), cfa);
+		return;
+	}
+	last = t->last;
 	calls_write_enter(t, p, fn, now);
 	if (t->depth < t->cap || thread_stack_grow(t)) {
 		t->stack[t->depth].fn = fn;
 		t->stack[t->depth].cfa = cfa;
+		if (t->marks)
+			t->marks[t->depth] = (struct frame_mark){ p, t->pos, last, now, t->seq };
 	}
-	t->depth++;
-	return;
-lost:
-	/* Without its entry, the matching exit must not pop anything: keep a
-	 * frame that records nothing when it returns. */
-	thread_drop(t, 1);
-	if (t->depth < t->cap || thread_stack_grow(t)) {
-		t->stack[t->depth].fn = CALLS_LOST_FRAME(fn);
-		t->stack[t->depth].cfa = cfa;
-	}
+	if (t->slow & THREAD_SLOW_FILTER)
+		t->shown++;
 	t->depth++;
 }
 
@@ -172,7 +221,8 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 		return;
 	top = t->depth - 1;
 	/* Past the shadow stack's capacity nothing was stored: trust. */
-	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == CALLS_LOST_FRAME(fn))
+	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == FRAME_LOST(fn) ||
+	    t->stack[top].fn == FRAME_HIDDEN(fn))
 		calls_pop(t, now);
 }
 
@@ -256,8 +306,41 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 	q->ev[i].ticks = clock_ticks();
 	barrier();
 	q->n = i + 1;
+	t->slow |= THREAD_SLOW_HELD;
 	barrier();
 	q->busy = 0;
+}
+
+/*
+ * With filters: whether to write a held event (the held calls nest under
+ * what the thread has open). Include, exclude and the depth limit apply;
+ * the minimum duration does not (the reporter applies it again). Levels
+ * past 64 are not tracked: written.
+ */
+NOINSTR static bool calls_held_filter(struct thread_state *t, uintptr_t fn)
+{
+	struct thread_nested *q = &t->nested;
+	uint64_t below = q->level < 64 ? q->hidden & ((1ull << q->level) - 1) : 0;
+	bool keep = true;
+
+	if (fn == 0) {
+		if (q->level == 0)
+			return true;
+		q->level--;
+		keep = q->level >= 64 || !(q->hidden >> q->level & 1);
+		if (q->level < 64)
+			q->hidden &= ~(1ull << q->level);
+		return keep;
+	}
+	if (q->level < 64) {
+		keep = calls_filter_keeps(fn, t->shown + q->level - __builtin_popcountll(below));
+		if (!keep) {
+			q->hidden |= 1ull << q->level;
+			thread_filtered(t);
+		}
+	}
+	q->level++;
+	return keep;
 }
 
 /*
@@ -276,7 +359,11 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 	for (i = 0; i < n && q->ev[i].ticks < until; i++) {
 		/* Never before the last record: an exit's delta is unsigned. */
 		uint64_t ticks = q->ev[i].ticks > t->last ? q->ev[i].ticks : t->last;
-		uint64_t *p = thread_reserve(t, 3);
+		uint64_t *p;
+
+		if ((t->slow & THREAD_SLOW_FILTER) && !calls_held_filter(t, q->ev[i].fn))
+			continue;
+		p = thread_reserve(t, 3);
 
 		if (p == NULL) {
 			thread_drop(t, 1);
@@ -291,6 +378,8 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 	}
 	memmove(q->ev, q->ev + i, (n - i) * sizeof(q->ev[0]));
 	q->n = n - i;
+	if (q->n == 0)
+		t->slow &= ~THREAD_SLOW_HELD;
 	barrier();
 	q->busy = 0;
 }
@@ -327,7 +416,7 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
 			 0 ||
 		     t->pos >= t->end || d >= t->cap || (uint32_t)(d - 1) < t->jmp_mark ||
-		     (d > 0 && t->stack[d - 1].cfa < cfa) || t->nested.n))
+		     (d > 0 && t->stack[d - 1].cfa < cfa) || t->slow))
 		return calls_enter_rare_release(t, fn, cfa, now);
 	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
 	t->events++;
@@ -353,7 +442,7 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 	now = clock_ticks();
 	d = t->depth;
 	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end ||
-		     t->nested.n))
+		     t->slow))
 		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
 	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
 	t->events++;

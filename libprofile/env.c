@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "duration.h"
 #include "env.h"
 #include "log.h"
 #include "stack.h"
@@ -120,6 +121,16 @@ bad:
 	return -1;
 }
 
+/* A duration with its unit (see duration.h). */
+NOINSTR int env_parse_duration(const char *name, const char *val, uint64_t *out)
+{
+	if (duration_parse(val, out) == 0)
+		return 0;
+	log_warn("%s='%s': not a duration with a unit (e.g. 10us, 2ms); using none", name, val);
+	*out = 0;
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	int sig;
@@ -225,6 +236,15 @@ NOINSTR void env_read(struct env_config *cfg)
 	cfg->snapshot_period_ms = 0;
 	if ((val = secure_getenv("MPROF_SNAPSHOT_PERIOD")))
 		env_parse_uint("MPROF_SNAPSHOT_PERIOD", val, 1, 86400000, &cfg->snapshot_period_ms);
+	cfg->include = secure_getenv("MPROF_INCLUDE");
+	cfg->exclude = secure_getenv("MPROF_EXCLUDE");
+	size = 0;
+	if ((val = secure_getenv("MPROF_MAX_DEPTH")))
+		env_parse_uint("MPROF_MAX_DEPTH", val, 1, ENV_MAX_DEPTH_MAX, &size);
+	cfg->max_depth = (uint32_t)size;
+	cfg->min_duration_ns = 0;
+	if ((val = secure_getenv("MPROF_MIN_DURATION")))
+		env_parse_duration("MPROF_MIN_DURATION", val, &cfg->min_duration_ns);
 	env_read_output(cfg);
 	env_read_clock(cfg);
 }

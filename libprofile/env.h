@@ -13,6 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The deepest MPROF_MAX_DEPTH (written frames). */
+#define ENV_MAX_DEPTH_MAX 1000000u
+
 struct env_config {
 	char output[PATH_MAX];	     /* MPROF_OUTPUT template, before %p expansion */
 	bool calls;		     /* MPROF_EVENTS includes calls */
@@ -25,6 +28,10 @@ struct env_config {
 	unsigned stack_depth;	     /* MPROF_STACK_DEPTH */
 	int snapshot_signal;	     /* MPROF_SNAPSHOT_SIGNAL, 0: none */
 	uint64_t snapshot_period_ms; /* MPROF_SNAPSHOT_PERIOD, 0: none */
+	const char *include;	     /* MPROF_INCLUDE (the environment's string), or NULL */
+	const char *exclude;	     /* MPROF_EXCLUDE, or NULL */
+	uint32_t max_depth;	     /* MPROF_MAX_DEPTH, 0: no limit */
+	uint64_t min_duration_ns;    /* MPROF_MIN_DURATION, 0: none */
 };
 
 void env_read(struct env_config *cfg);
@@ -36,5 +43,6 @@ int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max
 int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc, bool *stages);
 int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_signal(const char *name, const char *val, int *out);
+int env_parse_duration(const char *name, const char *val, uint64_t *out);
 
 #endif

@@ -15,6 +15,7 @@
 #include "calls.h"
 #include "clock.h"
 #include "compiler.h"
+#include "filter.h"
 #include "log.h"
 #include "modmap.h"
 #include "runtime.h"
@@ -37,8 +38,12 @@ NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 	if (!always && !modmap_changed())
 		return;
 	cancel = writer_lock();
-	if (writer.hdr)
+	if (writer.hdr) {
 		modmap_capture_locked(reason, clock_ticks());
+		/* A trace's first records say how it was filtered. */
+		if (reason == TRACE_MAPS_START && runtime_cfg.calls)
+			filter_write_records_locked();
+	}
 	writer_unlock(cancel);
 }
 
@@ -103,6 +108,9 @@ NOINSTR static int runtime_start(void)
 	/* The probe measurement above took some time already; top it up to
 	 * the calibration interval. */
 	clock_calibrate(&start, RUNTIME_CALIBRATION_NS, &writer.hdr->start_cal);
+	if (runtime_cfg.calls &&
+	    filter_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal)) < 0)
+		return -1;
 	stack_init(runtime_cfg.stack_depth);
 	snapshot_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
 	alloc_enabled = runtime_cfg.alloc;

@@ -67,7 +67,9 @@ NOINSTR unsigned stack_capture(struct thread_state *t, uintptr_t site, uint64_t 
 		while (d > 0 && n < stack_depth) {
 			const struct shadow_frame *f = &t->stack[--d];
 
-			if (!(f->fn >> 63)) /* not a frame whose entry was lost */
+			/* Not a frame whose entry was lost or left out by a
+			 * filter (as if it were not instrumented). */
+			if (!FRAME_UNWRITTEN(f))
 				frames[n++] = f->fn;
 		}
 		return n;

@@ -8,6 +8,7 @@
 
 #include "calls.h"
 #include "clock.h"
+#include "filter.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -41,6 +42,14 @@ NOINSTR static struct thread_state *thread_alloc(unsigned extra_words)
 		return NULL;
 	}
 	t->cap = THREAD_STACK_INITIAL;
+	if (filter.min_ticks) {
+		t->marks = thread_map(THREAD_STACK_INITIAL * sizeof(*t->marks));
+		if (t->marks == NULL) {
+			munmap(t->stack, t->cap * sizeof(*t->stack));
+			munmap(t, size);
+			return NULL;
+		}
+	}
 	return t;
 }
 
@@ -48,6 +57,8 @@ NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 {
 	stack_table_release(&t->stacks);
 	munmap(t->stack, t->cap * sizeof(*t->stack));
+	if (t->marks)
+		munmap(t->marks, t->cap * sizeof(*t->marks));
 	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
 }
 
@@ -58,12 +69,30 @@ NOINSTR bool thread_stack_grow(struct thread_state *t)
 
 	if (t->cap >= THREAD_STACK_MAX)
 		return false;
+	if (t->marks) {
+		size_t size = t->cap * sizeof(*t->marks);
+
+		p = mremap(t->marks, size, size * 2, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED)
+			return false;
+		t->marks = p;
+	}
 	p = mremap(t->stack, old, old * 2, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
-		return false;
+		return false; /* the marks are bigger than needed: harmless */
 	t->stack = p;
 	t->cap *= 2;
 	return true;
+}
+
+NOINSTR void thread_filtered(struct thread_state *t)
+{
+	/* The count lives in the chunk headers: a thread that has written
+	 * nothing yet opens its first chunk for it. */
+	if (t->chunk == NULL && thread_reserve(t, 0) == NULL)
+		return;
+	t->filtered++;
+	t->chunk->filtered++;
 }
 
 NOINSTR void thread_drop(struct thread_state *t, uint64_t n)
@@ -255,6 +284,8 @@ NOINSTR struct thread_state *thread_get(void)
 	thread_link(t);
 	tls_thread = t;
 	tls_calls = runtime_cfg.calls ? t : NULL;
+	if (filter.active)
+		t->slow = THREAD_SLOW_FILTER;
 	/* Its destructor runs at thread exit (pthread_setspecific may allocate:
 	 * the guard, held by our caller, keeps that out of the trace). */
 	pthread_setspecific(thread_key, t);
@@ -317,7 +348,8 @@ NOINSTR void thread_fork_child(void)
 	self->chunk = NULL;
 	self->pos = self->end = NULL;
 	self->seq = 0;
-	self->events = self->lost = 0;
+	self->events = self->lost = self->filtered = 0;
+	self->shown = 0;
 	self->next = self->prev = NULL;
 	self->tid = gettid();
 	self->serial = ++thread_serials;

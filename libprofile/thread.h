@@ -21,10 +21,40 @@
 
 /* One open call, as the enter hook saw it. */
 struct shadow_frame {
-	uintptr_t fn;  /* the function's address */
+	uintptr_t fn;  /* the function's address, or one of the marks below */
 	uintptr_t cfa; /* the caller's stack pointer at the hook call: deeper
 			* frames have smaller values (stacks grow down) */
 };
+
+/*
+ * A frame whose entry was not written has bit 63 of fn set (user code lies
+ * below 2^47): ~fn when the entry was lost (no room: counted lost), fn with
+ * bit 63 when a record-time filter left the call out. Neither equals a code
+ * address, so the fast exit path never matches them; their exits write
+ * nothing.
+ */
+#define FRAME_LOST(fn)	   (~(uintptr_t)(fn))
+#define FRAME_HIDDEN(fn)   ((uintptr_t)(fn) | 1ull << 63)
+#define FRAME_UNWRITTEN(f) ((f)->fn >> 63)
+#define FRAME_WAS_LOST(f)  (((f)->fn >> 62) == 3)
+#define FRAME_FUNCTION(f)  (FRAME_WAS_LOST(f) ? ~(f)->fn : (f)->fn & ~(1ull << 63))
+
+/*
+ * With a minimum duration (filter.h), where each written entry went: a call
+ * that returns sooner, with nothing written after its entry, is taken back
+ * (its words zeroed, the thread's position and clock base restored).
+ */
+struct frame_mark {
+	uint64_t *start; /* the entry's first word (its TIME record's, if any) */
+	uint64_t *after; /* the word after the entry */
+	uint64_t last;	 /* the thread's clock base before the entry */
+	uint64_t ticks;	 /* the entry's time */
+	uint64_t seq;	 /* the chunk it was written to */
+};
+
+/* Why a thread's hooks must take their slow paths (thread_state.slow). */
+#define THREAD_SLOW_HELD   1u /* signal handler calls are held (thread_nested) */
+#define THREAD_SLOW_FILTER 2u /* record-time filters apply (filter.h) */
 
 /*
  * Calls made by a signal handler that interrupted this thread inside the
@@ -35,10 +65,13 @@ struct shadow_frame {
 #define THREAD_NESTED_MAX 512
 
 struct thread_nested {
-	unsigned n;    /* events held */
-	unsigned busy; /* being appended to or written out: a handler that
+	unsigned n;	 /* events held */
+	unsigned busy;	 /* being appended to or written out: a handler that
 			* interrupts that drops its events (counted) */
-	unsigned skip; /* entries dropped whose exits must be dropped too */
+	unsigned skip;	 /* entries dropped whose exits must be dropped too */
+	unsigned level;	 /* held calls written and open (with filters) */
+	uint64_t hidden; /* bit i: the open held call at level i was left
+			  * out by a filter */
 	struct {
 		uintptr_t fn; /* the function entered; 0 for an exit */
 		uint64_t ticks;
@@ -54,10 +87,14 @@ struct thread_state {
 			 * began (e.g. before fork): their exits are not recorded */
 	uint32_t cap;	   /* shadow stack capacity in frames */
 	uint32_t jmp_mark; /* frames below were open at the last longjmp */
-	uint32_t serial;   /* 1-based thread number in this process */
+	uint32_t slow;	   /* THREAD_SLOW_*: the hooks' fast paths are off */
 	struct shadow_frame *stack;
-	uint64_t events;		  /* events recorded by this thread */
-	uint64_t lost;			  /* events this thread dropped */
+	struct frame_mark *marks; /* per frame, with a minimum duration; else NULL */
+	uint32_t shown;		  /* open frames whose entries were written (with filters) */
+	uint32_t serial;	  /* 1-based thread number in this process */
+	uint64_t events;	  /* events recorded by this thread */
+	uint64_t lost;		  /* events this thread dropped */
+	uint64_t filtered;	  /* calls the filters left out */
 	struct trace_chunk_header *chunk; /* NULL if none could be opened */
 	off_t chunk_off;		  /* the chunk's offset in the file */
 	uint64_t seq;			  /* chunks this thread has opened */
@@ -98,6 +135,9 @@ uint64_t *thread_reserve(struct thread_state *t, unsigned n);
 
 /* Count n events of t that could not be recorded. */
 void thread_drop(struct thread_state *t, uint64_t n);
+
+/* Count one call of t that a record-time filter left out. */
+void thread_filtered(struct thread_state *t);
 
 /* Room for one more shadow frame (the stack grows by doubling). */
 bool thread_stack_grow(struct thread_state *t);

@@ -124,7 +124,8 @@ struct trace_chunk_header {
 	uint64_t base_ticks;	       /* the first record's delta counts from here */
 	struct trace_clock_point open; /* clock reading when the chunk was opened */
 	uint64_t lost;		       /* events this thread dropped while the chunk was current */
-	uint64_t reserved;
+	uint64_t filtered;	       /* calls the record-time filters left out (entry and exit
+			    * unwritten) while the chunk was current */
 };
 
 enum trace_tag {
@@ -213,7 +214,29 @@ enum trace_ext_type {
 	 * different stages nest on a thread (an upstream stage runs inside its
 	 * consumer's pair). */
 	TRACE_EXT_STAGE_END = 15,
+	/*
+	 * FILTER: a record-time filter the process applied (MPROF_INCLUDE,
+	 * MPROF_EXCLUDE, MPROF_MAX_DEPTH, MPROF_MIN_DURATION), in process
+	 * chunks, one record per pattern or limit, written at start (and
+	 * again in a fork child's trace). aux: kind << 24 | text length
+	 * (enum trace_filter_kind; the length is 0 for limits). w1: the
+	 * limit (MAX_DEPTH: frames; MIN_DURATION: nanoseconds; 0 for
+	 * patterns), then the pattern's bytes (no NUL), zero-padded. The
+	 * calls a filter left out are counted in the chunk headers
+	 * (trace_chunk_header.filtered).
+	 */
+	TRACE_EXT_FILTER = 16,
 };
+
+/* What a FILTER record describes. */
+enum trace_filter_kind {
+	TRACE_FILTER_INCLUDE = 1,      /* only functions matching some INCLUDE pattern */
+	TRACE_FILTER_EXCLUDE = 2,      /* never functions matching an EXCLUDE pattern */
+	TRACE_FILTER_MAX_DEPTH = 3,    /* no call deeper than w1 written frames */
+	TRACE_FILTER_MIN_DURATION = 4, /* no call shorter than w1 ns (see mprof-trace(5)) */
+};
+
+#define TRACE_FILTER_TEXT_MAX 4096 /* longest pattern */
 
 /* Allocation kinds (bits 56..63 of the size word). */
 enum trace_alloc_kind {

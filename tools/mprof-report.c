@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "report.h"
 
 static const char usage_text[] =
@@ -158,24 +159,8 @@ static int parse_depth(const char *arg, size_t *depth)
 /* A duration such as 500ns, 10us, 2ms, 1.5s, in nanoseconds. */
 static int parse_duration(const char *arg, uint64_t *ns)
 {
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
-	double v;
-	char *end;
-	size_t i;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (!errno && end != arg && v >= 0 && (arg[0] >= '0' && arg[0] <= '9')) {
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			if (!strcmp(end, units[i].unit) && v * units[i].ns < 1.8e19) {
-				*ns = (uint64_t)(v * units[i].ns + 0.5);
-				return 0;
-			}
-		}
-	}
+	if (duration_parse(arg, ns) == 0)
+		return 0;
 	return usage_error("bad duration '%s': expected a number and a unit (ns, us, ms, s)", arg);
 }
 
