@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "duration.h"
+#include "env.h"
 #include "locate.h"
 #include "stack.h"
 #include "trace_format.h"
@@ -49,6 +51,16 @@ static const char record_usage_text[] =
     "      --buffer-size=SIZE\n"
     "                        write the trace in chunks of SIZE bytes: a power\n"
     "                        of two from 64K to 64M (1M by default)\n"
+    "\n"
+    "Filters of the function calls written (fewer events, a smaller trace):\n"
+    "      --include=PATTERN only the functions whose name matches PATTERN\n"
+    "                        (a name or a shell pattern; repeatable)\n"
+    "      --exclude=PATTERN never the functions matching PATTERN (repeatable)\n"
+    "      --max-depth=N     no call deeper than N written frames\n"
+    "      --min-duration=TIME\n"
+    "                        no call shorter than TIME (e.g. 10us, 2ms)\n"
+    "A call left out counts in its caller's time, as if not instrumented.\n"
+    "\n"
     "  -q, --quiet           print no warnings from the profiler\n"
     "  -h, --help            print this help and exit\n"
     "  -V, --version         print the version and exit\n"
@@ -59,7 +71,17 @@ static const char record_usage_text[] =
     "\n"
     "MPROF_LIBRARY names another library to preload.\n";
 
-enum { OPT_CALLS = 256, OPT_ALLOC, OPT_STAGES, OPT_STACK_DEPTH, OPT_BUFFER_SIZE };
+enum {
+	OPT_CALLS = 256,
+	OPT_ALLOC,
+	OPT_STAGES,
+	OPT_STACK_DEPTH,
+	OPT_BUFFER_SIZE,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_MAX_DEPTH,
+	OPT_MIN_DURATION,
+};
 
 static const struct option record_long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -68,6 +90,10 @@ static const struct option record_long_options[] = {
 	{ "stages", no_argument, NULL, OPT_STAGES },
 	{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -79,6 +105,9 @@ struct record_options {
 	bool calls, alloc, stages; /* the event options given */
 	const char *stack_depth;   /* validated text, or NULL */
 	const char *buffer_size;   /* validated text, or NULL */
+	char *include, *exclude;   /* comma-joined patterns, or NULL (owned) */
+	const char *max_depth;	   /* validated text, or NULL */
+	const char *min_duration;  /* validated text, or NULL */
 	bool quiet;
 	char **cmd; /* CMD and its arguments, NULL-terminated */
 };
@@ -90,8 +119,8 @@ static const int ignored_signals[] = { SIGINT, SIGQUIT };
 /* CMD's process id once it runs; read by the forwarding handler. */
 static volatile pid_t record_child;
 
-/* 1 to STACK_DEPTH_MAX, in decimal. */
-static bool valid_depth(const char *arg)
+/* A whole number from 1 to max, in decimal. */
+static bool valid_count(const char *arg, unsigned long max)
 {
 	unsigned long n;
 	char *end;
@@ -100,7 +129,29 @@ static bool valid_depth(const char *arg)
 		return false;
 	errno = 0;
 	n = strtoul(arg, &end, 10);
-	return !errno && !*end && n >= 1 && n <= STACK_DEPTH_MAX;
+	return !errno && !*end && n >= 1 && n <= max;
+}
+
+/* Append a pattern to a comma-joined list (the runtime's spelling). */
+static int add_pattern(char **list, const char *pat)
+{
+	size_t old = *list ? strlen(*list) : 0, len = strlen(pat);
+
+	if (!len)
+		return cmd_usage_error(record_usage_line, "empty pattern");
+	if (strchr(pat, ','))
+		return cmd_usage_error(
+		    record_usage_line,
+		    "bad pattern '%s': a record-time pattern cannot hold a comma", pat);
+	if (len > TRACE_FILTER_TEXT_MAX)
+		return cmd_usage_error(record_usage_line,
+				       "pattern '%.32s...' is longer than %u bytes", pat,
+				       TRACE_FILTER_TEXT_MAX);
+	*list = xrealloc(*list, old + len + 2);
+	if (old)
+		(*list)[old++] = ',';
+	memcpy(*list + old, pat, len + 1);
+	return 0;
 }
 
 /* A power of two from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX, with K or M. */
@@ -152,7 +203,7 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 		opt->stages = true;
 		return 0;
 	case OPT_STACK_DEPTH:
-		if (!valid_depth(optarg))
+		if (!valid_count(optarg, STACK_DEPTH_MAX))
 			return cmd_usage_error(record_usage_line,
 					       "bad stack depth '%s': expected 1 to 128", optarg);
 		opt->stack_depth = optarg;
@@ -165,6 +216,28 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 			    optarg);
 		opt->buffer_size = optarg;
 		return 0;
+	case OPT_INCLUDE:
+		return add_pattern(&opt->include, optarg);
+	case OPT_EXCLUDE:
+		return add_pattern(&opt->exclude, optarg);
+	case OPT_MAX_DEPTH:
+		if (!valid_count(optarg, ENV_MAX_DEPTH_MAX))
+			return cmd_usage_error(record_usage_line,
+					       "bad depth '%s': expected 1 to %u frames", optarg,
+					       ENV_MAX_DEPTH_MAX);
+		opt->max_depth = optarg;
+		return 0;
+	case OPT_MIN_DURATION: {
+		uint64_t ns;
+
+		if (duration_parse(optarg, &ns) < 0)
+			return cmd_usage_error(
+			    record_usage_line,
+			    "bad duration '%s': expected a number and a unit (ns, us, ms, s)",
+			    optarg);
+		opt->min_duration = optarg;
+		return 0;
+	}
 	case 'q':
 		opt->quiet = true;
 		return 0;
@@ -244,6 +317,10 @@ static int set_environment(const struct record_options *opt, const char *lib)
 	    (opt->output && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
 	    (opt->stack_depth && setenv("MPROF_STACK_DEPTH", opt->stack_depth, 1) < 0) ||
 	    (opt->buffer_size && setenv("MPROF_BUFFER_SIZE", opt->buffer_size, 1) < 0) ||
+	    (opt->include && setenv("MPROF_INCLUDE", opt->include, 1) < 0) ||
+	    (opt->exclude && setenv("MPROF_EXCLUDE", opt->exclude, 1) < 0) ||
+	    (opt->max_depth && setenv("MPROF_MAX_DEPTH", opt->max_depth, 1) < 0) ||
+	    (opt->min_duration && setenv("MPROF_MIN_DURATION", opt->min_duration, 1) < 0) ||
 	    (opt->quiet && setenv("MPROF_QUIET", "1", 1) < 0))
 		return error("cannot set the environment: %s", strerror(errno));
 	return 0;
@@ -330,7 +407,7 @@ int cmd_record(int argc, char **argv)
 	int ret = parse_args(&opt, argc, argv);
 
 	if (ret >= 0)
-		return ret;
+		goto out;
 	ret = EXIT_BADTRACE;
 	lib = locate_library();
 	if (!lib || set_environment(&opt, lib) < 0)
@@ -339,6 +416,8 @@ int cmd_record(int argc, char **argv)
 	fflush(NULL);
 	ret = run(opt.cmd);
 out:
+	free(opt.include);
+	free(opt.exclude);
 	free(lib);
 	return ret;
 }
