@@ -125,6 +125,20 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 	calls_emit_exit(t, now);
 }
 
+/* Whether calls_unwind would close the top frame (see below). */
+NOINSTR static bool calls_must_unwind(const struct thread_state *t, uintptr_t fn, uintptr_t cfa,
+				      bool entry)
+{
+	const struct shadow_frame *top;
+
+	if (t->depth == 0 || t->depth > t->cap)
+		return false;
+	top = &t->stack[t->depth - 1];
+	if (top->cfa > cfa)
+		return false;
+	return top->cfa < cfa || (entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn);
+}
+
 /*
  * Close the frames longjmp or an exception left open. A frame whose CFA is
  * below `cfa` belongs to a call that cannot still be running: a live
@@ -137,16 +151,8 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t cfa, bool entry,
 				 uint64_t now)
 {
-	while (t->depth > 0 && t->depth <= t->cap) {
-		const struct shadow_frame *top = &t->stack[t->depth - 1];
-
-		if (top->cfa > cfa)
-			break;
-		if (top->cfa == cfa &&
-		    !(entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn))
-			break;
+	while (calls_must_unwind(t, fn, cfa, entry))
 		calls_pop(t, now);
-	}
 	/* Frames from here up are entered after the longjmp. */
 	if (t->jmp_mark > t->depth)
 		t->jmp_mark = t->depth;
@@ -172,18 +178,12 @@ NOINSTR static void calls_push_unwritten(struct thread_state *t, uintptr_t mark,
 	t->depth++;
 }
 
-/* Rare cases of an entry, with the guard held and `now` read. */
-NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
-					      uint64_t now)
+/* Write an entry of fn and push its frame (the stack unwound already). */
+NOINSTR static void calls_enter_write(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
+				      uint64_t now)
 {
 	uint64_t *p, last;
 
-	calls_unwind(t, fn, cfa, true, now);
-	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown)) {
-		thread_filtered(t);
-		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
-		return;
-	}
 	/* Room for a TIME record too: the delta is known only after the
 	 * reservation (a chunk switch reads the clock again). */
 	p = calls_reserve(t, 3, &now);
@@ -203,6 +203,19 @@ NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t 
 	if (t->slow & THREAD_SLOW_FILTER)
 		t->shown++;
 	t->depth++;
+}
+
+/* Rare cases of an entry, with the guard held and `now` read. */
+NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
+					      uint64_t now)
+{
+	calls_unwind(t, fn, cfa, true, now);
+	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown)) {
+		thread_filtered(t);
+		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+		return;
+	}
+	calls_enter_write(t, fn, cfa, now);
 }
 
 /*
@@ -398,6 +411,48 @@ NOINSTR NOINLINE static void calls_blocked(struct thread_state *t, uintptr_t fn,
 	}
 }
 
+/*
+ * An entry on a thread whose fast paths are off (thread_state.slow), guard
+ * held: released here. With filters only, and no frame to close first, a
+ * call left out reads no clock and writes nothing: it costs a lookup and a
+ * push. Anything else takes the rare path.
+ */
+NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr_t fn,
+						 uintptr_t cfa)
+{
+	if (t->slow == THREAD_SLOW_FILTER && !calls_must_unwind(t, fn, cfa, true)) {
+		if (t->jmp_mark > t->depth)
+			t->jmp_mark = t->depth;
+		if (calls_filter_keeps(fn, t->shown)) {
+			calls_enter_write(t, fn, cfa, clock_ticks());
+		} else {
+			thread_filtered(t);
+			calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+		}
+		barrier();
+		tls_guard = 0;
+		return;
+	}
+	calls_enter_rare_release(t, fn, cfa, clock_ticks());
+}
+
+/* The same for an exit: a call left out returns without a clock read. */
+NOINSTR NOINLINE static void calls_exit_flagged(struct thread_state *t, uintptr_t fn, uintptr_t cfa)
+{
+	uint32_t d = t->depth;
+
+	if (t->slow == THREAD_SLOW_FILTER && d > t->base && d <= t->cap &&
+	    t->stack[d - 1].fn == FRAME_HIDDEN(fn) && t->stack[d - 1].cfa >= cfa) {
+		t->depth = d - 1;
+		if (t->jmp_mark > t->depth)
+			t->jmp_mark = t->depth;
+		barrier();
+		tls_guard = 0;
+		return;
+	}
+	calls_exit_rare_release(t, fn, cfa, clock_ticks());
+}
+
 MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 {
 	struct thread_state *t = tls_calls;
@@ -410,13 +465,15 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 		return calls_blocked(t, fn, cfa, true);
 	tls_guard = 1;
 	barrier();
+	if (unlikely(t->slow))
+		return calls_enter_flagged(t, fn, cfa);
 	now = clock_ticks();
 	delta = now - t->last;
 	d = t->depth;
 	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
 			 0 ||
 		     t->pos >= t->end || d >= t->cap || (uint32_t)(d - 1) < t->jmp_mark ||
-		     (d > 0 && t->stack[d - 1].cfa < cfa) || t->slow))
+		     (d > 0 && t->stack[d - 1].cfa < cfa)))
 		return calls_enter_rare_release(t, fn, cfa, now);
 	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
 	t->events++;
@@ -439,10 +496,11 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 		return calls_blocked(t, fn, 0, false);
 	tls_guard = 1;
 	barrier();
+	if (unlikely(t->slow))
+		return calls_exit_flagged(t, fn, CALLER_CFA());
 	now = clock_ticks();
 	d = t->depth;
-	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end ||
-		     t->slow))
+	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end))
 		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
 	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
 	t->events++;

@@ -17,6 +17,7 @@
 #include "calls.h"
 #include "clock.h"
 #include "env.h"
+#include "filter.h"
 #include "runtime.h"
 #include "stack.h"
 #include "thread.h"
@@ -143,8 +144,13 @@ END_TEST
 struct count {
 	uint64_t enter[4], exits;
 	uint64_t lost, threads_ended, events, end_events;
+	uint64_t filtered; /* the chunk headers' count of calls left out */
+	uint64_t watched[3];
 	bool monotonic, ordered;
 };
+
+/* Functions whose entries read_back counts in watched[] (by address). */
+static uintptr_t watch[3];
 
 /* Read the trace back; enter[] counts functions 0x1000 * (1..3), enter[0] others. */
 static void read_back(const char *name, struct count *k)
@@ -169,12 +175,16 @@ static void read_back(const char *name, struct count *k)
 		if (h->open.ticks < last_open)
 			k->ordered = false;
 		last_open = h->open.ticks;
+		k->filtered += h->filtered;
 		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
 			if (c.ticks < prev)
 				k->monotonic = false;
 			if (c.ticks < h->open.ticks)
 				k->ordered = false;
 			prev = c.ticks;
+			for (int i = 0; i < 3; i++)
+				if (ev == TRACE_EV_ENTER && watch[i] && fn == watch[i])
+					k->watched[i]++;
 			if (ev == TRACE_EV_EXIT)
 				k->exits++;
 			else if (fn % 0x1000 == 0 && fn / 0x1000 <= 3)
@@ -428,6 +438,190 @@ START_TEST(test_inlined_nested)
 }
 END_TEST
 
+/* ---------------------------------------------------------- record-time filters */
+
+/* Real functions, named in this program's symbol table (different bodies:
+ * identical ones could be folded into one). */
+static volatile int filt_sink;
+
+__attribute__((noinline)) static void filt_keep_one(void)
+{
+	filt_sink += 1;
+}
+
+__attribute__((noinline)) static void filt_keep_two(void)
+{
+	filt_sink += 2;
+}
+
+__attribute__((noinline)) static void filt_drop(void)
+{
+	filt_sink += 3;
+}
+
+/* filt_keep_one calls filt_drop calls filt_keep_two, each hook pair from
+ * its own frame. */
+__attribute__((noinline)) static void filt_nest(void)
+{
+	__cyg_profile_func_enter((void *)filt_keep_one, NULL);
+	__cyg_profile_func_enter((void *)filt_drop, NULL);
+	call_leaf((void *)filt_keep_two);
+	__cyg_profile_func_exit((void *)filt_drop, NULL);
+	__cyg_profile_func_exit((void *)filt_keep_one, NULL);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void watch_filt(void)
+{
+	watch[0] = (uintptr_t)filt_keep_one;
+	watch[1] = (uintptr_t)filt_keep_two;
+	watch[2] = (uintptr_t)filt_drop;
+}
+
+/* Patterns name functions by their symbol: a left-out call's callees are
+ * still written; exclude wins over include. */
+START_TEST(test_filter_patterns)
+{
+	enum { N = 1000 };
+	struct count k;
+
+	setenv("MPROF_INCLUDE", "filt_keep_*,filt_drop", 1);
+	setenv("MPROF_EXCLUDE", "filt_d?op", 1);
+	start_runtime("pat.bin", "64K");
+	ck_assert(filter.patterns);
+	ck_assert(filter_admits((uintptr_t)filt_keep_one));
+	ck_assert(!filter_admits((uintptr_t)filt_drop));
+	/* Not a function's first byte, or no function at all: not included. */
+	ck_assert(!filter_admits((uintptr_t)filt_keep_one + 1));
+	ck_assert(!filter_admits((uintptr_t)&filt_sink));
+	for (int i = 0; i < N; i++)
+		filt_nest();
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	thread_finish(tls_thread);
+	writer_finish();
+	watch_filt();
+	read_back("pat.bin", &k);
+	ck_assert_uint_eq(k.watched[0], N);
+	ck_assert_uint_eq(k.watched[1], N);
+	ck_assert_uint_eq(k.watched[2], 0);
+	ck_assert_uint_eq(k.exits, 2 * N);
+	ck_assert_uint_eq(k.filtered, N);
+	ck_assert_uint_eq(k.lost, 0);
+	ck_assert_uint_eq(k.end_events, k.events);
+}
+END_TEST
+
+/* The verdict cache grows past its first size and keeps every verdict
+ * (odd addresses: no function starts there in this build). */
+START_TEST(test_filter_cache_grows)
+{
+	setenv("MPROF_EXCLUDE", "filt_drop", 1);
+	start_runtime("grow.bin", "64K");
+	for (uintptr_t i = 1; i <= 20000; i++)
+		ck_assert(filter_admits((uintptr_t)filt_keep_one + i * 16 + 1));
+	ck_assert(!filter_admits((uintptr_t)filt_drop));
+	ck_assert(filter_admits((uintptr_t)filt_keep_one));
+	for (uintptr_t i = 1; i <= 20000; i += 97)
+		ck_assert(filter_admits((uintptr_t)filt_keep_one + i * 16 + 1));
+	ck_assert(!filter_admits((uintptr_t)filt_drop));
+}
+END_TEST
+
+/* Depth counts written frames only: filt_drop, left out, is no level. */
+START_TEST(test_filter_max_depth)
+{
+	enum { N = 500 };
+	struct count k;
+
+	setenv("MPROF_MAX_DEPTH", "1", 1);
+	start_runtime("depth1.bin", "64K");
+	for (int i = 0; i < N; i++)
+		filt_nest();
+	thread_finish(tls_thread);
+	writer_finish();
+	watch_filt();
+	read_back("depth1.bin", &k);
+	ck_assert_uint_eq(k.watched[0], N);
+	ck_assert_uint_eq(k.watched[1] + k.watched[2], 0);
+	ck_assert_uint_eq(k.filtered, 2 * N);
+	ck_assert_uint_eq(k.exits, N);
+}
+END_TEST
+
+START_TEST(test_filter_max_depth_hidden_no_level)
+{
+	enum { N = 500 };
+	struct count k;
+
+	setenv("MPROF_MAX_DEPTH", "2", 1);
+	setenv("MPROF_EXCLUDE", "filt_drop", 1);
+	start_runtime("depth2.bin", "64K");
+	for (int i = 0; i < N; i++)
+		filt_nest();
+	thread_finish(tls_thread);
+	writer_finish();
+	watch_filt();
+	read_back("depth2.bin", &k);
+	ck_assert_uint_eq(k.watched[0], N);
+	ck_assert_uint_eq(k.watched[1], N); /* depth 2: filt_drop is no level */
+	ck_assert_uint_eq(k.filtered, N);
+}
+END_TEST
+
+/* A call shorter than the minimum is taken back when nothing was written
+ * after its entry: here every call, TIME records included. */
+START_TEST(test_filter_min_duration_takes_back)
+{
+	enum { CALLS = 3000 };
+	struct count k;
+
+	setenv("MPROF_MIN_DURATION", "1s", 1);
+	start_runtime("min.bin", "64K");
+	ck_assert_uint_gt(filter.min_ticks, 0);
+	hammer((void *)(long)CALLS); /* with a TIME record and an ENTER_FULL */
+	ck_assert_uint_eq(tls_thread->depth, 0);
+	thread_finish(tls_thread);
+	writer_finish();
+	read_back("min.bin", &k);
+	ck_assert_uint_eq(k.enter[0] + k.enter[1] + k.enter[2], 0);
+	ck_assert_uint_eq(k.exits, 0);
+	ck_assert_uint_eq(k.filtered, 2 * CALLS + 1);
+	ck_assert_uint_eq(k.end_events, k.events);
+	ck_assert_uint_eq(k.lost, 0);
+}
+END_TEST
+
+/* A call with something written after its entry stays: here a signal
+ * handler's call, held while the guard was up and written before the
+ * exit. Held calls are filtered by pattern but not by duration. */
+START_TEST(test_filter_min_duration_keeps)
+{
+	struct count k;
+
+	setenv("MPROF_MIN_DURATION", "1s", 1);
+	setenv("MPROF_EXCLUDE", "filt_drop", 1);
+	start_runtime("keep.bin", "64K");
+	__cyg_profile_func_enter(FN(1), NULL);
+	tls_guard = 1; /* as if a handler interrupted the runtime */
+	call_leaf(FN(2));
+	call_leaf((void *)filt_drop);
+	tls_guard = 0;
+	__cyg_profile_func_exit(FN(1), NULL);
+	ck_assert_uint_eq(tls_thread->slow & THREAD_SLOW_HELD, 0);
+	call_leaf(FN(3)); /* taken back */
+	thread_finish(tls_thread);
+	writer_finish();
+	watch_filt();
+	read_back("keep.bin", &k);
+	ck_assert_uint_eq(k.enter[1], 1);
+	ck_assert_uint_eq(k.enter[2], 1);
+	ck_assert_uint_eq(k.enter[3], 0);
+	ck_assert_uint_eq(k.watched[2], 0);
+	ck_assert_uint_eq(k.exits, 2);
+	ck_assert_uint_eq(k.filtered, 2);
+}
+END_TEST
+
 /* ---------------------------------------------------------- stacks */
 
 START_TEST(test_stack_intern)
@@ -476,6 +670,7 @@ static Suite *runtime_suite(void)
 	Suite *s = suite_create("runtime");
 	TCase *env = tcase_create("env"), *clk = tcase_create("clock");
 	TCase *rt = tcase_create("round trip"), *st = tcase_create("stacks");
+	TCase *flt = tcase_create("record-time filters");
 
 	tcase_add_test(env, test_parse_size);
 	tcase_add_test(env, test_parse_events);
@@ -489,6 +684,13 @@ static Suite *runtime_suite(void)
 	tcase_add_test(rt, test_sibling_after_longjmp);
 	tcase_add_test(rt, test_inlined_nested);
 	tcase_set_timeout(rt, 60);
+	tcase_add_test(flt, test_filter_patterns);
+	tcase_add_test(flt, test_filter_cache_grows);
+	tcase_add_test(flt, test_filter_max_depth);
+	tcase_add_test(flt, test_filter_max_depth_hidden_no_level);
+	tcase_add_test(flt, test_filter_min_duration_takes_back);
+	tcase_add_test(flt, test_filter_min_duration_keeps);
+	suite_add_tcase(s, flt);
 	suite_add_tcase(s, env);
 	suite_add_tcase(s, clk);
 	suite_add_tcase(s, rt);
