@@ -81,6 +81,40 @@ def calls_bench():
     return trace, calls
 
 
+def filter_bench(calls):
+    """Record-time filters on the calls workload, against the plain build
+    and the unfiltered recording in the same interleaved rounds."""
+    trace = os.path.join(tmp, "filtered.bin")
+    variants = {
+        "plain": None,
+        "mprof": {},
+        "exclude leaf_*": {"MPROF_EXCLUDE": "leaf_*"},
+        "max depth 2": {"MPROF_MAX_DEPTH": "2"},
+        "min duration 1us": {"MPROF_MIN_DURATION": "1us"},
+    }
+    times = {k: [] for k in variants}
+    sizes = {}
+    for _ in range(rounds):
+        for k, extra in variants.items():
+            if extra is not None and os.path.exists(trace):
+                os.unlink(trace)
+            os.sync()
+            env = None if extra is None else dict(extra, MPROF_OUTPUT=trace)
+            prog = "calls-plain" if extra is None else "calls-mprof"
+            t, _ = run([os.path.join(bench, prog), str(n)], env)
+            times[k].append(t)
+            if extra is not None:
+                sizes[k] = os.path.getsize(trace)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    ns = lambda k: (med[k] - med["plain"]) * 1e9 / calls
+    print(f"record-time filters: the calls workload, {rounds} interleaved rounds (medians)")
+    for k in variants:
+        if k == "plain":
+            continue
+        print(f"  {k:20s}  {med[k]*1e3:9.1f} ms   {ns(k):6.1f} ns/call over plain, "
+              f"{sizes[k]/calls:6.2f} bytes/call")
+
+
 def report_bench(trace, calls):
     events = 2 * calls
     ts = [run([report, "--json", trace])[0] for _ in range(3)]
@@ -177,6 +211,7 @@ def main():
     try:
         trace, calls = calls_bench()
         report_bench(trace, calls)
+        filter_bench(calls)
         alloc_bench()
         stages_bench()
     finally:
