@@ -276,11 +276,14 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
 						      uintptr_t cfa, uint64_t now)
 {
+	int saved = errno; /* a chunk switch makes system calls */
+
 	if (t->nested.n)
 		calls_write_held(t, now); /* handlers that ran before now */
 	calls_enter_rare(t, fn, cfa, now);
 	if (t->nested.n)
 		calls_write_held(t, ~0ull);
+	errno = saved;
 	barrier();
 	tls_guard = 0;
 }
@@ -288,11 +291,14 @@ NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, ui
 NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
 						     uintptr_t cfa, uint64_t now)
 {
+	int saved = errno;
+
 	if (t->nested.n)
 		calls_write_held(t, now);
 	calls_exit_rare(t, fn, cfa, now);
 	if (t->nested.n)
 		calls_write_held(t, ~0ull);
+	errno = saved;
 	barrier();
 	tls_guard = 0;
 }
@@ -421,6 +427,8 @@ NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr
 						 uintptr_t cfa)
 {
 	if (t->slow == THREAD_SLOW_FILTER && !calls_must_unwind(t, fn, cfa, true)) {
+		int saved = errno; /* the first lookup of fn reads files */
+
 		if (t->jmp_mark > t->depth)
 			t->jmp_mark = t->depth;
 		if (calls_filter_keeps(fn, t->shown)) {
@@ -429,6 +437,7 @@ NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr
 			thread_filtered(t);
 			calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
 		}
+		errno = saved;
 		barrier();
 		tls_guard = 0;
 		return;
