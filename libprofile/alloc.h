@@ -23,30 +23,30 @@
 extern bool alloc_enabled; /* the runtime records allocation events */
 
 /*
- * Enter the runtime for an allocator call: take the guard and get the
- * thread's state. NULL (guard not taken) when the event is not to be
- * recorded: inside the runtime already, recording off, or no state.
+ * Enter the runtime for an allocator call: take the guard, always, and get
+ * the thread's state; NULL when the event is not to be recorded (inside the
+ * runtime already, recording off, or no state). The guard stays held across
+ * the real allocator call, so that a signal handler interrupting it never
+ * enters the runtime's slow paths (which may read files or take locks)
+ * while the allocator's own locks are held: its calls are held and written
+ * later. alloc_end() releases it, in every case.
  */
 static inline struct thread_state *alloc_begin(void)
 {
 	struct thread_state *t;
 
-	if (unlikely(tls_guard))
+	if (unlikely(tls_guard++ != 0))
 		return NULL;
 	if (unlikely(!alloc_enabled)) {
 		if (__atomic_load_n(&runtime_state, __ATOMIC_ACQUIRE) != RT_UNINIT)
 			return NULL;
-		/* An allocation before our constructor: start now. */
-		tls_guard++;
-		runtime_init();
-		tls_guard--;
+		runtime_init(); /* an allocation before our constructor */
 		if (!alloc_enabled)
 			return NULL;
 	}
-	tls_guard++;
 	t = tls_thread;
-	if (unlikely(t == NULL) && (t = thread_get()) == NULL)
-		tls_guard--;
+	if (unlikely(t == NULL))
+		t = thread_get();
 	return t;
 }
 

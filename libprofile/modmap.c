@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include <elf.h>
 #include <link.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "compiler.h"
@@ -57,85 +59,144 @@ NOINSTR static size_t modmap_buildid(const struct dl_phdr_info *info, const unsi
 	return 0;
 }
 
-struct modmap_ctx {
-	int written;
-	uint64_t words[TRACE_MODULE_FIXED_WORDS + (TRACE_BUILDID_MAX + TRACE_PATH_MAX) / 8 + 2];
-	char exe[TRACE_PATH_MAX];
-};
+/*
+ * The absolute path of the file an object with a relative name (dlopen of
+ * "./x.so") was mapped from: the link /proc/self/map_files holds for its
+ * first segment's mapping, which stays right after a chdir. NULL for the
+ * vDSO and anything else not mapped from a file.
+ */
+NOINSTR static const char *modmap_mapped_file(const struct dl_phdr_info *info,
+					      const ElfW(Phdr) * ph, char *buf)
+{
+	uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
+	uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_filesz + 4095) & ~(uintptr_t)4095;
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx", (unsigned long)start,
+		 (unsigned long)end);
+	n = readlink(link, buf, TRACE_PATH_MAX - 1);
+	if (n <= 0 || buf[0] != '/')
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Grow a capture's buffer to hold n more words. */
+NOINSTR static bool modmap_room(struct modmap_capture *cap, size_t n)
+{
+	size_t size = cap->cap ? cap->cap : 8192;
+	uint64_t *p;
+
+	if (cap->n + n <= cap->cap)
+		return true;
+	while (size < cap->n + n)
+		size *= 2;
+	p = cap->words
+		? mremap(cap->words, cap->cap * 8, size * 8, MREMAP_MAYMOVE)
+		: mmap(NULL, size * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return false;
+	cap->words = p;
+	cap->cap = size;
+	return true;
+}
 
 NOINSTR static int modmap_module_cb(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	struct modmap_ctx *ctx = arg;
+	struct modmap_capture *cap = arg;
 	const char *path = info->dlpi_name;
 	const unsigned char *id = NULL;
-	uint64_t lo = ~0ull, hi = 0;
+	const ElfW(Phdr) *first = NULL;
+	uint64_t lo = ~0ull, hi = 0, *w;
 	size_t idlen, plen;
 	unsigned nwords;
 
-	if (path == NULL || path[0] == '\0')
-		path = ctx->exe; /* the main program */
-	if (path[0] != '/')
-		return 0; /* the vDSO and other objects with no file */
+	cap->adds = info->dlpi_adds;
+	cap->subs = info->dlpi_subs;
+	cap->objects++;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		if (ph->p_vaddr < lo)
+		if (ph->p_vaddr < lo) {
 			lo = ph->p_vaddr;
+			first = ph;
+		}
 		if (ph->p_vaddr + ph->p_memsz > hi)
 			hi = ph->p_vaddr + ph->p_memsz;
 	}
 	if (hi == 0)
 		return 0;
+	if (path == NULL || path[0] == '\0')
+		path = cap->exe; /* the main program */
+	else if (path[0] != '/')
+		path = modmap_mapped_file(info, first, cap->path);
+	if (path == NULL)
+		return 0; /* the vDSO and other objects with no file */
 	idlen = modmap_buildid(info, &id);
 	plen = strnlen(path, TRACE_PATH_MAX - 1);
 	nwords = TRACE_MODULE_FIXED_WORDS + (unsigned)((idlen + plen + 7) / 8);
-	memset(ctx->words, 0, nwords * sizeof(uint64_t));
-	ctx->words[0] = trace_ext_word(TRACE_EXT_MODULE, nwords, (uint32_t)(idlen << 16 | plen));
-	ctx->words[1] = info->dlpi_addr;
-	ctx->words[2] = (info->dlpi_addr + lo) & ~(uint64_t)4095;
-	ctx->words[3] = info->dlpi_addr + hi;
-	memcpy((char *)&ctx->words[TRACE_MODULE_FIXED_WORDS], id, idlen);
-	memcpy((char *)&ctx->words[TRACE_MODULE_FIXED_WORDS] + idlen, path, plen);
-	if (writer_process_record_locked(ctx->words, nwords) == 0)
-		ctx->written++;
+	if (!modmap_room(cap, nwords)) {
+		cap->failed = true;
+		return 1;
+	}
+	w = cap->words + cap->n;
+	memset(w, 0, nwords * sizeof(uint64_t));
+	w[0] = trace_ext_word(TRACE_EXT_MODULE, nwords, (uint32_t)(idlen << 16 | plen));
+	w[1] = info->dlpi_addr;
+	w[2] = (info->dlpi_addr + lo) & ~(uint64_t)4095;
+	w[3] = info->dlpi_addr + hi;
+	memcpy((char *)&w[TRACE_MODULE_FIXED_WORDS], id, idlen);
+	memcpy((char *)&w[TRACE_MODULE_FIXED_WORDS] + idlen, path, plen);
+	cap->n += nwords;
 	return 0;
 }
 
-NOINSTR static int modmap_count_modules_cb(struct dl_phdr_info *info, size_t size, void *arg)
+NOINSTR int modmap_collect(struct modmap_capture *cap)
 {
-	unsigned long long *c = arg;
-
-	c[0] = info->dlpi_adds;
-	c[1] = info->dlpi_subs;
-	c[2]++;
-	return 0;
-}
-
-NOINSTR int modmap_capture_locked(enum trace_maps_reason reason, uint64_t ticks)
-{
-	/* Large (a path buffer and a record): static, under writer.lock. */
-	static struct modmap_ctx ctx;
-	unsigned long long c[3] = { 0, 0, 0 };
-	uint64_t head[4];
 	ssize_t n;
 
-	dl_iterate_phdr(modmap_count_modules_cb, c);
-	n = readlink("/proc/self/exe", ctx.exe, sizeof(ctx.exe) - 1);
-	ctx.exe[n > 0 ? n : 0] = '\0';
-	ctx.written = 0;
+	memset(cap, 0, sizeof(*cap));
+	n = readlink("/proc/self/exe", cap->exe, sizeof(cap->exe) - 1);
+	cap->exe[n > 0 ? n : 0] = '\0';
+	dl_iterate_phdr(modmap_module_cb, cap);
+	if (cap->failed) {
+		modmap_release(cap);
+		return -1;
+	}
+	return 0;
+}
+
+NOINSTR void modmap_release(struct modmap_capture *cap)
+{
+	if (cap->words)
+		munmap(cap->words, cap->cap * 8);
+	cap->words = NULL;
+	cap->n = cap->cap = 0;
+}
+
+NOINSTR int modmap_write_locked(const struct modmap_capture *cap, enum trace_maps_reason reason,
+				uint64_t ticks)
+{
+	uint64_t head[4];
+	int written = 0;
+
 	head[0] = trace_ext_word(TRACE_EXT_MAPS, 4, ++modmap_generation);
 	head[1] = ticks;
 	head[2] = reason;
-	head[3] = c[2];
+	head[3] = cap->objects;
 	if (writer_process_record_locked(head, 4) < 0)
 		return -1;
-	dl_iterate_phdr(modmap_module_cb, &ctx);
-	modmap_adds = c[0];
-	modmap_subs = c[1];
+	for (size_t i = 0; i < cap->n; i += trace_ext_nwords_of(cap->words[i]))
+		if (writer_process_record_locked(cap->words + i,
+						 trace_ext_nwords_of(cap->words[i])) == 0)
+			written++;
+	modmap_adds = cap->adds;
+	modmap_subs = cap->subs;
 	modmap_captured = true;
-	return ctx.written;
+	return written;
 }
 
 NOINSTR void modmap_reset(void)

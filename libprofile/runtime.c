@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -32,19 +33,28 @@ struct env_config runtime_cfg;
 NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 {
 	bool always = reason == TRACE_MAPS_START || reason == TRACE_MAPS_EXIT;
-
+	struct modmap_capture *cap;
 	int cancel;
 
 	if (!always && !modmap_changed())
 		return;
-	cancel = writer_lock();
-	if (writer.hdr) {
-		modmap_capture_locked(reason, clock_ticks());
-		/* A trace's first records say how it was filtered. */
-		if (reason == TRACE_MAPS_START && runtime_cfg.calls)
-			filter_write_records_locked();
+	/* Large (a path buffer), and several threads may capture at once: no
+	 * lock may be held while the loader is called (see modmap.h). */
+	cap = mmap(NULL, sizeof(*cap), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cap == MAP_FAILED)
+		return;
+	if (modmap_collect(cap) == 0) {
+		cancel = writer_lock();
+		if (writer.hdr) {
+			modmap_write_locked(cap, reason, clock_ticks());
+			/* A trace's first records say how it was filtered. */
+			if (reason == TRACE_MAPS_START && runtime_cfg.calls)
+				filter_write_records_locked();
+		}
+		writer_unlock(cancel);
+		modmap_release(cap);
 	}
-	writer_unlock(cancel);
+	munmap(cap, sizeof(*cap));
 }
 
 static int fork_cancel_state; /* of the forking thread, across the fork */
@@ -52,12 +62,14 @@ static int fork_cancel_state; /* of the forking thread, across the fork */
 NOINSTR static void runtime_fork_prepare(void)
 {
 	tls_guard++;
+	filter_fork_lock();
 	fork_cancel_state = writer_lock();
 }
 
 NOINSTR static void runtime_fork_parent(void)
 {
 	writer_unlock(fork_cancel_state);
+	filter_fork_unlock();
 	tls_guard--;
 }
 
@@ -72,6 +84,7 @@ NOINSTR static void runtime_fork_child(void)
 			__atomic_store_n(&runtime_state, RT_OFF, __ATOMIC_RELEASE);
 	}
 	writer_unlock(fork_cancel_state);
+	filter_fork_unlock();
 	if (runtime_active())
 		runtime_capture_maps(TRACE_MAPS_START);
 	tls_guard--;
@@ -94,6 +107,8 @@ NOINSTR static int runtime_start(void)
 	if (runtime_cfg.disabled ||
 	    (!runtime_cfg.calls && !runtime_cfg.alloc && !runtime_cfg.stages))
 		return -1;
+	if (runtime_cfg.calls && filter_init(&runtime_cfg) < 0)
+		return -1;
 	src = clock_init(runtime_cfg.clock);
 	clock_point(&start);
 	if (writer_open(&runtime_cfg, src) < 0)
@@ -108,9 +123,7 @@ NOINSTR static int runtime_start(void)
 	/* The probe measurement above took some time already; top it up to
 	 * the calibration interval. */
 	clock_calibrate(&start, RUNTIME_CALIBRATION_NS, &writer.hdr->start_cal);
-	if (runtime_cfg.calls &&
-	    filter_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal)) < 0)
-		return -1;
+	filter_set_clock(runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
 	stack_init(runtime_cfg.stack_depth);
 	snapshot_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
 	alloc_enabled = runtime_cfg.alloc;

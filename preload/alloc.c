@@ -123,10 +123,8 @@ NOINSTR static bool real_resolve(void)
 		int saved;                                     \
                                                                \
 		out = call;                                    \
-		if (t == NULL)                                 \
-			break;                                 \
 		saved = errno;                                 \
-		if (out) {                                     \
+		if (t && out) {                                \
 			alloc_prepare(t, &ev, SITE(), 4);      \
 			alloc_record(t, &ev, kind, out, size); \
 		}                                              \
@@ -170,10 +168,10 @@ MPROF_EXPORT void free(void *ptr)
 		int saved = errno;
 
 		alloc_record_free(t, ptr); /* before the block can be reused */
-		alloc_end();
 		errno = saved;
 	}
 	real.free(ptr);
+	alloc_end();
 }
 
 /* realloc and reallocarray: the free's time is taken before the call, the
@@ -199,12 +197,10 @@ NOINSTR static void *realloc_common(void *ptr, size_t n, size_t size, unsigned k
 		p = real.reallocarray(ptr, n, size);
 	else
 		p = real.realloc(ptr, size);
-	if (t == NULL)
-		return p;
 	saved = errno;
-	if (p)
+	if (t && p)
 		alloc_record_realloc(t, &ev, kind, ptr, p, total, free_ticks);
-	else if (ptr && !overflow && total == 0)
+	else if (t && ptr && !overflow && total == 0)
 		alloc_record_realloc_free(t, &ev, ptr, free_ticks); /* realloc(p, 0) */
 	alloc_end();
 	errno = saved;
@@ -260,10 +256,8 @@ MPROF_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 	}
 	t = alloc_begin();
 	ret = real.posix_memalign(out, align, size);
-	if (t == NULL)
-		return ret;
 	saved = errno;
-	if (ret == 0) {
+	if (t && ret == 0) {
 		alloc_prepare(t, &ev, SITE(), 4);
 		alloc_record(t, &ev, TRACE_ALLOC_POSIX_MEMALIGN, *out, size);
 	}

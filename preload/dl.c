@@ -3,7 +3,7 @@
  * dl.c - keep the module maps current across dlclose.
  *
  * A library about to be unloaded is captured first, so its functions can be
- * named after it is gone. dlopen is not wrapped: glibc resolves a bare
+ * named after it is gone; once it is, the record-time filters forget it. dlopen is not wrapped: glibc resolves a bare
  * library name against the RUNPATH of dlopen's caller, and a wrapper would
  * become that caller. Libraries loaded by dlopen are captured at the next
  * chunk switch, thread start, dlclose or exit, whichever comes first.
@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "compiler.h"
+#include "filter.h"
 #include "runtime.h"
 #include "thread.h"
 
@@ -21,7 +22,7 @@ typedef int (*dlclose_fn)(void *);
 MPROF_EXPORT int dlclose(void *handle)
 {
 	static dlclose_fn real;
-	int saved = errno;
+	int saved = errno, ret;
 
 	if (real == NULL)
 		real = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
@@ -35,5 +36,13 @@ MPROF_EXPORT int dlclose(void *handle)
 		tls_guard--;
 	}
 	errno = saved;
-	return real(handle);
+	ret = real(handle);
+	if (!tls_guard && runtime_active()) {
+		saved = errno;
+		tls_guard++;
+		filter_forget_unloaded(); /* its addresses may hold other code next */
+		tls_guard--;
+		errno = saved;
+	}
+	return ret;
 }

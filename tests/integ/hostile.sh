@@ -111,6 +111,26 @@ for i in 1 2 3; do
 	times_add_up kill$i/t.bin
 done
 
+# errno is the program's own across every hook, whether the call is
+# written, left out by a filter (its first lookup reads symbol tables),
+# taken back as too short, or crosses a chunk switch. Every call is
+# written or counted as left out.
+errno_total=
+for filter in "" MPROF_EXCLUDE=errno_seen MPROF_INCLUDE=work MPROF_MIN_DURATION=1ms; do
+	(
+		[ -z "$filter" ] || export "$filter"
+		MPROF_BUFFER_SIZE=64K run errno 0 errno 200000
+	)
+	grep -q 'errno_bad=0$' errno/out || fail "errno ($filter): $(cat errno/out)"
+	all=$(json errno/r.json 'r["total_calls"] + r.get("filtered_calls", 0) + r["unrecorded_calls"]')
+	if [ -z "$filter" ]; then
+		check_eq "errno: work calls" "$(truth errno work_calls)" "$(calls errno work)"
+		errno_total=$all
+	else
+		check_eq "errno ($filter): written + left out" "$errno_total" "$all"
+	fi
+done
+
 run crash 139 crash
 check_eq "crash: work calls" 1000 "$(calls crash work)"
 grep -q "trace cut short" crash/rerr || fail "crash: no cut-short warning"

@@ -17,7 +17,10 @@
  *   vfork       vfork and exec /bin/true from four threads at once
  *   xfree N     one thread allocates N blocks, another frees them
  *   crash       SIGSEGV after the work
+ *   errno N     N calls, each made with errno set: errno is what the
+ *               caller set inside every callee and after every return
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -229,6 +232,29 @@ NOIPA static void on_alarm(int sig)
 	work();
 }
 
+/* Whether errno is still what the caller set. */
+NOIPA static int errno_seen(int want)
+{
+	work();
+	return errno == want;
+}
+
+static int mode_errno(int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		int want = 1000 + i % 7;
+
+		errno = want;
+		bad += !errno_seen(want);
+		bad += errno != want;
+	}
+	work_calls = (unsigned long)n;
+	printf("errno_bad=%d\n", bad);
+	return 0;
+}
+
 static int mode_signals(void)
 {
 	struct itimerval it = { { 0, 200 }, { 0, 200 } };
@@ -398,6 +424,8 @@ int main(int argc, char **argv)
 		status = mode_spawn();
 	else if (!strcmp(mode, "vfork"))
 		status = mode_vfork();
+	else if (!strcmp(mode, "errno"))
+		status = mode_errno(n ? n : 100000);
 	else if (!strcmp(mode, "xfree"))
 		status = mode_xfree(n ? n : 100000);
 	else if (!strcmp(mode, "crash")) {
