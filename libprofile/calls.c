@@ -111,15 +111,15 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 		t->base = top;
 		return;
 	}
-	if (top < t->cap && FRAME_UNWRITTEN(&t->stack[top])) {
-		if (FRAME_WAS_LOST(&t->stack[top]))
+	if (top >= t->cap || FRAME_UNWRITTEN(&t->stack[top])) {
+		if (top >= t->cap || FRAME_WAS_LOST(&t->stack[top]))
 			thread_drop(t, 1);
 		return;
 	}
 	if (t->slow & THREAD_SLOW_FILTER) {
 		if (t->shown)
 			t->shown--;
-		if (t->marks && top < t->cap && calls_take_back(t, &t->marks[top], now))
+		if (t->marks && calls_take_back(t, &t->marks[top], now))
 			return;
 	}
 	calls_emit_exit(t, now);
@@ -184,8 +184,16 @@ NOINSTR static void calls_enter_write(struct thread_state *t, uintptr_t fn, uint
 {
 	uint64_t *p, last;
 
-	/* Room for a TIME record too: the delta is known only after the
-	 * reservation (a chunk switch reads the clock again). */
+	/* A frame the shadow stack cannot hold (out of memory) is not
+	 * written: its exit could not be matched. Nor is one without room in
+	 * the trace; for both, the exit is dropped too. Room for a TIME
+	 * record as well: the delta is known only after the reservation (a
+	 * chunk switch reads the clock again). */
+	if (t->depth >= t->cap && !thread_stack_grow(t)) {
+		thread_drop(t, 1);
+		t->depth++;
+		return;
+	}
 	p = calls_reserve(t, 3, &now);
 	if (p == NULL) {
 		thread_drop(t, 1);
@@ -194,12 +202,10 @@ NOINSTR static void calls_enter_write(struct thread_state *t, uintptr_t fn, uint
 	}
 	last = t->last;
 	calls_write_enter(t, p, fn, now);
-	if (t->depth < t->cap || thread_stack_grow(t)) {
-		t->stack[t->depth].fn = fn;
-		t->stack[t->depth].cfa = cfa;
-		if (t->marks)
-			t->marks[t->depth] = (struct frame_mark){ p, t->pos, last, now, t->seq };
-	}
+	t->stack[t->depth].fn = fn;
+	t->stack[t->depth].cfa = cfa;
+	if (t->marks)
+		t->marks[t->depth] = (struct frame_mark){ p, t->pos, last, now, t->seq };
 	if (t->slow & THREAD_SLOW_FILTER)
 		t->shown++;
 	t->depth++;
@@ -233,7 +239,8 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 	if (t->depth == 0)
 		return;
 	top = t->depth - 1;
-	/* Past the shadow stack's capacity nothing was stored: trust. */
+	/* Past the shadow stack's capacity nothing was stored (nor written):
+	 * trust. */
 	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == FRAME_LOST(fn) ||
 	    t->stack[top].fn == FRAME_HIDDEN(fn))
 		calls_pop(t, now);
@@ -334,31 +341,37 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
  * With filters: whether to write a held event (the held calls nest under
  * what the thread has open). Include, exclude and the depth limit apply;
  * the minimum duration does not (the reporter applies it again). Levels
- * past 64 are not tracked: written.
+ * past THREAD_NESTED_MAX (never reached: so many events are not held) are
+ * not tracked: written.
  */
 NOINSTR static bool calls_held_filter(struct thread_state *t, uintptr_t fn)
 {
 	struct thread_nested *q = &t->nested;
-	uint64_t below = q->level < 64 ? q->hidden & ((1ull << q->level) - 1) : 0;
+	unsigned hidden = 0, l = q->level;
 	bool keep = true;
 
 	if (fn == 0) {
-		if (q->level == 0)
+		if (l == 0)
 			return true;
-		q->level--;
-		keep = q->level >= 64 || !(q->hidden >> q->level & 1);
-		if (q->level < 64)
-			q->hidden &= ~(1ull << q->level);
+		q->level = --l;
+		keep = l >= THREAD_NESTED_MAX || !(q->hidden[l / 64] >> (l % 64) & 1);
+		if (l < THREAD_NESTED_MAX)
+			q->hidden[l / 64] &= ~(1ull << (l % 64));
 		return keep;
 	}
-	if (q->level < 64) {
-		keep = calls_filter_keeps(fn, t->shown + q->level - __builtin_popcountll(below));
+	if (l < THREAD_NESTED_MAX) {
+		for (unsigned i = 0; i < l / 64; i++)
+			hidden += (unsigned)__builtin_popcountll(q->hidden[i]);
+		if (l % 64)
+			hidden += (unsigned)__builtin_popcountll(q->hidden[l / 64] &
+								 ((1ull << (l % 64)) - 1));
+		keep = calls_filter_keeps(fn, t->shown + l - hidden);
 		if (!keep) {
-			q->hidden |= 1ull << q->level;
+			q->hidden[l / 64] |= 1ull << (l % 64);
 			thread_filtered(t);
 		}
 	}
-	q->level++;
+	q->level = l + 1;
 	return keep;
 }
 

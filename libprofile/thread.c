@@ -89,8 +89,10 @@ NOINSTR void thread_filtered(struct thread_state *t)
 {
 	/* The count lives in the chunk headers: a thread that has written
 	 * nothing yet opens its first chunk for it. */
-	if (t->chunk == NULL && thread_reserve(t, 0) == NULL)
+	if (t->chunk == NULL && thread_reserve(t, 0) == NULL) {
+		thread_drop(t, 2); /* its entry and exit, not written */
 		return;
+	}
 	t->filtered++;
 	t->chunk->filtered++;
 }

@@ -65,13 +65,14 @@ struct frame_mark {
 #define THREAD_NESTED_MAX 512
 
 struct thread_nested {
-	unsigned n;	 /* events held */
-	unsigned busy;	 /* being appended to or written out: a handler that
+	unsigned n;	/* events held */
+	unsigned busy;	/* being appended to or written out: a handler that
 			* interrupts that drops its events (counted) */
-	unsigned skip;	 /* entries dropped whose exits must be dropped too */
-	unsigned level;	 /* held calls written and open (with filters) */
-	uint64_t hidden; /* bit i: the open held call at level i was left
-			  * out by a filter */
+	unsigned skip;	/* entries dropped whose exits must be dropped too */
+	unsigned level; /* held calls written and open (with filters) */
+	uint64_t hidden[THREAD_NESTED_MAX / 64]; /* bit i: the open held call
+						   * at level i was left out
+						   * by a filter */
 	struct {
 		uintptr_t fn; /* the function entered; 0 for an exit */
 		uint64_t ticks;
