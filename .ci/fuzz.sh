@@ -30,7 +30,7 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	$(pkg-config --libs libdw) -lm -o "$out/fuzz_trace"
 
 # Seeds: small real traces (64 KiB chunks) of calls, allocations, stages,
-# threads, a fork, a crash.
+# threads, a fork, a crash, record-time filters.
 seed()
 {
 	local name=$1
@@ -47,6 +47,8 @@ seed snapshot "$p/alloc-instr" snapshot 20
 seed stages "$p/stages" 20 10 1 1
 seed crash "$p/hostile" crash
 seed longjmp "$p/lifecycle" longjmp 3
+# record-time filters: FILTER records, chunks counting the calls left out
+seed filters env MPROF_EXCLUDE=even MPROF_MAX_DEPTH=8 MPROF_MIN_DURATION=1us "$p/fib" 12 4
 rm -f "$out"/corpus/*.tmp* 2>/dev/null || true
 
 echo "fuzzing the trace reader for $seconds s (corpus: $out/corpus)"

@@ -256,11 +256,27 @@ static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl
 	}
 }
 
+/*
+ * The self time of the closing activation fr, `raw` ticks long: its own raw
+ * time less the probe's cost, never below 0. A damaged trace can hold any
+ * probe cost: the arithmetic must not overflow.
+ */
+static inline uint64_t corrected_self(const struct cs_profile *p, const struct cs_frame *fr,
+				      uint64_t raw)
+{
+	int64_t own = (int64_t)(raw - fr->child_raw);
+	uint64_t cost;
+
+	if (own <= 0 || __builtin_mul_overflow(fr->nchildren, p->probe_parent, &cost) ||
+	    __builtin_add_overflow(cost, p->probe_self, &cost) || cost >= (uint64_t)own)
+		return 0;
+	return (uint64_t)own - cost;
+}
+
 static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint64_t now)
 {
 	struct cs_frame *fr;
 	uint64_t raw, self, incl;
-	int64_t s;
 
 	if (unlikely(!t->depth)) {
 		t->unmatched_exits++;
@@ -268,9 +284,7 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	}
 	fr = &t->stack[--t->depth];
 	raw = now > fr->start ? now - fr->start : 0;
-	s = (int64_t)(raw - fr->child_raw) - (int64_t)p->probe_self -
-	    (int64_t)(fr->nchildren * p->probe_parent);
-	self = s > 0 ? (uint64_t)s : 0;
+	self = corrected_self(p, fr, raw);
 	incl = self + fr->child_corr;
 	stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
 	if (fr->edge)
@@ -361,7 +375,6 @@ static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t
 {
 	struct cs_frame *fr;
 	uint64_t raw, self, incl;
-	int64_t s;
 
 	if (unlikely(!t->depth)) {
 		t->unmatched_exits++;
@@ -369,9 +382,7 @@ static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t
 	}
 	fr = &t->stack[--t->depth];
 	raw = now > fr->start ? now - fr->start : 0;
-	s = (int64_t)(raw - fr->child_raw) - (int64_t)p->probe_self -
-	    (int64_t)(fr->nchildren * p->probe_parent);
-	self = s > 0 ? (uint64_t)s : 0;
+	self = corrected_self(p, fr, raw);
 	incl = self + fr->child_corr;
 	if (!fr->hidden && incl < p->filter->min_ticks)
 		frame_unshow(t, fr);
@@ -551,6 +562,7 @@ static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struc
 	t->last_ticks = tt->last_ticks;
 	t->paused_ticks = tt->paused_ticks;
 	t->lost = tt->lost;
+	t->unrecorded = tt->filtered;
 	t->open_at_end = t->depth;
 	while (t->depth)
 		cs_exit_any(p, t, t->last_ticks - t->paused_ticks);

@@ -115,7 +115,8 @@ struct cs_thread {
 	uint64_t lost;
 	uint64_t unmatched_exits;
 	uint64_t open_at_end;
-	uint64_t filtered; /* completed activations the filter hid */
+	uint64_t filtered;   /* completed activations the filter hid */
+	uint64_t unrecorded; /* calls the record-time filters left out (trace_thread.filtered) */
 	struct cs_table table;
 	struct cs_frame *stack;
 	size_t depth, alloc;

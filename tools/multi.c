@@ -484,6 +484,48 @@ static void merge_mem(struct multi_report *m, const struct report_options *opt)
 	m->merged.mem = mem;
 }
 
+/* ---------------------------------------------------------------- filters */
+
+/* Add the patterns of `from` that `to` lacks (the strings are not copied). */
+static void union_patterns(char ***to, size_t *n, size_t *alloc, char *const *from, size_t nfrom)
+{
+	size_t i, j;
+
+	for (i = 0; i < nfrom; i++) {
+		for (j = 0; j < *n && strcmp((*to)[j], from[i]); j++)
+			;
+		if (j < *n)
+			continue;
+		*to = xgrow(*to, alloc, *n + 1, sizeof(**to));
+		(*to)[(*n)++] = from[i];
+	}
+}
+
+/* The processes' record-time filters, in one. */
+static void merge_record_filters(struct multi_report *m)
+{
+	struct trace_record_filters *u = &m->filters_store;
+	size_t p;
+
+	for (p = 0; p < m->nprocs; p++) {
+		const struct trace_record_filters *f = m->procs[p].record_filters;
+
+		if (!trace_record_filters_equal(f, m->procs[0].record_filters))
+			m->merged.record_filters_differ = true;
+		if (!f)
+			continue;
+		union_patterns(&u->include, &u->ninclude, &u->include_alloc, f->include,
+			       f->ninclude);
+		union_patterns(&u->exclude, &u->nexclude, &u->exclude_alloc, f->exclude,
+			       f->nexclude);
+		if (f->max_depth > u->max_depth)
+			u->max_depth = f->max_depth;
+		if (f->min_duration_ns > u->min_duration_ns)
+			u->min_duration_ns = f->min_duration_ns;
+	}
+	m->merged.record_filters = trace_record_filters_any(u) ? u : NULL;
+}
+
 /* -------------------------------------------------------------------- run */
 
 /* Everything but the tables: the processes, the header, the wall time, the counts. */
@@ -513,7 +555,9 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 		rep->unmatched_exits += pr->unmatched_exits;
 		rep->open_at_end += pr->open_at_end;
 		rep->merged.filtered_calls += pr->merged.filtered_calls;
+		rep->merged.unrecorded_calls += pr->merged.unrecorded_calls;
 		rep->has_calls |= pr->has_calls;
+		rep->filtering |= pr->filtering;
 		n += pr->nthreads;
 	}
 	rep->processes = m->processes;
@@ -523,10 +567,14 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	rep->merged.lost = rep->lost;
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;
+	/* Each labelled with its process: serials restart at 1 in every
+	 * process, and an exec'd image keeps the pid and tids of the old one. */
 	rep->threads = xcalloc(n + 1, sizeof(*rep->threads));
 	for (p = 0; p < m->nprocs; p++) {
-		for (i = 0; i < m->procs[p].nthreads; i++)
-			rep->threads[rep->nthreads++] = m->procs[p].threads[i];
+		for (i = 0; i < m->procs[p].nthreads; i++) {
+			rep->threads[rep->nthreads] = m->procs[p].threads[i];
+			rep->threads[rep->nthreads++].process = &m->processes[p];
+		}
 	}
 }
 
@@ -544,6 +592,7 @@ int multi_open(struct multi_report *m, const struct report_options *opt, bool me
 		}
 	}
 	merge_header(m, opt);
+	merge_record_filters(m);
 	merge_funcs(m, opt);
 	merge_stages(m);
 	if (memory)
@@ -569,6 +618,8 @@ void multi_release(struct multi_report *m)
 	free(m->stage_store.upstream);
 	free(m->syms);
 	free(m->processes);
+	free(m->filters_store.include);
+	free(m->filters_store.exclude);
 	for (p = 0; p < m->nprocs; p++)
 		report_close(&m->procs[p]);
 	free(m->procs);

@@ -18,8 +18,12 @@
  *    The peak is the sum of the processes' peaks (an upper bound: they need
  *    not peak together), at the time of the largest. Snapshots stay per
  *    process (--processes).
- *  - threads: the threads of every process, in trace order.
+ *  - threads: the threads of every process, in trace order, each with its
+ *    process (struct report_table's `process`), which --threads names.
  *  - wall time: from the earliest start to the latest end.
+ *  - record-time filters: the calls left out are summed; the filters are
+ *    the union of the processes' (patterns once each, the largest limit of
+ *    each kind), marked as differing unless every process had the same.
  *
  * With opt->processes, one section per process (its own full report)
  * comes before the merged one.
@@ -46,6 +50,7 @@ struct multi_report {
 	struct report_sym *syms; /* one per merged function */
 	struct report_mem mem_store;
 	struct report_stages stage_store;
+	struct trace_record_filters filters_store; /* its lists own no string */
 };
 
 /*

@@ -43,6 +43,8 @@ const struct report_kind report_kinds[] = {
 struct report_input {
 	const struct report_options *opt;
 	struct cs_filter filter;
+	bool filtering;		  /* `filter` applies */
+	uint64_t min_duration_ns; /* the larger of --min-duration and the recorded minimum */
 	struct trace_reader r;
 	struct trace_clock clk;
 	struct cs_profile prof;
@@ -330,6 +332,7 @@ static void thread_table(struct report_table *rt, const struct report *rep,
 	rt->unmatched_exits = t->unmatched_exits;
 	rt->open_at_end = t->open_at_end;
 	rt->filtered_calls = t->filtered;
+	rt->unrecorded_calls = t->unrecorded;
 	table_build(rt, rep, &t->table, clk);
 }
 
@@ -367,6 +370,8 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->unmatched_exits = prof->unmatched_exits;
 	rep->open_at_end = prof->open_at_end;
 	rep->has_calls = prof->merged.nfuncs || prof->unmatched_exits;
+	rep->filtering = prof->filter != NULL;
+	rep->record_filters = trace_reader_record_filters(r);
 	for (f = prof->merged.funcs; f; f = f->next)
 		name_func(rep, syms, f->addr, f->first_ticks);
 	rep->merged.wall_ns = rep->wall_ns;
@@ -374,6 +379,7 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;
 	rep->merged.filtered_calls = prof->filtered;
+	rep->merged.unrecorded_calls = trace_reader_unrecorded(r);
 	table_build(&rep->merged, rep, &prof->merged, clk);
 	rep->nthreads = prof->nthreads;
 	rep->threads = xcalloc(prof->nthreads + 1, sizeof(*rep->threads));
@@ -494,14 +500,17 @@ static bool hide_func(void *arg, uint64_t addr, uint64_t when)
 				  info.function ? info.function : sym_name(&in->syms, addr, when));
 }
 
-/* The cs_filter of `opt` for the trace of `in` (its clock and symbols ready). */
+/*
+ * The cs_filter of `opt` for the trace of `in` (its clock and symbols
+ * ready), with in->min_duration_ns for a minimum.
+ */
 static void filter_fill(struct report_input *in, const struct report_options *opt,
 			struct cs_filter *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->max_depth = opt->max_depth;
-	if (opt->min_duration_ns && in->clk.ns_per_tick > 0) {
-		double t = (double)opt->min_duration_ns / in->clk.ns_per_tick;
+	if (in->min_duration_ns && in->clk.ns_per_tick > 0) {
+		double t = (double)in->min_duration_ns / in->clk.ns_per_tick;
 
 		f->min_ticks = t >= 1.8e19 ? UINT64_MAX : (uint64_t)t;
 		if ((double)f->min_ticks < t)
@@ -515,10 +524,24 @@ static void filter_fill(struct report_input *in, const struct report_options *op
 
 bool report_filter_init(const struct report *rep, struct cs_filter *f)
 {
-	if (!rep->input || !report_filtering(rep->opt))
+	if (!rep->input || !rep->input->filtering)
 		return false;
-	filter_fill(rep->input, rep->opt, f);
+	*f = rep->input->filter;
 	return true;
+}
+
+/*
+ * The minimum duration of the report of `in`: --min-duration, or the one
+ * the trace was recorded with if larger. The runtime had to keep the calls
+ * shorter than its minimum that something was written after: folded here,
+ * the report shows no call shorter than the minimum, as documented.
+ */
+static uint64_t min_duration(const struct report_input *in)
+{
+	const struct trace_record_filters *f = trace_reader_record_filters(&in->r);
+	uint64_t ns = in->opt->min_duration_ns;
+
+	return f && f->min_duration_ns > ns ? f->min_duration_ns : ns;
 }
 
 /*
@@ -534,6 +557,7 @@ static int prescan(struct report_input *in, const char *path, bool modules)
 
 	if (trace_reader_open(&r, path) < 0)
 		return -1;
+	r.quiet_end = true; /* the pass warns */
 	if (modules)
 		trace_reader_on_module(&r, add_module, &in->syms);
 	while ((ret = trace_reader_next(&r, &c)) > 0)
@@ -572,10 +596,14 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 	in->prof.stages = &in->stages;
 	sym_table_init(&in->syms);
 	in->opt = opt;
-	if (report_filtering(opt)) {
+	if (trace_reader_scan_filters(&in->r) < 0)
+		goto fail;
+	in->min_duration_ns = min_duration(in);
+	if (report_filtering(opt) || in->min_duration_ns) {
 		if (prescan(in, path, !opt->no_symbols) < 0)
 			goto fail;
 		filter_fill(in, opt, &in->filter);
+		in->filtering = true;
 		in->prof.filter = &in->filter;
 	} else if (!opt->no_symbols) {
 		trace_reader_on_module(&in->r, add_module, &in->syms);

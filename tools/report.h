@@ -114,10 +114,13 @@ struct report_table {
 	uint64_t lost, unmatched_exits, open_at_end;
 	uint64_t total_calls, prim_calls;
 	uint64_t filtered_calls;   /* calls the report-time filters hid */
+	uint64_t unrecorded_calls; /* calls the record-time filters left out */
 	uint64_t total_self_ns;	   /* pstats's "in X seconds" */
 	struct report_func *funcs; /* in the requested order */
 	size_t nfuncs;
 	struct report_edge *edges; /* storage for every callers/callees list */
+	/* A merged report's thread: the process it ran in; NULL otherwise. */
+	const struct report_process *process;
 };
 
 /* One process of a merged report (multi.h). */
@@ -139,8 +142,16 @@ struct report {
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
 	size_t nthreads;
-	struct report_sym *syms;		/* uthash by addr */
-	bool has_calls;				/* the trace has function events */
+	struct report_sym *syms; /* uthash by addr */
+	bool has_calls;		 /* the trace has function events */
+	/* Report-time filters were applied: the options' (report_filtering()),
+	 * or a minimum duration the trace was recorded with. */
+	bool filtering;
+	/* The filters the trace was recorded with (the reader's); NULL: none.
+	 * A merged report's: the union of its processes' (the largest limits),
+	 * with record_filters_differ set if they were not all the same. */
+	const struct trace_record_filters *record_filters;
+	bool record_filters_differ;
 	struct report_mem *mem;			/* the memory report; NULL without memory events */
 	struct report_stages *stages;		/* the stage report; NULL without stage events */
 	struct report_input *input;		/* what report_open() read, for report_close() */
@@ -207,7 +218,12 @@ const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr
 /* True if `name` matches `pattern` as report_view_init() selects. */
 bool report_name_matches(const char *pattern, const char *name);
 
-/* True if the report-time filters of `opt` hide calls by anything. */
+/*
+ * True if the report-time filters of `opt` hide calls by anything. A trace
+ * recorded with a minimum duration is read as if --min-duration were given
+ * too (the larger of the two applies): struct report's `filtering` tells
+ * whether a report was filtered.
+ */
 bool report_filtering(const struct report_options *opt);
 
 /* True if --include / --exclude of `opt` hide the function called `name`. */
@@ -216,7 +232,8 @@ bool report_name_hidden(const struct report_options *opt, const char *name);
 struct cs_filter;
 
 /*
- * Fill `f` with the filters of rep->opt, for a pass over the trace `rep`
+ * Fill `f` with the filters `rep` was built with (rep->opt's, and the
+ * trace's recorded minimum duration), for another pass over the trace it
  * was read from (report_open(): the clock, the symbols); it points into
  * `rep`. Returns false, with `f` untouched, if there is no filter.
  */
@@ -288,5 +305,19 @@ void report_text_row(const struct report_func *f, FILE *out);
 
 /* `s` as a JSON string, escaped; null if s is NULL (report_json.c). */
 void report_json_string(FILE *out, const char *s);
+
+/*
+ * Record-time filters as mprof record's options would set them, without a
+ * newline: "--include 'parse_*' --max-depth 3 --min-duration 10us"; "none"
+ * if f is NULL or empty (report_text.c).
+ */
+void report_text_record_filters(const struct trace_record_filters *f, FILE *out);
+
+/*
+ * Record-time filters as a JSON object: {"include": [...], "exclude": [...],
+ * "max_depth": n or null, "min_duration_ns": n or null}; empty lists and
+ * nulls if f is NULL (report_json.c).
+ */
+void report_json_record_filters(FILE *out, const struct trace_record_filters *f);
 
 #endif

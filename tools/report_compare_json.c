@@ -46,6 +46,9 @@ static void side(FILE *out, const char *key, const struct report *rep)
 		rep->hdr->pid, rep->wall_ns, rep->merged.total_self_ns);
 	report_json_string(
 	    out, rep->stages && rep->stages->bottleneck ? rep->stages->bottleneck->name : NULL);
+	fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",
+		rep->merged.unrecorded_calls);
+	report_json_record_filters(out, rep->record_filters);
 	fputs("},\n", out);
 }
 

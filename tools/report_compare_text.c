@@ -53,6 +53,27 @@ static void side(const char *which, const struct report *rep, FILE *out)
 		rep->nthreads, rep->nthreads == 1 ? "" : "s", ms(rep->wall_ns));
 }
 
+/* One line when a trace was recorded with filters: what each side left out. */
+static void filters_note(const struct cmp_report *cmp, FILE *out)
+{
+	const struct trace_record_filters *o = cmp->old->record_filters;
+	const struct trace_record_filters *n = cmp->new->record_filters;
+
+	if (!o && !n)
+		return;
+	if (trace_record_filters_equal(o, n)) {
+		fputs("   note: both traces were recorded with filters: ", out);
+		report_text_record_filters(n, out);
+		fputc('\n', out);
+		return;
+	}
+	fputs("   note: the traces were recorded with different filters (old: ", out);
+	report_text_record_filters(o, out);
+	fputs("; new: ", out);
+	report_text_record_filters(n, out);
+	fputs("): the calls they left out differ, and so do the times\n", out);
+}
+
 static void totals(const struct cmp_report *cmp, FILE *out)
 {
 	const struct report *o = cmp->old, *n = cmp->new;
@@ -179,6 +200,7 @@ int report_compare_text(const struct cmp_report *cmp, FILE *out)
 	fprintf(out, "mprof compare: old '%s', new '%s'\n", cmp->old->trace, cmp->new->trace);
 	side("old", cmp->old, out);
 	side("new", cmp->new, out);
+	filters_note(cmp, out);
 	fputc('\n', out);
 	totals(cmp, out);
 	stages(cmp, out);

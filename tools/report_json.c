@@ -70,6 +70,45 @@ void report_json_string(FILE *out, const char *str)
 	fputc('"', out);
 }
 
+/* A list of strings. */
+static void strings(FILE *out, char *const *list, size_t n)
+{
+	size_t i;
+
+	fputc('[', out);
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputs(", ", out);
+		report_json_string(out, list[i]);
+	}
+	fputc(']', out);
+}
+
+/* A number, null if 0. */
+static void u64_or_null(FILE *out, uint64_t v)
+{
+	if (v)
+		fprintf(out, "%" PRIu64, v);
+	else
+		fputs("null", out);
+}
+
+void report_json_record_filters(FILE *out, const struct trace_record_filters *f)
+{
+	static const struct trace_record_filters none;
+
+	f = f ? f : &none;
+	fputs("{\"include\": ", out);
+	strings(out, f->include, f->ninclude);
+	fputs(", \"exclude\": ", out);
+	strings(out, f->exclude, f->nexclude);
+	fputs(", \"max_depth\": ", out);
+	u64_or_null(out, f->max_depth);
+	fputs(", \"min_duration_ns\": ", out);
+	u64_or_null(out, f->min_duration_ns);
+	fputc('}', out);
+}
+
 static void edges(FILE *out, const char *key, const struct report_edge *e, size_t n)
 {
 	size_t i;
@@ -136,14 +175,19 @@ static void functions(FILE *out, const struct report *rep, const struct report_t
 
 static void thread(FILE *out, const struct report *rep, const struct report_table *t)
 {
+	fputc('{', out);
+	if (t->process) /* a merged report: whose thread (its index in "processes") */
+		fprintf(out, "\"process\": %td, \"pid\": %u, ", t->process - rep->processes,
+			t->process->pid);
 	fprintf(out,
-		"{\"thread\": %u, \"tid\": %u, \"wall_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64
+		"\"thread\": %u, \"tid\": %u, \"wall_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64
 		", \"unmatched_exits\": %" PRIu64 ", \"open_calls_at_end\": %" PRIu64
 		", \"total_calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64 ",\n    ",
 		t->serial, t->tid, t->wall_ns, t->lost, t->unmatched_exits, t->open_at_end,
 		t->total_calls, t->prim_calls);
-	if (report_filtering(rep->opt))
+	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n    ", t->filtered_calls);
+	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n    ", t->unrecorded_calls);
 	functions(out, rep, t, "    ");
 	fputc('}', out);
 }
@@ -160,6 +204,9 @@ static void processes(FILE *out, const struct report *rep)
 		report_json_string(out, rep->processes[i].exe);
 		fputs(", \"trace\": ", out);
 		report_json_string(out, rep->processes[i].trace);
+		fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",
+			rep->processes[i].report->merged.unrecorded_calls);
+		report_json_record_filters(out, rep->processes[i].report->record_filters);
 		fputc('}', out);
 	}
 	fputs("\n  ]", out);
@@ -193,8 +240,15 @@ int report_render_json(const struct report *rep, FILE *out)
 		h->clock_source == TRACE_CLOCK_TSC ? "tsc" : "monotonic", rep->wall_ns,
 		rep->nthreads, rep->lost, rep->unmatched_exits, rep->open_at_end,
 		rep->complete ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
-	if (report_filtering(rep->opt))
+	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n  ", rep->merged.filtered_calls);
+	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n  \"record_filters\": ",
+		rep->merged.unrecorded_calls);
+	report_json_record_filters(out, rep->record_filters);
+	if (rep->nprocesses)
+		fprintf(out, ",\n  \"record_filters_differ\": %s",
+			rep->record_filters_differ ? "true" : "false");
+	fputs(",\n  ", out);
 	functions(out, rep, &rep->merged, "  ");
 	if (rep->opt->threads) {
 		fputs(",\n  \"per_thread\": [", out);

@@ -73,12 +73,89 @@ static bool memory_columns(const struct report *rep)
 	return rep->has_calls && rep->mem;
 }
 
+/* `pattern` in single quotes, as a shell reads it back. */
+static void shell_quote(const char *pattern, FILE *out)
+{
+	const char *p;
+
+	fputc('\'', out);
+	for (p = pattern; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*p, out);
+	}
+	fputc('\'', out);
+}
+
+/* A duration as mprof record takes it: in the largest unit that keeps it exact. */
+static void print_duration(uint64_t ns, FILE *out)
+{
+	if (ns % 1000000000 == 0)
+		fprintf(out, "%llus", (unsigned long long)(ns / 1000000000));
+	else if (ns % 1000000 == 0)
+		fprintf(out, "%llums", (unsigned long long)(ns / 1000000));
+	else if (ns % 1000 == 0)
+		fprintf(out, "%lluus", (unsigned long long)(ns / 1000));
+	else
+		fprintf(out, "%lluns", (unsigned long long)ns);
+}
+
+void report_text_record_filters(const struct trace_record_filters *f, FILE *out)
+{
+	const char *sep = "";
+	size_t i;
+
+	if (!trace_record_filters_any(f)) {
+		fputs("none", out);
+		return;
+	}
+	for (i = 0; i < f->ninclude; i++, sep = " ") {
+		fprintf(out, "%s--include ", sep);
+		shell_quote(f->include[i], out);
+	}
+	for (i = 0; i < f->nexclude; i++, sep = " ") {
+		fprintf(out, "%s--exclude ", sep);
+		shell_quote(f->exclude[i], out);
+	}
+	if (f->max_depth) {
+		fprintf(out, "%s--max-depth %llu", sep, (unsigned long long)f->max_depth);
+		sep = " ";
+	}
+	if (f->min_duration_ns) {
+		fprintf(out, "%s--min-duration ", sep);
+		print_duration(f->min_duration_ns, out);
+	}
+}
+
+/* True if the trace was recorded with filters (or says it left calls out). */
+static bool recorded_filtered(const struct report *rep)
+{
+	return rep->record_filters || rep->record_filters_differ || rep->merged.unrecorded_calls;
+}
+
+/* "   Recorded with filters: --include 'parse_*' --max-depth 3" */
+static void print_record_filters(const struct report *rep, FILE *out)
+{
+	if (!recorded_filtered(rep))
+		return;
+	fputs("   Recorded with filters: ", out);
+	if (rep->record_filters)
+		report_text_record_filters(rep->record_filters, out);
+	else
+		fputs("unknown (the trace does not describe them)", out);
+	if (rep->record_filters_differ)
+		fputs(" (not the same in every process)", out);
+	fputc('\n', out);
+}
+
 /* "   Ordered by: ..." and the restrictions, then a blank line. */
 static void print_order(const struct report *rep, const struct report_view *v, FILE *out)
 {
 	size_t i;
 
 	fprintf(out, "   Ordered by: %s\n", report_sort_title(rep->opt->sort));
+	print_record_filters(rep, out);
 	for (i = 0; i < v->nsteps; i++) {
 		const struct report_step *s = &v->steps[i];
 
@@ -99,10 +176,16 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 	fprintf(out, "%8s %llu function calls ", "", (unsigned long long)t->total_calls);
 	if (t->total_calls != t->prim_calls)
 		fprintf(out, "(%llu primitive calls) ", (unsigned long long)t->prim_calls);
-	if (report_filtering(rep->opt))
+	if (rep->filtering)
 		fprintf(out, "(%llu filtered) ", (unsigned long long)t->filtered_calls);
+	if (recorded_filtered(rep))
+		fprintf(out, "(%llu not recorded) ", (unsigned long long)t->unrecorded_calls);
 	fprintf(out, "in %.3f seconds\n\n", secs(t->total_self_ns));
 	report_view_init(&v, t, NULL, rep->opt->limit);
+	if (!v.nrows && recorded_filtered(rep)) {
+		print_record_filters(rep, out);
+		fputc('\n', out);
+	}
 	if (v.nrows) {
 		print_order(rep, &v, out);
 		fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
@@ -278,7 +361,7 @@ int report_render_text(const struct report *rep, FILE *out)
 		report_mem_text_diff(rep, out);
 		return 0;
 	}
-	if (!rep->has_calls && (rep->mem || rep->stages)) {
+	if (!rep->has_calls && !rep->merged.unrecorded_calls && (rep->mem || rep->stages)) {
 		/* a memory or stage trace: no empty call table */
 	} else if (!rep->opt->threads) {
 		table_blocks(rep, &rep->merged, out);
@@ -286,8 +369,11 @@ int report_render_text(const struct report *rep, FILE *out)
 		for (i = 0; i < rep->nthreads; i++) {
 			const struct report_table *t = &rep->threads[i];
 
-			fprintf(out, "Thread %u (tid %u): wall %.3f s\n\n", t->serial, t->tid,
-				secs(t->wall_ns));
+			fprintf(out, "Thread %u (tid %u)", t->serial, t->tid);
+			if (t->process) /* a merged report: whose thread */
+				fprintf(out, " of process %u ('%s')", t->process->pid,
+					t->process->trace);
+			fprintf(out, ": wall %.3f s\n\n", secs(t->wall_ns));
 			table_blocks(rep, t, out);
 		}
 	}

@@ -259,6 +259,7 @@ static int thread_chunk(struct trace_chunk *c, const struct trace_chunk_header *
 	t->next_seq = ch->seq + 1;
 	t->chunks++;
 	t->lost += ch->lost;
+	t->filtered += ch->filtered;
 	if (!t->tid)
 		t->tid = ch->tid;
 	c->thread = t;
@@ -268,45 +269,69 @@ static int thread_chunk(struct trace_chunk *c, const struct trace_chunk_header *
 
 /* ------------------------------------------------------------------ chunks */
 
-/* Read chunk r->next into the buffer and point c at its records. 0: unused. */
-static int chunk_load(struct trace_reader *r, struct trace_chunk *c)
+/* chunk_read()'s answers besides -1 (corrupt, printed). */
+#define CHUNK_CUT    0 /* the file ends inside its header */
+#define CHUNK_USED   1
+#define CHUNK_UNUSED 2 /* magic 0 */
+
+/*
+ * Read the header of chunk `index` into the buffer, check it, and point c at
+ * the chunk; then, if it is a process chunk or `thread_body` is set, read its
+ * records too (else c holds none).
+ */
+static int chunk_read(struct trace_reader *r, struct trace_chunk *c, uint64_t index,
+		      bool thread_body)
 {
 	const struct trace_chunk_header *ch = (const void *)r->buf;
-	uint64_t offset = r->hdr.header_size + r->next * r->hdr.chunk_size;
+	uint64_t offset = r->hdr.header_size + index * r->hdr.chunk_size;
 	uint64_t len = r->file_size - offset;
 
 	memset(c, 0, sizeof(*c));
 	c->reader = r;
-	c->index = r->next++;
+	c->index = index;
 	c->partial = len < r->hdr.chunk_size;
 	if (c->partial)
 		len &= ~(uint64_t)7; /* whole words only */
 	else
 		len = r->hdr.chunk_size;
 	if (len < sizeof(*ch))
-		return 0; /* the file ends inside the chunk header */
+		return CHUNK_CUT;
 	if (read_at(r, r->buf, sizeof(*ch), offset) < 0)
 		return -1;
-	if (ch->magic == 0) {
-		r->chunks_unused++;
-		return 0;
-	}
+	if (ch->magic == 0)
+		return CHUNK_UNUSED;
 	if (ch->magic != TRACE_CHUNK_MAGIC)
 		return corrupt(c, r->buf, "bad chunk magic 0x%08x", ch->magic);
 	if (ch->kind != TRACE_CHUNK_THREAD && ch->kind != TRACE_CHUNK_PROCESS)
 		return corrupt(c, r->buf, "unknown chunk kind %u", ch->kind);
+	if (ch->kind == TRACE_CHUNK_THREAD && !thread_body)
+		len = sizeof(*ch);
 	if (read_at(r, r->buf + CHUNK_HDR_WORDS, len - sizeof(*ch), offset + sizeof(*ch)) < 0)
 		return -1;
-	if (ch->kind == TRACE_CHUNK_THREAD && thread_chunk(c, ch) < 0)
-		return -1;
-	r->chunks_used++;
-	r->chunk_lost += ch->lost;
-	if (ch->open.ticks > r->latest_open.ticks)
-		r->latest_open = ch->open;
 	c->pos = r->buf + CHUNK_HDR_WORDS;
 	c->end = r->buf + len / 8;
 	c->ticks = ch->base_ticks;
 	c->open_ticks = ch->open.ticks;
+	return CHUNK_USED;
+}
+
+/* Read chunk r->next into the buffer and point c at its records. 0: unused. */
+static int chunk_load(struct trace_reader *r, struct trace_chunk *c)
+{
+	const struct trace_chunk_header *ch = (const void *)r->buf;
+	int ret = chunk_read(r, c, r->next++, true);
+
+	if (ret == CHUNK_UNUSED)
+		r->chunks_unused++;
+	if (ret != CHUNK_USED)
+		return ret < 0 ? -1 : 0;
+	if (ch->kind == TRACE_CHUNK_THREAD && thread_chunk(c, ch) < 0)
+		return -1;
+	r->chunks_used++;
+	r->chunk_lost += ch->lost;
+	r->chunk_filtered += ch->filtered;
+	if (ch->open.ticks > r->latest_open.ticks)
+		r->latest_open = ch->open;
 	return 1;
 }
 
@@ -392,10 +417,36 @@ int trace_reader_next(struct trace_reader *r, struct trace_chunk *c)
 	}
 	if (!r->at_end && check_stage_uses(r) < 0)
 		return -1;
-	if (!r->at_end)
+	if (!r->at_end && !r->quiet_end)
 		warn_end(r);
 	r->at_end = true;
 	return 0;
+}
+
+int trace_reader_scan_filters(struct trace_reader *r)
+{
+	trace_module_fn *on_module = r->on_module;
+	bool seen_process = false;
+	struct trace_chunk c;
+	uint64_t i;
+	int ret = 0;
+
+	r->on_module = NULL; /* the pass hands the modules out */
+	for (i = 0; i < r->nchunks && ret >= 0; i++) {
+		const struct trace_chunk_header *ch = (const void *)r->buf;
+
+		ret = chunk_read(r, &c, i, false);
+		if (ret != CHUNK_USED)
+			continue;
+		if (ch->kind == TRACE_CHUNK_THREAD && seen_process)
+			break;
+		if (ch->kind == TRACE_CHUNK_PROCESS) {
+			seen_process = true;
+			ret = process_chunk(&c);
+		}
+	}
+	r->on_module = on_module;
+	return ret < 0 ? -1 : 0;
 }
 
 /* ----------------------------------------------------------------- records */
@@ -685,6 +736,118 @@ static int stage_record(struct trace_chunk *c, const uint64_t *rec, unsigned typ
 	return type == TRACE_EXT_STAGE_END ? TRACE_EV_STAGE_END : TRACE_EV_STAGE_BEGIN;
 }
 
+/* --------------------------------------------------------- filter records */
+
+static const char *const filter_names[] = {
+	[TRACE_FILTER_INCLUDE] = "include",
+	[TRACE_FILTER_EXCLUDE] = "exclude",
+	[TRACE_FILTER_MAX_DEPTH] = "max-depth",
+	[TRACE_FILTER_MIN_DURATION] = "min-duration",
+};
+
+/* Add `pattern` (len bytes) to a list unless it is there already. */
+static void pattern_add(char ***list, size_t *n, size_t *alloc, const char *pattern, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strlen((*list)[i]) == len && !memcmp((*list)[i], pattern, len))
+			return;
+	}
+	*list = xgrow(*list, alloc, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = xstrndup(pattern, len);
+}
+
+/* Set a limit, once: the same value again is a repeat, another a conflict. */
+static int limit_set(struct trace_chunk *c, const uint64_t *rec, unsigned kind, uint64_t *limit)
+{
+	if (rec[1] == 0)
+		return corrupt(c, rec, "%s filter of 0", filter_names[kind]);
+	if (*limit && *limit != rec[1])
+		return corrupt(c, rec, "%s filter of %llu after one of %llu", filter_names[kind],
+			       (unsigned long long)rec[1], (unsigned long long)*limit);
+	*limit = rec[1];
+	return EV_AGAIN;
+}
+
+static int filter_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
+{
+	struct trace_record_filters *f = &c->reader->filters;
+	unsigned kind = aux >> 24, len = aux & 0xffffff;
+	const char *text = (const char *)(rec + 2);
+
+	if (c->thread)
+		return corrupt(c, rec, "filter record in a thread chunk");
+	if (kind < TRACE_FILTER_INCLUDE || kind > TRACE_FILTER_MIN_DURATION)
+		return corrupt(c, rec, "unknown filter kind %u", kind);
+	if (len > TRACE_FILTER_TEXT_MAX)
+		return corrupt(c, rec, "filter pattern of %u bytes (at most %u)", len,
+			       TRACE_FILTER_TEXT_MAX);
+	if ((len + 7) / 8 > nwords - 2)
+		return corrupt(c, rec, "filter pattern of %u bytes in a record of %u words", len,
+			       nwords);
+	if (kind == TRACE_FILTER_MAX_DEPTH || kind == TRACE_FILTER_MIN_DURATION) {
+		if (len)
+			return corrupt(c, rec, "%s filter with %u bytes of text",
+				       filter_names[kind], len);
+		return limit_set(c, rec, kind,
+				 kind == TRACE_FILTER_MAX_DEPTH ? &f->max_depth
+								: &f->min_duration_ns);
+	}
+	if (len == 0)
+		return corrupt(c, rec, "empty %s pattern", filter_names[kind]);
+	if (memchr(text, 0, len))
+		return corrupt(c, rec, "%s pattern with a NUL byte", filter_names[kind]);
+	if (kind == TRACE_FILTER_INCLUDE)
+		pattern_add(&f->include, &f->ninclude, &f->include_alloc, text, len);
+	else
+		pattern_add(&f->exclude, &f->nexclude, &f->exclude_alloc, text, len);
+	return EV_AGAIN;
+}
+
+bool trace_record_filters_any(const struct trace_record_filters *f)
+{
+	return f && (f->ninclude || f->nexclude || f->max_depth || f->min_duration_ns);
+}
+
+/* Every pattern of list `a` is in list `b`. */
+static bool patterns_within(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i, j;
+
+	for (i = 0; i < na; i++) {
+		for (j = 0; j < nb && strcmp(a[i], b[j]); j++)
+			;
+		if (j == nb)
+			return false;
+	}
+	return true;
+}
+
+bool trace_record_filters_equal(const struct trace_record_filters *a,
+				const struct trace_record_filters *b)
+{
+	static const struct trace_record_filters none;
+
+	a = a ? a : &none;
+	b = b ? b : &none;
+	/* Each list holds a pattern once: same size and inclusion make them equal. */
+	return a->max_depth == b->max_depth && a->min_duration_ns == b->min_duration_ns &&
+	       a->ninclude == b->ninclude && a->nexclude == b->nexclude &&
+	       patterns_within(a->include, a->ninclude, b->include, b->ninclude) &&
+	       patterns_within(a->exclude, a->nexclude, b->exclude, b->nexclude);
+}
+
+const struct trace_record_filters *trace_reader_record_filters(const struct trace_reader *r)
+{
+	return trace_record_filters_any(&r->filters) ? &r->filters : NULL;
+}
+
+uint64_t trace_reader_unrecorded(const struct trace_reader *r)
+{
+	return r->chunk_filtered;
+}
+
 /* -------------------------------------------------------- extended records */
 
 /* The fewest words a record of each known type has. */
@@ -696,7 +859,7 @@ static const unsigned ext_min_words[] = {
 	[TRACE_EXT_FREE] = 3,	      [TRACE_EXT_REALLOC] = 6,
 	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
 	[TRACE_EXT_STAGE_DEF] = 2,    [TRACE_EXT_STAGE_BEGIN] = 2,
-	[TRACE_EXT_STAGE_END] = 3,
+	[TRACE_EXT_STAGE_END] = 3,    [TRACE_EXT_FILTER] = 2,
 };
 
 static const char *const ext_names[] = {
@@ -715,6 +878,7 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_STAGE_DEF] = "stage definition",
 	[TRACE_EXT_STAGE_BEGIN] = "stage begin",
 	[TRACE_EXT_STAGE_END] = "stage end",
+	[TRACE_EXT_FILTER] = "filter",
 };
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
@@ -775,6 +939,8 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 
 		return ev < 0 || c->reader->want_stages ? ev : EV_AGAIN;
 	}
+	case TRACE_EXT_FILTER:
+		return filter_record(c, rec, trace_ext_aux_of(rec[0]), nwords);
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
 	}
@@ -849,6 +1015,18 @@ int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk)
 
 /* ----------------------------------------------------------------- release */
 
+static void filters_release(struct trace_record_filters *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->ninclude; i++)
+		free(f->include[i]);
+	for (i = 0; i < f->nexclude; i++)
+		free(f->exclude[i]);
+	free(f->include);
+	free(f->exclude);
+}
+
 void trace_reader_release(struct trace_reader *r)
 {
 	struct trace_thread *t;
@@ -865,6 +1043,7 @@ void trace_reader_release(struct trace_reader *r)
 		HASH_DEL(r->stage_names, n);
 		free(n);
 	}
+	filters_release(&r->filters);
 	free(r->stage_ids.slots);
 	free(r->stage_early.slots);
 	free(r->stage_uses);

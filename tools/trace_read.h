@@ -21,7 +21,10 @@
  *
  * trace_reader_next() hands out thread chunks only; it decodes process
  * chunks (module maps) itself and passes each module record to the callback
- * set with trace_reader_on_module(), every time a capture lists it. Time
+ * set with trace_reader_on_module(), every time a capture lists it. It
+ * keeps the record-time filters the process chunks describe (FILTER
+ * records) and sums the calls they left out (the chunk headers'
+ * `filtered`), as it sums the events lost. Time
  * records, thread start/end records, stage definitions and record types this
  * reader does not know are consumed inside trace_chunk_next(), which returns
  * function events, and memory and stage events for consumers that ask for
@@ -42,7 +45,8 @@
  * earns one warning when the end is reached.
  *
  * Ownership: the reader owns the threads and strings it hands out; threads
- * stay valid until trace_reader_release(), modules during the callback.
+ * and record-time filters stay valid until trace_reader_release(), modules
+ * during the callback.
  */
 #ifndef MPROF_TRACE_READ_H
 #define MPROF_TRACE_READ_H
@@ -76,6 +80,7 @@ struct trace_thread {
 	uint64_t stack_records;	   /* stack definitions read */
 	uint64_t paused_ticks;	   /* time spent in the runtime's slow path (PAUSE records) */
 	uint64_t lost;		   /* events dropped, summed over its chunk headers */
+	uint64_t filtered;	   /* calls the record-time filters left out, likewise */
 	bool started;		   /* a THREAD_START record was read */
 	bool ended;		   /* a THREAD_END record was read: */
 	uint64_t end_events;	   /*   events it says it recorded */
@@ -93,6 +98,18 @@ struct trace_module {
 	const unsigned char *buildid; /* NULL if none was recorded */
 	size_t buildid_len;
 	uint64_t ticks; /* the tick count of the capture */
+};
+
+/*
+ * The record-time filters of a trace (FILTER records): the patterns in the
+ * order first recorded, each once (a capture may repeat them), NUL-terminated.
+ */
+struct trace_record_filters {
+	char **include, **exclude; /* MPROF_INCLUDE, MPROF_EXCLUDE patterns */
+	size_t ninclude, nexclude;
+	uint64_t max_depth;	  /* written frames; 0: no limit */
+	uint64_t min_duration_ns; /* 0: no minimum */
+	size_t include_alloc, exclude_alloc;
 };
 
 /* Called for every module record; `m` and its strings are valid during the call. */
@@ -169,6 +186,7 @@ struct trace_reader {
 	bool partial_tail;	      /* the file ends inside its last chunk */
 	bool in_chunk;		      /* a chunk has been handed out and not yet folded back */
 	bool at_end;		      /* the end was reached (and warned about) */
+	bool quiet_end;		      /* set by the caller: no warning at the end (a pre-pass) */
 	uint64_t *buf;		      /* one chunk */
 	struct trace_thread *threads; /* uthash by serial, in order of appearance */
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
@@ -178,8 +196,10 @@ struct trace_reader {
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
-	uint64_t chunk_lost; /* sum of the lost fields of all chunks */
-	char *pathbuf;	     /* a module path, NUL-terminated */
+	uint64_t chunk_lost;		     /* sum of the lost fields of all chunks */
+	uint64_t chunk_filtered;	     /* sum of the filtered fields of all chunks */
+	struct trace_record_filters filters; /* the FILTER records read so far */
+	char *pathbuf;			     /* a module path, NUL-terminated */
 	/* Stages: ids are process-wide and a definition may lie in a chunk the
 	 * file holds after the first use (another thread's), so a use before
 	 * the definition is checked when the trace ends. */
@@ -264,6 +284,36 @@ int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk);
 /* Events lost in all: the chunks' counts plus those dropped outside any chunk. */
 uint64_t trace_reader_lost(const struct trace_reader *r);
 
+/*
+ * Read the record-time filters ahead of the streaming pass, which learns
+ * them only as it reaches the process chunks that describe them: decode the
+ * process chunks from the start of the file up to the first thread chunk
+ * that follows one (the runtime writes the FILTER records with its first
+ * capture of the module maps, before any thread records; see
+ * mprof-trace(5)), reading only the header of a thread chunk before that.
+ * Module records are not passed to the callback. Call it after
+ * trace_reader_open() and before the first trace_reader_next(), which
+ * decodes those chunks again. Returns 0, or -1 on a corrupt chunk (printed).
+ */
+int trace_reader_scan_filters(struct trace_reader *r);
+
+/*
+ * The filters the trace was recorded with, or NULL if none: those of the
+ * process chunks read so far (all of them once the last chunk is read, the
+ * first ones after trace_reader_scan_filters()). Owned by the reader.
+ */
+const struct trace_record_filters *trace_reader_record_filters(const struct trace_reader *r);
+
+/* Calls the record-time filters left out, summed over the chunks read so far. */
+uint64_t trace_reader_unrecorded(const struct trace_reader *r);
+
+/* True if `f` holds any filter (it may be NULL). */
+bool trace_record_filters_any(const struct trace_record_filters *f);
+
+/* True if `a` and `b` hold the same filters, patterns in any order (either may be NULL). */
+bool trace_record_filters_equal(const struct trace_record_filters *a,
+				const struct trace_record_filters *b);
+
 void trace_reader_release(struct trace_reader *r);
 
 /* The slope of a calibration from the clock points of `h` and `latest_open`. */
@@ -337,6 +387,12 @@ int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
  * in a process chunk are corrupt; so is a stage used but never defined,
  * found when the trace ends (unless records were lost). A stage end without
  * a begin is the consumer's to count, not an error of the trace.
+ *
+ * FILTER records are decoded where they are read (they are not events): an
+ * unknown filter kind, a pattern that is empty, longer than
+ * TRACE_FILTER_TEXT_MAX or than its record, or holds a NUL byte, a limit of
+ * 0 or with text, two different limits of one kind, a FILTER record in a
+ * thread chunk: all are corrupt records.
  */
 static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
 {

@@ -7,7 +7,7 @@ cd "$TMP"
 lib=$top_builddir/tests/integ/progs/.libs/libplugin.so
 [ -f "$lib" ] || fail "no $lib"
 MPROF_OUTPUT=$TMP/dl.bin "$PROGS/dlmain" "$lib" 500 >out
-n=$(sed -n 's/.*plugin_step_calls=\([0-9]*\).*/\1/p' out)
+n=$(sed -n 's/.* calls=\([0-9]*\).*/\1/p' out)
 report_json dl.bin dl.json
 check_eq "plugin_step calls" "$n" "$(json dl.json 'fn("plugin_step")["calls"]')"
 check_eq "plugin_work calls" 1 "$(json dl.json 'fn("plugin_work")["calls"]')"

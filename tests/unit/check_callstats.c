@@ -236,6 +236,29 @@ START_TEST(test_probe_clamp)
 }
 END_TEST
 
+/* A damaged header's absurd probe costs clamp every self time at 0 (no overflow). */
+START_TEST(test_probe_absurd)
+{
+	const struct cs_func *f;
+
+	tb->hdr.probe_self_ticks = UINT64_MAX;
+	tb->hdr.probe_parent_ticks = 1ull << 62;
+	simple_tree(1, 1);
+	profile();
+	for (f = prof.merged.funcs; f; f = f->next)
+		check_stats(&f->st, f->st.calls, f->st.calls - f->st.rec_calls, 0, 0);
+	tb_free(tb);
+	tb = tb_new();
+	tb->hdr.probe_self_ticks = 0;
+	tb->hdr.probe_parent_ticks = UINT64_MAX / 2 + 2; /* twice overflows */
+	simple_tree(1, 1);
+	cs_profile_release(&prof);
+	profile();
+	/* main has two children: its cost wraps past 64 bits, it keeps no self time */
+	ck_assert_uint_eq(func(&prof.merged, 0x10)->st.self_ticks, 0);
+}
+END_TEST
+
 START_TEST(test_threads_merge)
 {
 	const struct cs_table *t;
@@ -508,6 +531,7 @@ static Suite *callstats_suite(void)
 	tcase_add_test(tc, test_unmatched_exit);
 	tcase_add_test(tc, test_probe_compensation);
 	tcase_add_test(tc, test_probe_clamp);
+	tcase_add_test(tc, test_probe_absurd);
 	tcase_add_test(tc, test_threads_merge);
 	suite_add_tcase(s, tc);
 

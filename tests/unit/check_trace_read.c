@@ -1100,6 +1100,287 @@ START_TEST(test_stage_unpaused)
 }
 END_TEST
 
+/* ---------------------------------------------------- record-time filters */
+
+/* A process chunk with the filters of `mprof record --include 'parse_*'
+ * --include emit --exclude "it's" --max-depth 3 --min-duration 10us`, the
+ * first include and the depth repeated (a capture may repeat them). */
+static void recorded_filters(struct tb *t)
+{
+	tb_process_chunk(t, 0);
+	tb_maps(t, 5, TRACE_MAPS_START, 1);
+	tb_module(t, "/usr/bin/prog", 0, 0x400000, 0x401000, NULL, 0);
+	tb_filter(t, TRACE_FILTER_INCLUDE, 0, "parse_*");
+	tb_filter(t, TRACE_FILTER_INCLUDE, 0, "emit");
+	tb_filter(t, TRACE_FILTER_EXCLUDE, 0, "it's");
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 3, NULL);
+	tb_filter(t, TRACE_FILTER_MIN_DURATION, 10000, NULL);
+	tb_filter(t, TRACE_FILTER_INCLUDE, 0, "parse_*");
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 3, NULL);
+}
+
+static void check_recorded_filters(const struct trace_record_filters *f)
+{
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(f->ninclude, 2);
+	ck_assert_str_eq(f->include[0], "parse_*");
+	ck_assert_str_eq(f->include[1], "emit");
+	ck_assert_uint_eq(f->nexclude, 1);
+	ck_assert_str_eq(f->exclude[0], "it's");
+	ck_assert_uint_eq(f->max_depth, 3);
+	ck_assert_uint_eq(f->min_duration_ns, 10000);
+}
+
+START_TEST(test_filter_decode)
+{
+	struct trace_reader r;
+	struct trace_thread *t;
+	struct events e;
+
+	recorded_filters(tb);
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->filtered = 7;
+	tb_enter(tb, 0x1000, 10);
+	tb_chunk(tb, 2, 0);
+	tb_chunk_header(tb)->filtered = 2;
+	tb_enter(tb, 0x2000, 20);
+	tb_chunk(tb, 1, 30);
+	tb_chunk_header(tb)->filtered = 5;
+	tb_exit(tb, 40);
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_str_eq(captured, "");
+	ck_assert_uint_eq(e.n, 3); /* the filters are no events */
+	check_recorded_filters(trace_reader_record_filters(&r));
+	ck_assert(trace_record_filters_any(trace_reader_record_filters(&r)));
+	ck_assert_uint_eq(trace_reader_unrecorded(&r), 14);
+	for (t = r.threads; t; t = t->hh.next)
+		ck_assert_uint_eq(t->filtered, t->serial == 1 ? 12 : 2);
+	ck_assert_uint_eq(trace_reader_lost(&r), 0);
+	trace_reader_release(&r);
+}
+END_TEST
+
+START_TEST(test_filter_none)
+{
+	struct trace_reader r;
+	struct events e;
+
+	tb_process_chunk(tb, 0);
+	tb_maps(tb, 5, TRACE_MAPS_START, 0);
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_ptr_null(trace_reader_record_filters(&r));
+	ck_assert(!trace_record_filters_any(NULL));
+	ck_assert_uint_eq(trace_reader_unrecorded(&r), 0);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* Each limit alone is a filter too; patterns compare in any order. */
+START_TEST(test_filter_equal)
+{
+	struct trace_record_filters a = { 0 }, b = { 0 };
+	char *ab[] = { "a", "b" }, *ba[] = { "b", "a" }, *ac[] = { "a", "c" };
+
+	ck_assert(trace_record_filters_equal(NULL, NULL));
+	ck_assert(trace_record_filters_equal(&a, NULL));
+	a.min_duration_ns = 5;
+	ck_assert(trace_record_filters_any(&a));
+	ck_assert(!trace_record_filters_equal(&a, NULL));
+	a.min_duration_ns = 0;
+	a.max_depth = 2;
+	ck_assert(trace_record_filters_any(&a));
+	b.max_depth = 2;
+	a.include = ab;
+	a.ninclude = 2;
+	b.include = ba;
+	b.ninclude = 2;
+	ck_assert(trace_record_filters_equal(&a, &b));
+	b.include = ac;
+	ck_assert(!trace_record_filters_equal(&a, &b));
+	b.include = ba;
+	b.exclude = ab;
+	b.nexclude = 1;
+	ck_assert(!trace_record_filters_equal(&a, &b));
+}
+END_TEST
+
+static int count_modules;
+
+static void count_module(void *arg, const struct trace_module *m)
+{
+	(void)arg;
+	(void)m;
+	count_modules++;
+}
+
+/* The scan reads the filters before the pass, up to the first thread chunk. */
+START_TEST(test_filter_scan)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	uint64_t fn;
+	int events = 0;
+
+	recorded_filters(tb);
+	tb_chunk(tb, 1, 0);
+	tb_chunk_header(tb)->filtered = 4;
+	tb_enter(tb, 0x1000, 10);
+	tb_exit(tb, 20);
+	tb_process_chunk(tb, 30); /* a later process chunk: beyond the scan */
+	tb_filter(tb, TRACE_FILTER_EXCLUDE, 0, "late");
+	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
+	trace_reader_on_module(&r, count_module, NULL);
+	count_modules = 0;
+	ck_assert_int_eq(trace_reader_scan_filters(&r), 0);
+	ck_assert_uint_eq(count_modules, 0); /* left to the pass */
+	check_recorded_filters(trace_reader_record_filters(&r));
+	ck_assert_uint_eq(trace_reader_unrecorded(&r), 0); /* counted by the pass */
+	ck_assert_uint_eq(r.next, 0);
+	while (trace_reader_next(&r, &c) > 0) {
+		while (trace_chunk_next(&c, &fn) > 0)
+			events++;
+	}
+	ck_assert_int_eq(events, 2);
+	ck_assert_uint_eq(count_modules, 1);
+	ck_assert_uint_eq(r.filters.ninclude, 2); /* not doubled by the pass */
+	ck_assert_uint_eq(r.filters.nexclude, 2);
+	ck_assert_str_eq(r.filters.exclude[1], "late");
+	ck_assert_uint_eq(trace_reader_unrecorded(&r), 4);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* The filters may follow a thread chunk; an unused chunk is skipped. */
+START_TEST(test_filter_scan_after_thread)
+{
+	struct trace_reader r;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_unused_chunk(tb);
+	tb_process_chunk(tb, 0);
+	tb_filter(tb, TRACE_FILTER_MIN_DURATION, 2000, NULL);
+	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
+	ck_assert_int_eq(trace_reader_scan_filters(&r), 0);
+	ck_assert_ptr_nonnull(trace_reader_record_filters(&r));
+	ck_assert_uint_eq(trace_reader_record_filters(&r)->min_duration_ns, 2000);
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* The error printed for a trace whose process chunk holds `damage`. */
+static void check_corrupt_process(void (*damage)(struct tb *), const char *what)
+{
+	struct tb *t = tb_new();
+	struct trace_reader r;
+	const char *path;
+	struct events e;
+	char msg[512];
+	int ret;
+
+	tb_process_chunk(t, 0);
+	damage(t);
+	tb_chunk(t, 1, 0);
+	tb_enter(t, 0x1000, 10);
+	path = tb_write(t);
+	snprintf(msg, sizeof(msg), "corrupt chunk 0 at offset %s", what);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, msg));
+	/* the scan finds it likewise */
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	capture_begin();
+	ret = trace_reader_scan_filters(&r);
+	capture_end();
+	ck_assert_int_eq(ret, -1);
+	ck_assert_str_eq(captured, expect_line(path, msg));
+	trace_reader_release(&r);
+	tb_free(t);
+}
+
+static void filter_unknown_kind(struct tb *t)
+{
+	tb_filter(t, 9, 0, "x");
+}
+static void filter_kind_zero(struct tb *t)
+{
+	tb_filter(t, 0, 1, NULL);
+}
+static void filter_empty(struct tb *t)
+{
+	tb_filter(t, TRACE_FILTER_EXCLUDE, 0, "");
+}
+static void filter_too_long(struct tb *t)
+{
+	char *p = malloc(TRACE_FILTER_TEXT_MAX + 2);
+
+	memset(p, 'a', TRACE_FILTER_TEXT_MAX + 1);
+	p[TRACE_FILTER_TEXT_MAX + 1] = '\0';
+	tb_filter(t, TRACE_FILTER_INCLUDE, 0, p);
+	free(p);
+}
+static void filter_overflow(struct tb *t)
+{
+	uint64_t w[2] = { 0, 0x61 };
+
+	tb_ext(t, TRACE_EXT_FILTER, TRACE_FILTER_INCLUDE << 24 | 20, w, 3);
+}
+static void filter_nul(struct tb *t)
+{
+	uint64_t w[2] = { 0, 0 };
+
+	memcpy(&w[1], "ab\0d", 4);
+	tb_ext(t, TRACE_EXT_FILTER, TRACE_FILTER_INCLUDE << 24 | 4, w, 3);
+}
+static void filter_short(struct tb *t)
+{
+	tb_ext(t, TRACE_EXT_FILTER, TRACE_FILTER_MAX_DEPTH << 24, NULL, 1);
+}
+static void filter_depth_zero(struct tb *t)
+{
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 0, NULL);
+}
+static void filter_limit_text(struct tb *t)
+{
+	tb_filter(t, TRACE_FILTER_MIN_DURATION, 10, "abc");
+}
+static void filter_conflict(struct tb *t)
+{
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 3, NULL);
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 5, NULL);
+}
+
+START_TEST(test_filter_corrupt)
+{
+	check_corrupt_process(filter_unknown_kind, "4160: unknown filter kind 9");
+	check_corrupt_process(filter_kind_zero, "4160: unknown filter kind 0");
+	check_corrupt_process(filter_empty, "4160: empty exclude pattern");
+	check_corrupt_process(filter_too_long, "4160: filter pattern of 4097 bytes (at most 4096)");
+	check_corrupt_process(filter_overflow,
+			      "4160: filter pattern of 20 bytes in a record of 3 words");
+	check_corrupt_process(filter_nul, "4160: include pattern with a NUL byte");
+	check_corrupt_process(filter_short, "4160: filter record shorter than 2 words");
+	check_corrupt_process(filter_depth_zero, "4160: max-depth filter of 0");
+	check_corrupt_process(filter_limit_text, "4160: min-duration filter with 3 bytes of text");
+	check_corrupt_process(filter_conflict, "4176: max-depth filter of 5 after one of 3");
+}
+END_TEST
+
+static void filter_in_thread(struct tb *t)
+{
+	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 3, NULL);
+}
+
+START_TEST(test_filter_thread_chunk)
+{
+	check_corrupt(filter_in_thread, "4168: filter record in a thread chunk");
+}
+END_TEST
+
 /* -------------------------------------------------------------- clock */
 
 START_TEST(test_clock_monotonic)
@@ -1227,6 +1508,17 @@ static Suite *trace_read_suite(void)
 	tcase_add_test(tc, test_random_records);
 	tcase_add_test(tc, test_cut_short_warning);
 	tcase_add_test(tc, test_thread_end_mismatch);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("filters");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_filter_decode);
+	tcase_add_test(tc, test_filter_none);
+	tcase_add_test(tc, test_filter_equal);
+	tcase_add_test(tc, test_filter_scan);
+	tcase_add_test(tc, test_filter_scan_after_thread);
+	tcase_add_test(tc, test_filter_corrupt);
+	tcase_add_test(tc, test_filter_thread_chunk);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clock");

@@ -270,6 +270,19 @@ void tb_stage_def(struct tb *tb, uint32_t id, const char *name)
 	count_event(tb);
 }
 
+void tb_filter(struct tb *tb, unsigned kind, uint64_t limit, const char *pattern)
+{
+	size_t len = pattern ? strlen(pattern) : 0;
+	unsigned nwords = 2 + (unsigned)((len + 7) / 8);
+	uint64_t *w = tb_alloc_words(nwords);
+
+	w[0] = limit;
+	if (len)
+		memcpy(w + 1, pattern, len);
+	tb_ext(tb, TRACE_EXT_FILTER, (uint32_t)kind << 24 | (uint32_t)len, w, nwords);
+	free(w);
+}
+
 void tb_stage_begin(struct tb *tb, uint32_t id, uint64_t at)
 {
 	tb_ext(tb, TRACE_EXT_STAGE_BEGIN, id, &at, 2);

@@ -91,6 +91,8 @@ void tb_snapshot(struct tb *tb, const char *label, uint64_t at);
 void tb_stage_def(struct tb *tb, uint32_t id, const char *name);
 void tb_stage_begin(struct tb *tb, uint32_t id, uint64_t at);
 void tb_stage_end(struct tb *tb, uint32_t id, uint64_t at, uint64_t records);
+/* A FILTER record (a process chunk's): kind, limit, pattern (NULL for none). */
+void tb_filter(struct tb *tb, unsigned kind, uint64_t limit, const char *pattern);
 /* A PAUSE record: the thread was in the runtime from `from` to `to`. */
 void tb_pause(struct tb *tb, uint64_t from, uint64_t to);
 
