@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "svg.h"
+#include "util.h"
 
 void svg_open(FILE *out, unsigned width, unsigned height, bool standalone)
 {
@@ -26,7 +27,7 @@ void svg_close(FILE *out)
 
 void svg_escape_n(FILE *out, const char *s, size_t n)
 {
-	size_t i;
+	size_t i, len;
 
 	for (i = 0; i < n && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -48,9 +49,21 @@ void svg_escape_n(FILE *out, const char *s, size_t n)
 			fputs("&apos;", out);
 			break;
 		default:
-			/* XML 1.0 allows no control character but these. */
-			if (c >= 0x20 || c == '\t' || c == '\n')
+			if (c >= 0x80) {
+				/* The document says UTF-8: a byte that is not
+				 * part of a valid sequence becomes U+FFFD. */
+				len = util_utf8_len((const unsigned char *)s + i,
+						    strnlen(s + i, n - i));
+				if (len) {
+					fwrite(s + i, 1, len, out);
+					i += len - 1;
+				} else {
+					fputs("\xef\xbf\xbd", out);
+				}
+			} else if (c >= 0x20 || c == '\t' || c == '\n') {
+				/* XML 1.0 allows no control character but these. */
 				fputc(c, out);
+			}
 			break;
 		}
 	}

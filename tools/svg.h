@@ -22,7 +22,8 @@
 void svg_open(FILE *out, unsigned width, unsigned height, bool standalone);
 void svg_close(FILE *out);
 
-/* `s` as XML character data or attribute value: & < > " ' escaped, control characters dropped. */
+/* `s` as XML character data or attribute value: & < > " ' escaped, control
+ * characters dropped, bytes that are not valid UTF-8 replaced by U+FFFD. */
 void svg_escape(FILE *out, const char *s);
 
 /* The first `n` bytes of `s`, escaped likewise. */

@@ -62,4 +62,9 @@ const char *util_basename(const char *path);
  */
 int util_close_stdout(void);
 
+/* The length of the well-formed UTF-8 sequence at s, reading at most n
+ * bytes (1 for ASCII), or 0: a stray continuation byte, a sequence cut
+ * short, an overlong form, a surrogate, a code point past U+10FFFF. */
+size_t util_utf8_len(const unsigned char *s, size_t n);
+
 #endif

@@ -136,6 +136,42 @@ START_TEST(test_escape_utf8)
 }
 END_TEST
 
+/* Bytes that are not well-formed UTF-8 become U+FFFD: the document says
+ * UTF-8, and one bad byte in a path or label would make it unreadable. */
+START_TEST(test_escape_bad_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "a\xff"
+		  "b",
+		  "a\xef\xbf\xbd"
+		  "b" },				    /* never valid */
+		{ "\x80", "\xef\xbf\xbd" },		    /* stray continuation */
+		{ "\xc3", "\xef\xbf\xbd" },		    /* cut short at the end */
+		{ "\xc3(", "\xef\xbf\xbd(" },		    /* cut short by ASCII */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '/' */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" }, /* U+10FFFF is valid */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = escaped(cases[i].in);
+
+		ck_assert_msg(!strcmp(text, cases[i].out), "case %zu: got '%s'", i, text);
+		free(text);
+	}
+	/* A sequence cut by n is not valid either. */
+	{
+		char *text = escaped_n("x\xc3\xaf", 2);
+
+		ck_assert_str_eq(text, "x\xef\xbf\xbd");
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(test_escape_n)
 {
 	char *text = escaped_n("a<bcdef", 3);
@@ -759,6 +795,7 @@ static Suite *svg_suite(void)
 	tcase_add_test(tc, test_escape_specials);
 	tcase_add_test(tc, test_escape_controls);
 	tcase_add_test(tc, test_escape_utf8);
+	tcase_add_test(tc, test_escape_bad_utf8);
 	tcase_add_test(tc, test_escape_n);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("numbers");
