@@ -49,6 +49,9 @@ seed crash "$p/hostile" crash
 seed longjmp "$p/lifecycle" longjmp 3
 # record-time filters: FILTER records, chunks counting the calls left out
 seed filters env MPROF_EXCLUDE=even MPROF_MAX_DEPTH=8 MPROF_MIN_DURATION=1us "$p/fib" 12 4
+# a library unloaded and another loaded at its addresses: modules the
+# reader moves apart
+seed swap "$p/dlmain" "$p/.libs/libplugin.so" 20 "$p/.libs/libplugin2.so" "$p/.libs/libplugin.so"
 rm -f "$out"/corpus/*.tmp* 2>/dev/null || true
 
 echo "fuzzing the trace reader for $seconds s (corpus: $out/corpus)"

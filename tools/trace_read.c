@@ -76,7 +76,8 @@ static int corrupt(const struct trace_chunk *c, const uint64_t *at, const char *
 	return corrupt_msg(c->reader, c->index, offset_of(c, at), msg);
 }
 
-static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t offset)
+/* Read len bytes at offset: 0, -1 on an error (errno), -2 at the end of the file. */
+static int read_quiet(const struct trace_reader *r, void *buf, size_t len, uint64_t offset)
 {
 	char *p = buf;
 
@@ -86,14 +87,442 @@ static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t offse
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return trace_error(r, "read error: %s", strerror(errno));
+			return -1;
 		if (n == 0)
-			return trace_error(r, "file shrank while being read");
+			return -2;
 		p += n;
 		len -= (size_t)n;
 		offset += (uint64_t)n;
 	}
 	return 0;
+}
+
+static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t offset)
+{
+	int ret = read_quiet(r, buf, len, offset);
+
+	if (ret == -1)
+		return trace_error(r, "read error: %s", strerror(errno));
+	if (ret == -2)
+		return trace_error(r, "file shrank while being read");
+	return 0;
+}
+
+/* The length of chunk `index` in the file (whole words only when cut), its offset in *offset. */
+static uint64_t chunk_len(const struct trace_reader *r, uint64_t index, uint64_t *offset)
+{
+	uint64_t len;
+
+	*offset = r->hdr.header_size + index * r->hdr.chunk_size;
+	len = r->file_size - *offset;
+	return len < r->hdr.chunk_size ? len & ~(uint64_t)7 : r->hdr.chunk_size;
+}
+
+/* The variable part of a MODULE record. */
+struct module_bytes {
+	const unsigned char *buildid, *path;
+	size_t idlen, pathlen;
+};
+
+/* Find the build-id and path of MODULE record `rec`: false if its lengths are inconsistent. */
+static bool module_bytes(const uint64_t *rec, unsigned nwords, struct module_bytes *b)
+{
+	uint32_t aux = trace_ext_aux_of(rec[0]);
+
+	b->idlen = aux >> 16;
+	b->pathlen = aux & 0xffff;
+	b->buildid = (const unsigned char *)(rec + TRACE_MODULE_FIXED_WORDS);
+	b->path = b->buildid + b->idlen;
+	return b->idlen <= TRACE_BUILDID_MAX && b->pathlen && b->pathlen <= TRACE_PATH_MAX &&
+	       nwords == TRACE_MODULE_FIXED_WORDS + (b->idlen + b->pathlen + 7) / 8;
+}
+
+/* ----------------------------------------------------------- moved modules */
+
+/*
+ * A module's addresses move (see trace_read.h) when another module, not the
+ * same code, held overlapping addresses at some time of the trace. The same
+ * code is one class: one file (path and build-id) at one load bias,
+ * whatever ranges its captures list.
+ *
+ * When a class held its addresses: the runtime captures the maps at start,
+ * before every dlclose, at chunk switches when the loaded set changed, and
+ * at exit. So the module that held an address at tick T is the one the
+ * earliest capture at or after T lists (the last capture for later events),
+ * and a class listed by the consecutive captures k..m held its addresses
+ * for the ticks (t[k-1], t[m]], the first capture's from tick 0, the last
+ * one's to the end. Captures out of tick order (a damaged trace) count at
+ * the latest tick seen before them.
+ *
+ * trace_reader_open() reads the captures twice, from the process chunks
+ * (thread chunks: their header only): to find the classes that overlap,
+ * then, only if some do, to record when those were loaded.
+ */
+
+#define MOVED_LIMIT    (1ull << 63) /* moved ranges end below */
+#define MOVED_SIZE_MAX (1ull << 40) /* a larger range is no module: never moved */
+#define MOVED_ALIGN    (1ull << 20) /* and the gap between moved ranges */
+#define MAPS_KEY_FIXED 10	    /* bias, build-id length */
+
+/* A time span, in ticks, both ends included. */
+struct maps_span {
+	uint64_t from, to;
+};
+
+/* One class (see above). */
+struct trace_maps_class {
+	uint64_t lo, hi;	 /* the hull of the ranges it was listed at */
+	uint64_t base;		 /* where lo moves to; 0: it does not move */
+	bool overlaps;		 /* another class overlaps it */
+	uint64_t last_cap;	 /* the last capture that listed it (1-based), 0: none yet */
+	struct maps_span *spans; /* when it held its addresses, in tick order */
+	size_t nspans, spans_alloc;
+	UT_hash_handle hh; /* by key */
+	size_t keylen;
+	unsigned char key[]; /* bias, build-id length (2 bytes), build-id, path */
+};
+
+struct trace_maps {
+	struct trace_maps_class *classes; /* uthash by key: every class, then the moved ones */
+	struct trace_maps_class **moved;  /* the moved classes, by lo */
+	size_t nmoved;
+	uint64_t lo, hi;     /* the hull of the moved classes' ranges */
+	bool spans;	     /* the second pass: record the spans */
+	uint64_t ncaps;	     /* captures read in this pass */
+	uint64_t cap_ticks;  /* the tick count of the current capture */
+	uint64_t prev_ticks; /* and of the one before */
+	unsigned char key[MAPS_KEY_FIXED + TRACE_BUILDID_MAX + TRACE_PATH_MAX];
+};
+
+static void maps_free(struct trace_maps *mp)
+{
+	struct trace_maps_class *k, *tmp;
+
+	if (!mp)
+		return;
+	HASH_ITER(hh, mp->classes, k, tmp)
+	{
+		HASH_DEL(mp->classes, k);
+		free(k->spans);
+		free(k);
+	}
+	free(mp->moved);
+	free(mp);
+}
+
+/* The class of a module record, or NULL if there is none; its key in mp->key. */
+static struct trace_maps_class *maps_find(struct trace_maps *mp, uint64_t bias,
+					  const struct module_bytes *b, size_t *keylen)
+{
+	uint16_t idlen = (uint16_t)b->idlen;
+	struct trace_maps_class *k;
+
+	memcpy(mp->key, &bias, 8);
+	memcpy(mp->key + 8, &idlen, 2);
+	memcpy(mp->key + MAPS_KEY_FIXED, b->buildid, b->idlen);
+	memcpy(mp->key + MAPS_KEY_FIXED + b->idlen, b->path, b->pathlen);
+	*keylen = MAPS_KEY_FIXED + b->idlen + b->pathlen;
+	HASH_FIND(hh, mp->classes, mp->key, *keylen, k);
+	return k;
+}
+
+/* A MAPS record: a new capture. */
+static void maps_capture(struct trace_maps *mp, uint64_t ticks)
+{
+	mp->prev_ticks = mp->cap_ticks;
+	if (!mp->ncaps || ticks > mp->cap_ticks)
+		mp->cap_ticks = ticks;
+	mp->ncaps++;
+}
+
+/* The current capture lists class k: start or extend its span. */
+static void maps_listed(struct trace_maps *mp, struct trace_maps_class *k)
+{
+	struct maps_span *s;
+
+	if (k->last_cap == mp->ncaps)
+		return; /* listed twice by one capture */
+	if (k->last_cap && k->last_cap + 1 == mp->ncaps) {
+		k->spans[k->nspans - 1].to = mp->cap_ticks;
+	} else {
+		k->spans = xgrow(k->spans, &k->spans_alloc, k->nspans + 1, sizeof(*k->spans));
+		s = &k->spans[k->nspans++];
+		s->from = mp->ncaps == 1 ? 0 : mp->prev_ticks + (mp->prev_ticks < UINT64_MAX);
+		s->to = mp->cap_ticks;
+	}
+	k->last_cap = mp->ncaps;
+}
+
+/* A MODULE record of the current capture, its lengths checked. */
+static void maps_module(struct trace_maps *mp, const uint64_t *rec, const struct module_bytes *b)
+{
+	uint64_t lo = rec[2], hi = rec[3];
+	struct trace_maps_class *k;
+	size_t keylen;
+
+	if (lo >= hi || hi - lo > MOVED_SIZE_MAX)
+		return; /* holds no address, or no module */
+	if (!mp->ncaps)
+		maps_capture(mp, 0); /* a module before any capture: as the streaming pass */
+	k = maps_find(mp, rec[1], b, &keylen);
+	if (mp->spans) {
+		if (k)
+			maps_listed(mp, k);
+		return;
+	}
+	if (k) {
+		k->lo = lo < k->lo ? lo : k->lo;
+		k->hi = hi > k->hi ? hi : k->hi;
+		return;
+	}
+	k = xcalloc(1, sizeof(*k) + keylen);
+	memcpy(k->key, mp->key, keylen);
+	k->keylen = keylen;
+	k->lo = lo;
+	k->hi = hi;
+	HASH_ADD_KEYPTR(hh, mp->classes, k->key, k->keylen, k);
+	if (hash_oom_take())
+		die("out of memory");
+}
+
+/* The captures in the records [p, end) of a process chunk, up to the first damaged one. */
+static void maps_records(struct trace_maps *mp, const uint64_t *p, const uint64_t *end)
+{
+	struct module_bytes b;
+
+	while (p < end && *p) {
+		unsigned nwords = trace_ext_nwords_of(*p), type = trace_ext_type_of(*p);
+
+		if ((*p & 3) != TRACE_TAG_EXT || !nwords || nwords > (size_t)(end - p))
+			return; /* the streaming pass reports it */
+		if (type == TRACE_EXT_MAPS && nwords >= 4)
+			maps_capture(mp, p[1]);
+		else if (type == TRACE_EXT_MODULE && nwords >= TRACE_MODULE_FIXED_WORDS &&
+			 module_bytes(p, nwords, &b))
+			maps_module(mp, p, &b);
+		else if (type == TRACE_EXT_MODULE)
+			return;
+		p += nwords;
+	}
+}
+
+/* Read the captures of every process chunk. Returns 0, or -1 on a read error. */
+static int maps_pass(struct trace_reader *r, struct trace_maps *mp)
+{
+	const struct trace_chunk_header *ch = (const void *)r->buf;
+	uint64_t i, offset, len;
+
+	mp->ncaps = mp->cap_ticks = mp->prev_ticks = 0;
+	for (i = 0; i < r->nchunks; i++) {
+		len = chunk_len(r, i, &offset);
+		if (len < sizeof(*ch))
+			break; /* cut in its header */
+		if (read_quiet(r, r->buf, sizeof(*ch), offset) < 0)
+			return -1;
+		if (ch->magic != TRACE_CHUNK_MAGIC || ch->kind != TRACE_CHUNK_PROCESS)
+			continue;
+		if (read_quiet(r, r->buf + CHUNK_HDR_WORDS, len - sizeof(*ch),
+			       offset + sizeof(*ch)) < 0)
+			return -1;
+		maps_records(mp, r->buf + CHUNK_HDR_WORDS, r->buf + len / 8);
+	}
+	return 0;
+}
+
+static int maps_class_cmp(const void *a, const void *b)
+{
+	const struct trace_maps_class *x = *(const struct trace_maps_class *const *)a;
+	const struct trace_maps_class *y = *(const struct trace_maps_class *const *)b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+/* The classes sorted by lo, in *n: those `keep` keeps (all if NULL), the others freed. */
+static struct trace_maps_class **
+maps_sorted(struct trace_maps *mp, bool (*keep)(const struct trace_maps_class *), size_t *n)
+{
+	struct trace_maps_class **v, *k, *tmp;
+
+	v = xcalloc(HASH_COUNT(mp->classes) + 1, sizeof(*v));
+	*n = 0;
+	HASH_ITER(hh, mp->classes, k, tmp)
+	{
+		if (!keep || keep(k)) {
+			v[(*n)++] = k;
+			continue;
+		}
+		HASH_DEL(mp->classes, k);
+		free(k->spans);
+		free(k);
+	}
+	qsort(v, *n, sizeof(*v), maps_class_cmp);
+	return v;
+}
+
+static bool maps_overlapping(const struct trace_maps_class *k)
+{
+	return k->overlaps;
+}
+
+static bool maps_loaded(const struct trace_maps_class *k)
+{
+	return k->nspans > 0;
+}
+
+/* Mark the classes another overlaps, keep only those: how many there are. */
+static size_t maps_overlaps(struct trace_maps *mp)
+{
+	struct trace_maps_class **v;
+	size_t i, j, n;
+
+	v = maps_sorted(mp, NULL, &n);
+	for (i = 0; i < n; i++) {
+		for (j = i + 1; j < n && v[j]->lo < v[i]->hi; j++)
+			v[i]->overlaps = v[j]->overlaps = true;
+	}
+	free(v);
+	free(maps_sorted(mp, maps_overlapping, &n));
+	return n;
+}
+
+/* Give each overlapping class that was loaded a moved range; how many got one. */
+static size_t maps_place(struct trace_maps *mp)
+{
+	uint64_t base = TRACE_MOVED_BASE, size;
+	struct trace_maps_class *k;
+	size_t i;
+
+	mp->moved = maps_sorted(mp, maps_loaded, &mp->nmoved);
+	for (i = 0; i < mp->nmoved; i++) {
+		k = mp->moved[i];
+		if (k->last_cap == mp->ncaps)
+			k->spans[k->nspans - 1].to = UINT64_MAX; /* the last capture holds on */
+		/* at most MOVED_SIZE_MAX, and a gap after it */
+		size = (k->hi - k->lo + 2 * MOVED_ALIGN - 1) & ~(MOVED_ALIGN - 1);
+		if (MOVED_LIMIT - base < size)
+			return 0; /* far more modules than a process holds */
+		k->base = base;
+		base += size;
+		mp->lo = i ? mp->lo : k->lo;
+		mp->hi = k->hi > mp->hi ? k->hi : mp->hi;
+	}
+	return mp->nmoved;
+}
+
+/* Find the classes whose addresses move, and when they were loaded (see above). */
+static void maps_scan(struct trace_reader *r)
+{
+	struct trace_maps *mp = xcalloc(1, sizeof(*mp));
+
+	if (maps_pass(r, mp) < 0 || !maps_overlaps(mp))
+		goto none;
+	mp->spans = true;
+	if (maps_pass(r, mp) < 0 || !maps_place(mp))
+		goto none;
+	r->maps = mp;
+	return;
+none:
+	maps_free(mp);
+}
+
+/* Whether class k held its addresses at tick `ticks`. */
+static bool maps_held(const struct trace_maps_class *k, uint64_t ticks)
+{
+	size_t lo = 0, hi = k->nspans;
+
+	while (lo < hi) { /* the first span that ends at or after ticks */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->spans[mid].to < ticks)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nspans && k->spans[lo].from <= ticks;
+}
+
+/*
+ * Where `addr` moved at tick `ticks`, or addr if it did not. It is looked
+ * up as `probe`: addr for a function entry, addr - 1 for a return address
+ * (the call may end its module's last page).
+ */
+static uint64_t maps_move(const struct trace_maps *mp, const struct trace_maps_class **hint,
+			  uint64_t addr, uint64_t probe, uint64_t ticks)
+{
+	const struct trace_maps_class *k = *hint;
+	size_t i;
+
+	if (k && probe - k->lo < k->hi - k->lo && maps_held(k, ticks))
+		return k->base + (addr - k->lo);
+	for (i = 0; i < mp->nmoved && mp->moved[i]->lo <= probe; i++) {
+		k = mp->moved[i];
+		if (probe < k->hi && maps_held(k, ticks)) {
+			*hint = k;
+			return k->base + (addr - k->lo);
+		}
+	}
+	return addr;
+}
+
+uint64_t trace_chunk_moved(struct trace_chunk *c, uint64_t fn)
+{
+	return maps_move(c->reader->maps, &c->moved_hint, fn, fn, c->ticks);
+}
+
+/*
+ * The time of the stack definition just read: that of the allocation the
+ * runtime writes right after it, else the thread's latest known time.
+ */
+static uint64_t stack_ticks(const struct trace_chunk *c)
+{
+	const uint64_t *next = c->pos;
+
+	if (next < c->end && (*next & 3) == TRACE_TAG_EXT &&
+	    trace_ext_nwords_of(*next) <= (size_t)(c->end - next)) {
+		unsigned type = trace_ext_type_of(*next), nwords = trace_ext_nwords_of(*next);
+
+		if (type == TRACE_EXT_ALLOC && nwords >= 4)
+			return next[3];
+		if (type == TRACE_EXT_REALLOC && nwords >= 6)
+			return next[5];
+	}
+	return c->mem_ticks > c->ticks ? c->mem_ticks : c->ticks;
+}
+
+/* Move the frames of stack record `rec` in the reader's buffer (they are its own). */
+static void stack_move(struct trace_chunk *c, const uint64_t *rec, unsigned depth, bool shadow)
+{
+	struct trace_reader *r = c->reader;
+	uint64_t *frames = r->buf + (rec + 1 - r->buf);
+	uint64_t ticks = stack_ticks(c);
+	unsigned i;
+
+	for (i = 0; i < depth; i++) {
+		/* frame 0 is a return address, so are the others without shadow */
+		uint64_t probe = shadow && i ? frames[i] : frames[i] - 1;
+
+		if (probe - c->moved_lo < c->moved_len)
+			frames[i] = maps_move(r->maps, &c->moved_hint, frames[i], probe, ticks);
+	}
+}
+
+/* After module `m` (its record's bytes in b): its moved range, if it has one. */
+static void maps_announce(struct trace_reader *r, const struct trace_module *m,
+			  const struct module_bytes *b)
+{
+	const struct trace_maps_class *k;
+	struct trace_module moved = *m;
+	size_t keylen;
+
+	k = maps_find(r->maps, m->bias, b, &keylen);
+	if (!k || m->lo < k->lo || m->hi > k->hi || m->lo >= m->hi)
+		return; /* not moved (or the file changed since the scan) */
+	moved.lo = k->base + (m->lo - k->lo);
+	moved.hi = k->base + (m->hi - k->lo);
+	moved.bias = m->bias + (k->base - k->lo);
+	r->on_module(r->on_module_arg, &moved);
 }
 
 /* ------------------------------------------------------------------ header */
@@ -182,9 +611,10 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		r->nchunks++;
 		r->partial_tail = true;
 	}
-	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	r->buf = xmalloc(r->hdr.chunk_size);
 	r->pathbuf = xmalloc(TRACE_PATH_MAX + 1);
+	maps_scan(r);
+	posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
 fail:
 	if (r->fd >= 0)
@@ -283,17 +713,16 @@ static int chunk_read(struct trace_reader *r, struct trace_chunk *c, uint64_t in
 		      bool thread_body)
 {
 	const struct trace_chunk_header *ch = (const void *)r->buf;
-	uint64_t offset = r->hdr.header_size + index * r->hdr.chunk_size;
-	uint64_t len = r->file_size - offset;
+	uint64_t offset, len = chunk_len(r, index, &offset);
 
 	memset(c, 0, sizeof(*c));
 	c->reader = r;
 	c->index = index;
-	c->partial = len < r->hdr.chunk_size;
-	if (c->partial)
-		len &= ~(uint64_t)7; /* whole words only */
-	else
-		len = r->hdr.chunk_size;
+	c->partial = r->file_size - offset < r->hdr.chunk_size;
+	if (r->maps) {
+		c->moved_lo = r->maps->lo;
+		c->moved_len = r->maps->hi - r->maps->lo;
+	}
 	if (len < sizeof(*ch))
 		return CHUNK_CUT;
 	if (read_at(r, r->buf, sizeof(*ch), offset) < 0)
@@ -467,28 +896,28 @@ void trace_reader_want_stages(struct trace_reader *r, bool want)
 	r->want_stages = want;
 }
 
-static int module_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux, unsigned nwords)
+static int module_record(struct trace_chunk *c, const uint64_t *rec, unsigned nwords)
 {
 	struct trace_reader *r = c->reader;
-	size_t idlen = aux >> 16, pathlen = aux & 0xffff;
-	const unsigned char *bytes = (const unsigned char *)(rec + TRACE_MODULE_FIXED_WORDS);
 	struct trace_module m;
+	struct module_bytes b;
 
-	if (idlen > TRACE_BUILDID_MAX || pathlen == 0 || pathlen > TRACE_PATH_MAX ||
-	    nwords != TRACE_MODULE_FIXED_WORDS + (idlen + pathlen + 7) / 8)
+	if (!module_bytes(rec, nwords, &b))
 		return corrupt(c, rec, "module record lengths inconsistent");
 	if (!r->on_module)
 		return EV_AGAIN;
-	memcpy(r->pathbuf, bytes + idlen, pathlen);
-	r->pathbuf[pathlen] = '\0';
+	memcpy(r->pathbuf, b.path, b.pathlen);
+	r->pathbuf[b.pathlen] = '\0';
 	m.path = r->pathbuf;
 	m.bias = rec[1];
 	m.lo = rec[2];
 	m.hi = rec[3];
-	m.buildid = idlen ? bytes : NULL;
-	m.buildid_len = idlen;
+	m.buildid = b.idlen ? b.buildid : NULL;
+	m.buildid_len = b.idlen;
 	m.ticks = r->maps_ticks;
 	r->on_module(r->on_module_arg, &m);
+	if (r->maps)
+		maps_announce(r, &m, &b);
 	return EV_AGAIN;
 }
 
@@ -596,6 +1025,8 @@ static int stack_record(struct trace_chunk *c, const uint64_t *rec, uint32_t aux
 	if (idset_has(&c->thread->stacks, id))
 		return corrupt(c, rec, "stack id %u defined twice", id);
 	idset_put(&c->thread->stacks, id);
+	if (c->moved_len)
+		stack_move(c, rec, depth, (aux & TRACE_STACK_SHADOW) != 0);
 	c->stack_records++;
 	c->mem.stack = id;
 	c->mem.shadow = (aux & TRACE_STACK_SHADOW) != 0;
@@ -898,6 +1329,8 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		*fn = rec[1];
 		c->ticks = rec[2];
 		c->events++;
+		if (*fn - c->moved_lo < c->moved_len)
+			*fn = trace_chunk_moved(c, *fn);
 		return TRACE_EV_ENTER;
 	case TRACE_EXT_THREAD_START:
 		if (t) {
@@ -915,7 +1348,7 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		c->reader->maps_ticks = rec[1];
 		return EV_AGAIN;
 	case TRACE_EXT_MODULE:
-		return module_record(c, rec, trace_ext_aux_of(rec[0]), nwords);
+		return module_record(c, rec, nwords);
 	case TRACE_EXT_PAUSE:
 		if (rec[2] < rec[1])
 			return corrupt(c, rec, "pause ends before it starts");
@@ -1044,6 +1477,7 @@ void trace_reader_release(struct trace_reader *r)
 		free(n);
 	}
 	filters_release(&r->filters);
+	maps_free(r->maps);
 	free(r->stage_ids.slots);
 	free(r->stage_early.slots);
 	free(r->stage_uses);

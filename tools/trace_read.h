@@ -34,10 +34,23 @@
  * threads interleaved chunk by chunk. Memory events need one global time
  * order; c->open_ticks is the watermark that makes it (see memstats.h).
  *
+ * Code addresses name one function each. A library unloaded and another
+ * (or the same at another load bias) loaded at its addresses would make one
+ * address name two; so trace_reader_open() reads the module captures of the
+ * whole trace first, and when it finds such a reuse it moves the addresses
+ * of each module involved, for the events that ran while that module was
+ * loaded, to a range of its own at or above TRACE_MOVED_BASE, where no
+ * process address lies: function entries and the frames of stack
+ * definitions are handed out moved. The module callback hears of each
+ * moved range too (after the module's own record, with the same file and a
+ * bias shifted alike, so that address - bias is unchanged). A trace without
+ * such reuse is read as it was written, at no cost.
+ *
  * The reader holds one chunk-sized buffer and the per-thread state (a
  * uthash keyed by thread serial, and the set of stack ids each thread
- * defined), and the names of the stages (process-wide ids); its memory never
- * grows with the number of events.
+ * defined), the names of the stages (process-wide ids), and for each moved
+ * module one time span per load; its memory never grows with the number of
+ * events.
  *
  * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
  * function that found it returns -1. A trace cut short (the process did not
@@ -91,7 +104,10 @@ struct trace_thread {
 	UT_hash_handle hh;
 };
 
-/* A module (executable or shared object) listed by a map capture. */
+/*
+ * A module (executable or shared object) listed by a map capture, or the
+ * moved range of one (see the top): bias, lo and hi shifted alike.
+ */
 struct trace_module {
 	const char *path;
 	uint64_t bias, lo, hi;
@@ -133,7 +149,7 @@ struct trace_mem {
 	 * STACK: the id defined (TRACE_STACK_SHADOW cleared). */
 	uint32_t stack;
 	bool shadow;		/* STACK: frames 2.. are function entry addresses */
-	const uint64_t *frames; /* STACK: the frames, innermost first */
+	const uint64_t *frames; /* STACK: the frames, innermost first, moved (see the top) */
 	unsigned nframes;	/* STACK: 1 to TRACE_STACK_MAX_DEPTH */
 	const char *label;	/* SNAPSHOT: the label, not NUL-terminated */
 	size_t label_len;	/* SNAPSHOT: at most TRACE_SNAPSHOT_LABEL_MAX */
@@ -171,10 +187,19 @@ struct trace_chunk {
 	/* The latest PAUSE of this chunk: its start and its length (0: none). */
 	uint64_t pause_start, pause_len;
 	bool partial; /* the file ends inside this chunk */
+	/* Addresses in [moved_lo, moved_lo + moved_len) may have moved (see
+	 * trace_chunk_moved()); moved_len is 0 when none did. */
+	uint64_t moved_lo, moved_len;
+	const struct trace_maps_class *moved_hint; /* where the last one moved */
 };
 
 struct trace_stage_name;
 struct trace_stage_use;
+struct trace_maps;
+struct trace_maps_class;
+
+/* Where moved addresses start (see above): above every user address space. */
+#define TRACE_MOVED_BASE (1ull << 62)
 
 struct trace_reader {
 	char *path;
@@ -208,6 +233,7 @@ struct trace_reader {
 	struct trace_idset stage_early;	      /* ids used before their definition */
 	struct trace_stage_use *stage_uses;   /* where each of those was first used */
 	size_t nstage_uses, stage_uses_alloc;
+	struct trace_maps *maps; /* the modules whose addresses move, NULL if none */
 };
 
 /* Conversion of tick counts to nanoseconds. */
@@ -368,11 +394,17 @@ static inline uint64_t trace_chunk_unpaused(const struct trace_chunk *c, uint64_
 int trace_chunk_slow(struct trace_chunk *c, uint64_t *fn);
 
 /*
+ * The address function entry `fn` at c->ticks is handed out as: moved if
+ * the module that held it then is one whose addresses move, else fn.
+ */
+uint64_t trace_chunk_moved(struct trace_chunk *c, uint64_t fn);
+
+/*
  * Decode the next event of chunk `c`: TRACE_EV_ENTER (with the function's
- * address in *fn) or TRACE_EV_EXIT, at tick count c->ticks; if the reader
- * wants them, the memory events, described in c->mem. Returns TRACE_EV_END
- * after the last one, TRACE_EV_ERROR on a corrupt record (printed). The
- * common records are decoded inline.
+ * address in *fn, moved as described at the top) or TRACE_EV_EXIT, at tick
+ * count c->ticks; if the reader wants them, the memory events, described in
+ * c->mem. Returns TRACE_EV_END after the last one, TRACE_EV_ERROR on a
+ * corrupt record (printed). The common records are decoded inline.
  *
  * Memory records are validated whether handed out or not: a stack id used
  * before its definition or defined twice, a stack id with the
@@ -404,6 +436,8 @@ static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
 			c->events++;
 			c->ticks += (w >> 2) & TRACE_ENTER_DELTA_MAX;
 			*fn = w >> TRACE_ENTER_FN_SHIFT;
+			if (unlikely(*fn - c->moved_lo < c->moved_len))
+				*fn = trace_chunk_moved(c, *fn);
 			return TRACE_EV_ENTER;
 		}
 		if (likely((w & 3) == TRACE_TAG_EXIT)) {

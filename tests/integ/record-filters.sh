@@ -124,6 +124,19 @@ check_eq "dlopen: unrecorded" 300 "$(json dl.json 'r["unrecorded_calls"]')"
 
 libs=$top_builddir/tests/integ/progs/.libs
 
+# A library unloaded and another loaded at the same addresses: verdicts
+# do not outlive the library they were made for.
+libs=$top_builddir/tests/integ/progs/.libs
+MPROF_OUTPUT=$TMP/swap.bin MPROF_INCLUDE=plugin_other "$PROGS/dlmain" \
+	"$libs/libplugin.so" 50 "$libs/libplugin2.so" "$libs/libplugin.so" >swap.out
+report_json swap.bin swap.json
+check_eq "dlclose, reload: include plugin_other" "plugin_other=50" "$(ncalls swap.json)"
+check_eq "dlclose, reload: left out" $((1 + 3 + 50 + 50)) "$(json swap.json 'r["unrecorded_calls"]')"
+MPROF_OUTPUT=$TMP/swap2.bin MPROF_EXCLUDE=plugin_step "$PROGS/dlmain" \
+	"$libs/libplugin.so" 50 "$libs/libplugin2.so" "$libs/libplugin.so" >swap.out
+report_json swap2.bin swap2.json
+check_eq "dlclose, reload: exclude plugin_step" "main=1 plugin_other=50 plugin_work=1 plugin_work=2" "$(ncalls swap2.json)"
+
 # A relative library name, and a chdir after dlopen: the object's own file
 # is read, and its functions are named.
 (cd "$libs" && MPROF_OUTPUT=$TMP/rel.bin MPROF_INCLUDE=plugin_step DLMAIN_CHDIR=1 \

@@ -1381,6 +1381,314 @@ START_TEST(test_filter_thread_chunk)
 }
 END_TEST
 
+/* -------------------------------------------------------- moved modules */
+
+#define LIB_LO 0x7f0000000000ull
+#define LIB_HI (LIB_LO + 0x5000)
+#define LIB_FN (LIB_LO + 0x1120) /* a function of whichever library is loaded */
+#define EXE_FN 0x401000ull
+#define LIB_A  "/lib/liba.so"
+#define LIB_B  "/lib/libb.so"
+
+/* A capture at `at` of the executable and, unless NULL, `lib` at LIB_LO. */
+static void capture(struct tb *t, uint64_t at, unsigned reason, const char *lib)
+{
+	tb_maps(t, at, reason, lib ? 2 : 1);
+	tb_module(t, "/usr/bin/prog", 0, 0x400000, 0x402000, NULL, 0);
+	if (lib)
+		tb_module(t, lib, LIB_LO, LIB_LO, LIB_HI, NULL, 0);
+}
+
+struct module_list {
+	struct trace_module m[32];
+	char path[32][32];
+	size_t n;
+};
+
+static void list_module(void *arg, const struct trace_module *m)
+{
+	struct module_list *l = arg;
+
+	ck_assert_uint_lt(l->n, ARRAY_SIZE(l->m));
+	l->m[l->n] = *m;
+	snprintf(l->path[l->n], sizeof(l->path[0]), "%s", m->path);
+	l->m[l->n].path = l->path[l->n];
+	l->m[l->n].buildid = NULL;
+	l->n++;
+}
+
+/* How many modules of `path` the list holds, and of those how many moved. */
+static size_t count_listed(const struct module_list *l, const char *path, size_t *moved)
+{
+	size_t i, n = 0;
+
+	*moved = 0;
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->path[i], path))
+			continue;
+		n++;
+		*moved += l->m[i].lo >= TRACE_MOVED_BASE;
+	}
+	return n;
+}
+
+/* The moved range of `path`: the module of the list holding it (the last). */
+static const struct trace_module *moved_module(const struct module_list *l, const char *path)
+{
+	const struct trace_module *m = NULL;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (!strcmp(l->path[i], path) && l->m[i].lo >= TRACE_MOVED_BASE)
+			m = &l->m[i];
+	}
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+/* Read the function events and the modules of the trace in tb. */
+static void read_moved(struct events *e, struct module_list *l, bool *moving)
+{
+	struct trace_reader r;
+	struct trace_chunk c;
+	const char *path = tb_write(tb);
+	uint64_t fn = 0;
+	int ret, ev = 0;
+
+	memset(e, 0, sizeof(*e));
+	memset(l, 0, sizeof(*l));
+	ck_assert_int_eq(trace_reader_open(&r, path), 0);
+	*moving = r.maps != NULL;
+	trace_reader_on_module(&r, list_module, l);
+	while ((ret = trace_reader_next(&r, &c)) > 0) {
+		while ((ev = trace_chunk_next(&c, &fn)) > 0) {
+			if (e->n < ARRAY_SIZE(e->ev))
+				e->ev[e->n++] = (struct event){ ev, c.thread->serial, fn, c.ticks };
+		}
+		if (ev < 0)
+			break;
+	}
+	e->ret = ret < 0 || ev < 0 ? -1 : 0;
+	trace_reader_release(&r);
+}
+
+/* Library a, unloaded; b loaded at its addresses, unloaded; a again. */
+static void swap_captures(uint64_t base)
+{
+	tb_process_chunk(tb, base);
+	capture(tb, 200, TRACE_MAPS_DLCLOSE, LIB_A);
+	capture(tb, 300, TRACE_MAPS_DLCLOSE, LIB_B);
+	capture(tb, 400, TRACE_MAPS_DLCLOSE, LIB_A);
+	capture(tb, 500, TRACE_MAPS_EXIT, NULL);
+}
+
+/*
+ * An address is the module's that the earliest capture at or after the
+ * event lists; events of two modules at one address are told apart, those
+ * of one module at two loads are not. The captures may follow the events
+ * in the file.
+ */
+START_TEST(test_moved_functions)
+{
+	static const uint64_t when[] = { 150, 200, 201, 300, 301 };
+	static const char *const lib[] = { LIB_A, LIB_A, LIB_B, LIB_B, LIB_A };
+	const struct trace_module *ma, *mb;
+	struct module_list l;
+	struct events e;
+	size_t i, moved;
+	bool moving;
+
+	tb_process_chunk(tb, 0);
+	capture(tb, 100, TRACE_MAPS_START, LIB_A);
+	tb_chunk(tb, 1, 100);
+	for (i = 0; i < ARRAY_SIZE(when); i++) {
+		if (i == 4)
+			tb_enter_full(tb, LIB_FN, when[i]);
+		else
+			tb_enter(tb, LIB_FN, when[i]);
+		tb_exit(tb, when[i]);
+	}
+	tb_enter(tb, EXE_FN, 600);
+	tb_enter(tb, LIB_FN, 610); /* nothing there at exit: as recorded */
+	tb_exit(tb, 620);
+	tb_exit(tb, 630);
+	swap_captures(200);
+	read_moved(&e, &l, &moving);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert(moving);
+	ck_assert_uint_eq(e.n, 14);
+	ma = moved_module(&l, LIB_A);
+	mb = moved_module(&l, LIB_B);
+	ck_assert_uint_ge(ma->lo, TRACE_MOVED_BASE);
+	ck_assert_uint_ge(mb->lo, TRACE_MOVED_BASE);
+	ck_assert(mb->hi <= ma->lo || ma->hi <= mb->lo); /* apart */
+	ck_assert_uint_eq(ma->hi - ma->lo, LIB_HI - LIB_LO);
+	for (i = 0; i < ARRAY_SIZE(when); i++) {
+		const struct trace_module *m = strcmp(lib[i], LIB_A) ? mb : ma;
+
+		check_event(&e, 2 * i, TRACE_EV_ENTER, m->lo + (LIB_FN - LIB_LO), when[i]);
+		/* the same place in the file */
+		ck_assert_uint_eq(e.ev[2 * i].fn - m->bias, LIB_FN - LIB_LO);
+	}
+	check_event(&e, 10, TRACE_EV_ENTER, EXE_FN, 600);
+	check_event(&e, 11, TRACE_EV_ENTER, LIB_FN, 610);
+	/* every module record is handed out; each of a and b, moved, after it */
+	ck_assert_uint_eq(count_listed(&l, LIB_A, &moved), 6);
+	ck_assert_uint_eq(moved, 3);
+	ck_assert_uint_eq(count_listed(&l, LIB_B, &moved), 2);
+	ck_assert_uint_eq(moved, 1);
+	ck_assert_uint_eq(count_listed(&l, "/usr/bin/prog", &moved), 5);
+	ck_assert_uint_eq(moved, 0);
+	ck_assert_str_eq(l.path[2], LIB_A);
+	ck_assert_uint_eq(l.m[2].lo, ma->lo);
+	ck_assert_uint_eq(l.m[2].ticks, 100);
+}
+END_TEST
+
+/*
+ * Stack frames move too, at the time of the allocation that follows their
+ * definition: return addresses looked up one byte back, shadow frames
+ * (function entries) as they are.
+ */
+START_TEST(test_moved_stacks)
+{
+	const uint64_t s1[3] = { LIB_FN + 0x10, LIB_FN, EXE_FN };
+	const uint64_t s2[3] = { LIB_FN + 0x10, LIB_LO, EXE_FN + 0x50 };
+	const uint64_t s3[2] = { LIB_HI, LIB_FN };
+	uint64_t a, b;
+	struct trace_reader r;
+	struct trace_chunk c;
+	struct module_list l;
+	struct mem_events e;
+
+	tb_process_chunk(tb, 0);
+	capture(tb, 100, TRACE_MAPS_START, LIB_A);
+	tb_chunk(tb, 1, 100);
+	tb_enter(tb, EXE_FN, 110);
+	tb_stack(tb, 1 | TRACE_STACK_SHADOW, s1, 3);
+	tb_alloc(tb, 0x5000, 16, 1, 250); /* b's time */
+	tb_stack(tb, 2, s2, 3);
+	tb_realloc(tb, 0x5000, 0x6000, 32, 2, 340, 350); /* a's */
+	tb_stack(tb, 3, s3, 2);
+	tb_release(tb, 0x6000, 360); /* no allocation: the latest time, a's */
+	tb_exit(tb, 370);
+	swap_captures(200);
+	memset(&l, 0, sizeof(l));
+	read_mem_events(tb_write(tb), &e, &r);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert_ptr_nonnull(r.maps);
+	trace_reader_release(&r);
+	/* the moved ranges, from the module callback */
+	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
+	trace_reader_on_module(&r, list_module, &l);
+	while (trace_reader_next(&r, &c) > 0)
+		;
+	trace_reader_release(&r);
+	a = moved_module(&l, LIB_A)->lo;
+	b = moved_module(&l, LIB_B)->lo;
+	ck_assert_int_eq(e.ev[1].kind, TRACE_EV_STACK);
+	ck_assert_uint_eq(e.ev[1].frames[0], b + (LIB_FN + 0x10 - LIB_LO));
+	ck_assert_uint_eq(e.ev[1].frames[1], b + (LIB_FN - LIB_LO));
+	ck_assert_uint_eq(e.ev[1].frames[2], EXE_FN);
+	ck_assert_int_eq(e.ev[3].kind, TRACE_EV_STACK);
+	ck_assert_uint_eq(e.ev[3].frames[0], a + (LIB_FN + 0x10 - LIB_LO));
+	/* a return address at the library's start is its caller's */
+	ck_assert_uint_eq(e.ev[3].frames[1], LIB_LO);
+	ck_assert_uint_eq(e.ev[3].frames[2], EXE_FN + 0x50);
+	ck_assert_int_eq(e.ev[5].kind, TRACE_EV_STACK);
+	/* one at its end ends a call made from its last bytes */
+	ck_assert_uint_eq(e.ev[5].frames[0], a + (LIB_HI - LIB_LO));
+	ck_assert_uint_eq(e.ev[5].frames[1], a + (LIB_FN - LIB_LO));
+}
+END_TEST
+
+/* Without two modules at one address nothing moves. */
+START_TEST(test_moved_none)
+{
+	struct module_list l;
+	struct events e;
+	size_t moved;
+	bool moving;
+
+	/* a library unloaded, another loaded elsewhere; a again where it was */
+	tb_process_chunk(tb, 0);
+	capture(tb, 100, TRACE_MAPS_START, LIB_A);
+	tb_chunk(tb, 1, 100);
+	tb_enter(tb, LIB_FN, 150);
+	tb_enter(tb, LIB_FN + 0x10000, 250);
+	tb_enter(tb, LIB_FN, 350);
+	tb_exit(tb, 360);
+	tb_exit(tb, 360);
+	tb_exit(tb, 360);
+	tb_process_chunk(tb, 200);
+	capture(tb, 200, TRACE_MAPS_DLCLOSE, LIB_A);
+	tb_maps(tb, 300, TRACE_MAPS_DLCLOSE, 1);
+	tb_module(tb, LIB_B, LIB_LO + 0x10000, LIB_LO + 0x10000, LIB_HI + 0x10000, NULL, 0);
+	capture(tb, 400, TRACE_MAPS_DLCLOSE, LIB_A);
+	read_moved(&e, &l, &moving);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert(!moving);
+	check_event(&e, 0, TRACE_EV_ENTER, LIB_FN, 150);
+	check_event(&e, 1, TRACE_EV_ENTER, LIB_FN + 0x10000, 250);
+	check_event(&e, 2, TRACE_EV_ENTER, LIB_FN, 350);
+	ck_assert_uint_eq(count_listed(&l, LIB_A, &moved), 3);
+	ck_assert_uint_eq(moved, 0);
+	ck_assert_uint_eq(count_listed(&l, LIB_B, &moved), 1);
+	ck_assert_uint_eq(moved, 0);
+}
+END_TEST
+
+/*
+ * Damaged captures: out of tick order, two modules at one address in one
+ * capture, modules before any capture, empty and absurd ranges, a damaged
+ * record, a file cut short. The reader goes on, or reports what the
+ * streaming pass finds, and never crashes.
+ */
+START_TEST(test_moved_damaged)
+{
+	uint64_t w[3] = { 0 };
+	struct module_list l;
+	struct events e;
+	const char *path;
+	size_t size;
+	bool moving;
+
+	tb_process_chunk(tb, 0);
+	tb_module(tb, LIB_B, LIB_LO, LIB_LO, LIB_HI, NULL, 0); /* before any capture */
+	capture(tb, 300, TRACE_MAPS_START, LIB_A);
+	capture(tb, 200, TRACE_MAPS_DLCLOSE, LIB_B); /* earlier than the one before */
+	tb_maps(tb, 400, TRACE_MAPS_DLCLOSE, 4);
+	tb_module(tb, LIB_A, LIB_LO, LIB_LO, LIB_HI, NULL, 0);
+	tb_module(tb, LIB_B, LIB_LO, LIB_LO, LIB_HI, NULL, 0); /* at a's addresses */
+	tb_module(tb, "/lib/empty.so", LIB_LO, LIB_HI, LIB_LO, NULL, 0);
+	tb_module(tb, "/lib/huge.so", 0, 0, UINT64_MAX, NULL, 0);
+	tb_chunk(tb, 1, 100);
+	tb_enter(tb, LIB_FN, 150);
+	tb_enter(tb, LIB_FN, 250);
+	tb_enter(tb, LIB_FN, 350);
+	tb_enter(tb, LIB_FN, 450);
+	read_moved(&e, &l, &moving);
+	ck_assert_int_eq(e.ret, 0);
+	ck_assert(moving);
+	ck_assert_uint_eq(e.n, 4);
+	/* b's capture counts at 300: a held the address up to 300 */
+	ck_assert_uint_eq(e.ev[0].fn, moved_module(&l, LIB_A)->lo + (LIB_FN - LIB_LO));
+	ck_assert_uint_eq(e.ev[1].fn, e.ev[0].fn);
+	ck_assert_uint_ge(e.ev[2].fn, TRACE_MOVED_BASE); /* a or b: both listed */
+	ck_assert_uint_ge(e.ev[3].fn, TRACE_MOVED_BASE);
+	/* a damaged module record after the captures: reported by the pass */
+	tb_process_chunk(tb, 500);
+	tb_ext(tb, TRACE_EXT_MODULE, 100, w, 4);
+	read_events(tb_write(tb), &e, NULL);
+	ck_assert_int_eq(e.ret, -1);
+	/* cut anywhere in the captures */
+	for (size = TRACE_HEADER_SIZE; size < TRACE_HEADER_SIZE + 600; size += 8) {
+		path = tb_write_cut(tb, size);
+		read_events(path, &e, NULL);
+	}
+}
+END_TEST
+
 /* -------------------------------------------------------------- clock */
 
 START_TEST(test_clock_monotonic)
@@ -1519,6 +1827,14 @@ static Suite *trace_read_suite(void)
 	tcase_add_test(tc, test_filter_scan_after_thread);
 	tcase_add_test(tc, test_filter_corrupt);
 	tcase_add_test(tc, test_filter_thread_chunk);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("moved");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_moved_functions);
+	tcase_add_test(tc, test_moved_stacks);
+	tcase_add_test(tc, test_moved_none);
+	tcase_add_test(tc, test_moved_damaged);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clock");
