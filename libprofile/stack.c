@@ -155,14 +155,30 @@ NOINSTR static bool stack_grow_frames(struct stack_table *tab, size_t words)
 	return true;
 }
 
+uint32_t stack_generation;
+
+NOINSTR void stack_forget_all(void)
+{
+	__atomic_add_fetch(&stack_generation, 1, __ATOMIC_RELEASE);
+}
+
 NOINSTR uint32_t stack_intern(struct stack_table *tab, const uint64_t *frames, unsigned n,
 			      bool *is_new)
 {
+	uint32_t gen = __atomic_load_n(&stack_generation, __ATOMIC_ACQUIRE);
 	uint64_t h = stack_hash(frames, n);
 	uint32_t i;
 
 	*is_new = false;
-	if (tab->count * 2 >= tab->cap && !stack_grow_slots(tab))
+	if (unlikely(tab->gen != gen)) {
+		/* Forget every stack (ids go on from the last one). */
+		if (tab->slots)
+			memset(tab->slots, 0, tab->cap * sizeof(*tab->slots));
+		tab->used = 0;
+		tab->frames_used = 0;
+		tab->gen = gen;
+	}
+	if (tab->used * 2 >= tab->cap && !stack_grow_slots(tab))
 		return 0;
 	for (i = (uint32_t)h & (tab->cap - 1); tab->slots[i].hash; i = (i + 1) & (tab->cap - 1)) {
 		const struct stack_slot *s = &tab->slots[i];
@@ -175,6 +191,7 @@ NOINSTR uint32_t stack_intern(struct stack_table *tab, const uint64_t *frames, u
 		return 0;
 	tab->slots[i].hash = h;
 	tab->slots[i].id = ++tab->count;
+	tab->used++;
 	tab->slots[i].off = (uint32_t)tab->frames_used;
 	tab->frames[tab->frames_used] = n;
 	memcpy(tab->frames + tab->frames_used + 1, frames, n * sizeof(*frames));

@@ -27,10 +27,18 @@ struct thread_state;
 /* One thread's interned stacks. */
 struct stack_table {
 	struct stack_slot *slots;	/* open addressing, capacity a power of two */
-	uint32_t cap, count;		/* slots, stacks interned */
+	uint32_t cap, used;		/* slots, slots in use */
+	uint32_t count;			/* the last id handed out (ids are never reused) */
+	uint32_t gen;			/* stack_generation when the slots were filled */
 	uint64_t *frames;		/* arena: [depth, frame...] per stack */
 	size_t frames_used, frames_cap; /* in words */
 };
+
+/* Bumped when a library may have been unloaded: its addresses may hold
+ * other code from then on, so the stacks interned before name other
+ * frames. Each thread's table forgets them (new ids) at its next stack. */
+extern uint32_t stack_generation;
+void stack_forget_all(void);
 
 /* Set the maximum depth (MPROF_STACK_DEPTH) and libunwind's caching; learn
  * libmprof's own address range, whose frames are never part of a stack. */
@@ -52,7 +60,8 @@ unsigned stack_capture(struct thread_state *t, uintptr_t site, uint64_t *frames,
 /*
  * The id of this stack in the thread's table (1-based), adding it if new
  * (*is_new set: the caller must write its STACK record). 0 if the table
- * cannot grow (the allocation is recorded without a stack).
+ * cannot grow (the allocation is recorded without a stack). After
+ * stack_forget_all(), a stack seen before gets a new id.
  */
 uint32_t stack_intern(struct stack_table *tab, const uint64_t *frames, unsigned n, bool *is_new);
 

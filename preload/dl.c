@@ -15,6 +15,7 @@
 #include "compiler.h"
 #include "filter.h"
 #include "runtime.h"
+#include "stack.h"
 #include "thread.h"
 
 typedef int (*dlclose_fn)(void *);
@@ -41,6 +42,7 @@ MPROF_EXPORT int dlclose(void *handle)
 		saved = errno;
 		tls_guard++;
 		filter_forget_unloaded(); /* its addresses may hold other code next */
+		stack_forget_all();
 		tls_guard--;
 		errno = saved;
 	}

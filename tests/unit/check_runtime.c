@@ -661,6 +661,16 @@ START_TEST(test_stack_intern)
 		ck_assert(!is_new);
 	}
 	ck_assert_uint_eq(stack_intern(&tab, b, 3, &is_new), idb);
+	/* After a dlclose the same addresses may be other code: every stack
+	 * gets a new id (never one handed out before), once. */
+	stack_forget_all();
+	ck_assert_uint_eq(stack_intern(&tab, b, 3, &is_new), 5004);
+	ck_assert(is_new);
+	ck_assert_uint_eq(stack_intern(&tab, a, 3, &is_new), 5005);
+	ck_assert(is_new);
+	ck_assert_uint_eq(stack_intern(&tab, b, 3, &is_new), 5004);
+	ck_assert(!is_new);
+	ck_assert_uint_eq(tab.used, 2);
 	stack_table_release(&tab);
 }
 END_TEST
