@@ -264,13 +264,12 @@ static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl
 static inline uint64_t corrected_self(const struct cs_profile *p, const struct cs_frame *fr,
 				      uint64_t raw)
 {
-	int64_t own = (int64_t)(raw - fr->child_raw);
-	uint64_t cost;
+	/* In 128 bits nothing overflows: the probe costs are below 2^62
+	 * (cs_profile_init), the counts below 2^64. */
+	__int128 s = (__int128)(int64_t)(raw - fr->child_raw) - (__int128)p->probe_self -
+		     (__int128)fr->nchildren * (__int128)p->probe_parent;
 
-	if (own <= 0 || __builtin_mul_overflow(fr->nchildren, p->probe_parent, &cost) ||
-	    __builtin_add_overflow(cost, p->probe_self, &cost) || cost >= (uint64_t)own)
-		return 0;
-	return (uint64_t)own - cost;
+	return s > 0 ? (uint64_t)s : 0;
 }
 
 static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint64_t now)
@@ -456,9 +455,13 @@ static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct tra
 
 void cs_profile_init(struct cs_profile *p, uint64_t probe_self, uint64_t probe_parent)
 {
+	/* A cost of a second per call is absurd already: a damaged header's
+	 * are capped, so the self time arithmetic cannot overflow. */
+	const uint64_t cap = 1ull << 62;
+
 	memset(p, 0, sizeof(*p));
-	p->probe_self = probe_self;
-	p->probe_parent = probe_parent;
+	p->probe_self = probe_self < cap ? probe_self : cap;
+	p->probe_parent = probe_parent < cap ? probe_parent : cap;
 	cs_table_init(&p->merged);
 }
 

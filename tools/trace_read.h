@@ -432,12 +432,15 @@ static inline int trace_chunk_next(struct trace_chunk *c, uint64_t *fn)
 		uint64_t w = *c->pos;
 
 		if (likely((w & 3) == TRACE_TAG_ENTER)) {
+			uint64_t f = w >> TRACE_ENTER_FN_SHIFT;
+
 			c->pos++;
 			c->events++;
 			c->ticks += (w >> 2) & TRACE_ENTER_DELTA_MAX;
-			*fn = w >> TRACE_ENTER_FN_SHIFT;
-			if (unlikely(*fn - c->moved_lo < c->moved_len))
-				*fn = trace_chunk_moved(c, *fn);
+			/* Through a local: a store to *fn may alias c's fields. */
+			if (unlikely(f - c->moved_lo < c->moved_len))
+				f = trace_chunk_moved(c, f);
+			*fn = f;
 			return TRACE_EV_ENTER;
 		}
 		if (likely((w & 3) == TRACE_TAG_EXIT)) {
