@@ -31,6 +31,40 @@
 		(t)->events++;     \
 	} while (0)
 
+/* Whether an entry of fn, `delta` ticks after the thread's last event, at
+ * depth d, takes the compact record with room for it and its frame. */
+static inline __attribute__((always_inline)) bool
+calls_enter_fits(const struct thread_state *t, uintptr_t fn, uint64_t delta, uint32_t d)
+{
+	return ((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) == 0 &&
+	       t->pos < t->end && d < t->cap;
+}
+
+/* Write the compact entry and push its frame (calls_enter_fits said so). */
+static inline __attribute__((always_inline)) void calls_store_enter(struct thread_state *t,
+								    uintptr_t fn, uintptr_t cfa,
+								    uint64_t delta, uint64_t now,
+								    uint32_t d)
+{
+	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
+	t->events++;
+	t->last = now;
+	t->stack[d].fn = fn;
+	t->stack[d].cfa = cfa;
+	t->depth = d + 1;
+}
+
+/* Write an exit and pop the top frame (room checked, the top frame the
+ * function's, written). */
+static inline __attribute__((always_inline)) void calls_store_exit(struct thread_state *t,
+								   uint64_t now, uint32_t d)
+{
+	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
+	t->events++;
+	t->last = now;
+	t->depth = d - 1;
+}
+
 /* Room for n words. An event whose clock was read before the runtime made
  * room (a new chunk, or the next window of this one: a PAUSE in the
  * stream) reads it again: its time is after that pause, and no event of a
@@ -283,14 +317,11 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
 						      uintptr_t cfa, uint64_t now)
 {
-	int saved = errno; /* a chunk switch makes system calls */
-
 	if (t->nested.n)
 		calls_write_held(t, now); /* handlers that ran before now */
 	calls_enter_rare(t, fn, cfa, now);
 	if (t->nested.n)
 		calls_write_held(t, ~0ull);
-	errno = saved;
 	barrier();
 	tls_guard = 0;
 }
@@ -298,14 +329,11 @@ NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, ui
 NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
 						     uintptr_t cfa, uint64_t now)
 {
-	int saved = errno;
-
 	if (t->nested.n)
 		calls_write_held(t, now);
 	calls_exit_rare(t, fn, cfa, now);
 	if (t->nested.n)
 		calls_write_held(t, ~0ull);
-	errno = saved;
 	barrier();
 	tls_guard = 0;
 }
@@ -439,40 +467,54 @@ NOINSTR NOINLINE static void calls_blocked(struct thread_state *t, uintptr_t fn,
 NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr_t fn,
 						 uintptr_t cfa)
 {
-	if (t->slow == THREAD_SLOW_FILTER && !calls_must_unwind(t, fn, cfa, true)) {
-		int saved = errno; /* the first lookup of fn reads files */
+	uint64_t now, delta;
+	uint32_t d = t->depth;
 
-		if (t->jmp_mark > t->depth)
-			t->jmp_mark = t->depth;
-		if (calls_filter_keeps(fn, t->shown)) {
-			calls_enter_write(t, fn, cfa, clock_ticks());
+	if (t->slow != THREAD_SLOW_FILTER || calls_must_unwind(t, fn, cfa, true))
+		return calls_enter_rare_release(t, fn, cfa, clock_ticks());
+	if (t->jmp_mark > d)
+		t->jmp_mark = d;
+	if (!calls_filter_keeps(fn, t->shown)) {
+		thread_filtered(t);
+		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+	} else {
+		/* Written: as the hook's fast path does, when it can. */
+		now = clock_ticks();
+		delta = now - t->last;
+		if (!t->marks && calls_enter_fits(t, fn, delta, d)) {
+			calls_store_enter(t, fn, cfa, delta, now, d);
+			t->shown++;
 		} else {
-			thread_filtered(t);
-			calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+			calls_enter_write(t, fn, cfa, now);
 		}
-		errno = saved;
-		barrier();
-		tls_guard = 0;
-		return;
 	}
-	calls_enter_rare_release(t, fn, cfa, clock_ticks());
+	barrier();
+	tls_guard = 0;
 }
 
-/* The same for an exit: a call left out returns without a clock read. */
+/* The same for an exit: a call left out returns without a clock read, a
+ * written one (with no minimum duration to check) as the fast path. */
 NOINSTR NOINLINE static void calls_exit_flagged(struct thread_state *t, uintptr_t fn, uintptr_t cfa)
 {
 	uint32_t d = t->depth;
+	uintptr_t top;
 
-	if (t->slow == THREAD_SLOW_FILTER && d > t->base && d <= t->cap &&
-	    t->stack[d - 1].fn == FRAME_HIDDEN(fn) && t->stack[d - 1].cfa >= cfa) {
+	if (t->slow != THREAD_SLOW_FILTER || d <= t->base || d > t->cap ||
+	    t->stack[d - 1].cfa < cfa)
+		return calls_exit_rare_release(t, fn, cfa, clock_ticks());
+	top = t->stack[d - 1].fn;
+	if (top == FRAME_HIDDEN(fn)) {
 		t->depth = d - 1;
-		if (t->jmp_mark > t->depth)
-			t->jmp_mark = t->depth;
-		barrier();
-		tls_guard = 0;
-		return;
+	} else if (top == fn && !t->marks && t->pos < t->end) {
+		calls_store_exit(t, clock_ticks(), d);
+		t->shown--;
+	} else {
+		return calls_exit_rare_release(t, fn, cfa, clock_ticks());
 	}
-	calls_exit_rare_release(t, fn, cfa, clock_ticks());
+	if (t->jmp_mark > t->depth)
+		t->jmp_mark = t->depth;
+	barrier();
+	tls_guard = 0;
 }
 
 MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
@@ -492,17 +534,10 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	now = clock_ticks();
 	delta = now - t->last;
 	d = t->depth;
-	if (unlikely(((delta >> TRACE_ENTER_DELTA_BITS) | (fn >> (64 - TRACE_ENTER_FN_SHIFT))) !=
-			 0 ||
-		     t->pos >= t->end || d >= t->cap || (uint32_t)(d - 1) < t->jmp_mark ||
+	if (unlikely(!calls_enter_fits(t, fn, delta, d) || (uint32_t)(d - 1) < t->jmp_mark ||
 		     (d > 0 && t->stack[d - 1].cfa < cfa)))
 		return calls_enter_rare_release(t, fn, cfa, now);
-	*t->pos++ = (uint64_t)fn << TRACE_ENTER_FN_SHIFT | delta << 2 | TRACE_TAG_ENTER;
-	t->events++;
-	t->last = now;
-	t->stack[d].fn = fn;
-	t->stack[d].cfa = cfa;
-	t->depth = d + 1;
+	calls_store_enter(t, fn, cfa, delta, now, d);
 	barrier();
 	tls_guard = 0;
 }
@@ -524,10 +559,7 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 	d = t->depth;
 	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end))
 		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
-	*t->pos++ = (now - t->last) << 2 | TRACE_TAG_EXIT;
-	t->events++;
-	t->last = now;
-	t->depth = d - 1;
+	calls_store_exit(t, now, d);
 	barrier();
 	tls_guard = 0;
 }

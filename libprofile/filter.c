@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <elf.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -542,15 +543,18 @@ NOINSTR bool filter_admits(uintptr_t fn)
 	uint64_t e = filter_table_find(t, fn);
 	bool shown;
 
+	int saved;
+
 	if (likely(e != 0))
 		return e & FILTER_SHOWN;
 	/* First sight of fn: from a module scanned already, or from one
-	 * loaded since (then scan it), or from no module at all. */
-	if (filter_decide(fn, false, &shown))
-		return shown;
-	if (filter_scan_new() > 0 && filter_decide(fn, false, &shown))
-		return shown;
-	filter_decide(fn, true, &shown);
+	 * loaded since (then scan it: files are read, and the program's
+	 * errno must survive), or from no module at all. */
+	saved = errno;
+	if (!filter_decide(fn, false, &shown) &&
+	    !(filter_scan_new() > 0 && filter_decide(fn, false, &shown)))
+		filter_decide(fn, true, &shown);
+	errno = saved;
 	return shown;
 }
 

@@ -62,9 +62,8 @@ NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
 }
 
-NOINSTR bool thread_stack_grow(struct thread_state *t)
+NOINSTR static bool thread_stack_double(struct thread_state *t, size_t old)
 {
-	size_t old = t->cap * sizeof(*t->stack);
 	void *p;
 
 	if (t->cap >= THREAD_STACK_MAX)
@@ -83,6 +82,15 @@ NOINSTR bool thread_stack_grow(struct thread_state *t)
 	t->stack = p;
 	t->cap *= 2;
 	return true;
+}
+
+NOINSTR bool thread_stack_grow(struct thread_state *t)
+{
+	int saved = errno; /* a failed mremap sets it: the program's own */
+	bool ok = thread_stack_double(t, t->cap * sizeof(*t->stack));
+
+	errno = saved;
+	return ok;
 }
 
 NOINSTR void thread_filtered(struct thread_state *t)
@@ -204,12 +212,21 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 
 NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 {
+	uint64_t *p;
+	int saved;
+
 	if (likely(t->pos && t->pos + n <= t->end))
 		return t->pos;
-	/* Records run on into the next window of the chunk, if it has room. */
+	/* System calls follow, inside the program's own calls: its errno
+	 * must come out as it went in. Records run on into the next window
+	 * of the chunk, if it has room. */
+	saved = errno;
 	if (t->chunk && !t->scratch && thread_next_window(t, n))
-		return t->pos;
-	return thread_next_chunk(t, n);
+		p = t->pos;
+	else
+		p = thread_next_chunk(t, n);
+	errno = saved;
+	return p;
 }
 
 NOINSTR static void thread_link(struct thread_state *t)
