@@ -169,6 +169,11 @@ NOINSTR static int filter_list_init(struct filter_list *l, const char *var, cons
 	copy += n * sizeof(char *);
 	memcpy(copy, val, len + 1);
 	for (p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		if (l->n == TRACE_FILTER_PATTERNS_MAX) {
+			log_warn("%s: more than %u patterns; using the first %u", var,
+				 TRACE_FILTER_PATTERNS_MAX, TRACE_FILTER_PATTERNS_MAX);
+			break;
+		}
 		if (strlen(p) > TRACE_FILTER_TEXT_MAX) {
 			log_warn("%s: the pattern '%.32s...' is longer than %u bytes; ignoring it",
 				 var, p, TRACE_FILTER_TEXT_MAX);

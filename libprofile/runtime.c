@@ -32,7 +32,10 @@ struct env_config runtime_cfg;
 
 NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 {
-	bool always = reason == TRACE_MAPS_START || reason == TRACE_MAPS_EXIT;
+	/* At dlclose always, even when nothing changed since the last capture:
+	 * a capture before every unload tells the reader which library held
+	 * an address until then (mprof-trace(5)). */
+	bool always = reason != TRACE_MAPS_DLOPEN;
 	struct modmap_capture *cap;
 	int cancel;
 

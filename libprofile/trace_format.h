@@ -236,7 +236,8 @@ enum trace_filter_kind {
 	TRACE_FILTER_MIN_DURATION = 4, /* no call shorter than w1 ns (see mprof-trace(5)) */
 };
 
-#define TRACE_FILTER_TEXT_MAX 4096 /* longest pattern */
+#define TRACE_FILTER_TEXT_MAX	  4096 /* longest pattern */
+#define TRACE_FILTER_PATTERNS_MAX 1024 /* most INCLUDE (and most EXCLUDE) patterns */
 
 /* Allocation kinds (bits 56..63 of the size word). */
 enum trace_alloc_kind {

@@ -43,7 +43,9 @@ struct timeline {
 static void on_heap(void *arg, const struct export_heap *h)
 {
 	struct timeline *tl = arg;
-	size_t i = (size_t)((double)h->ns * TIMELINE_BUCKETS / (double)tl->span_ns);
+	double at = (double)h->ns * TIMELINE_BUCKETS / (double)tl->span_ns;
+	/* In range before the conversion: a damaged trace can put any time here. */
+	size_t i = at >= 0 && at < TIMELINE_BUCKETS ? (size_t)at : TIMELINE_BUCKETS - 1;
 	struct tl_bucket *b = &tl->b[i < TIMELINE_BUCKETS ? i : TIMELINE_BUCKETS - 1];
 
 	if (!b->used || h->live_bytes > b->bytes)

@@ -29,8 +29,12 @@ static void stage_row(struct report_stage *row, const struct ss_stage *s,
 		row->throughput_per_s = (double)s->records * 1e9 / (double)row->elapsed_ns;
 	row->latency_ns = trace_clock_span(clk, h->sum);
 	if (h->count) {
-		row->mean_latency_ns =
-		    (uint64_t)((double)h->sum * clk->ns_per_tick / (double)h->count + 0.5);
+		double mean = (double)h->sum * clk->ns_per_tick / (double)h->count;
+
+		/* In range before the conversion: a damaged trace can make it anything. */
+		row->mean_latency_ns = mean >= 1.8e19 ? UINT64_MAX
+				       : mean >= 0    ? (uint64_t)(mean + 0.5)
+						      : 0;
 		row->p50_latency_ns = trace_clock_span(clk, ss_hist_percentile(h, 50));
 		row->p99_latency_ns = trace_clock_span(clk, ss_hist_percentile(h, 99));
 	}

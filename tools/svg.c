@@ -52,8 +52,9 @@ void svg_escape_n(FILE *out, const char *s, size_t n)
 			if (c >= 0x80) {
 				/* The document says UTF-8: a byte that is not
 				 * part of a valid sequence becomes U+FFFD. */
-				len = util_utf8_len((const unsigned char *)s + i,
-						    strnlen(s + i, n - i));
+				/* (a NUL, not a continuation byte, ends a
+				 * sequence: n - i bounds it enough) */
+				len = util_utf8_len((const unsigned char *)s + i, n - i);
 				if (len) {
 					fwrite(s + i, 1, len, out);
 					i += len - 1;

@@ -162,6 +162,7 @@ static bool module_bytes(const uint64_t *rec, unsigned nwords, struct module_byt
 #define MOVED_LIMIT    (1ull << 63) /* moved ranges end below */
 #define MOVED_SIZE_MAX (1ull << 40) /* a larger range is no module: never moved */
 #define MOVED_ALIGN    (1ull << 20) /* and the gap between moved ranges */
+#define MOVED_MAX      256	    /* more classes to move: a damaged trace */
 #define MAPS_KEY_FIXED 10	    /* bias, build-id length */
 
 /* A time span, in ticks, both ends included. */
@@ -378,9 +379,14 @@ static size_t maps_overlaps(struct trace_maps *mp)
 	size_t i, j, n;
 
 	v = maps_sorted(mp, NULL, &n);
-	for (i = 0; i < n; i++) {
-		for (j = i + 1; j < n && v[j]->lo < v[i]->hi; j++)
+	/* One sweep in order of lo: a class overlaps an earlier one iff it
+	 * starts below the highest end so far, and then it overlaps the
+	 * class with that end; every class that overlaps any is marked so. */
+	for (i = 0, j = 0; i < n; i++) {
+		if (i > 0 && v[i]->lo < v[j]->hi)
 			v[i]->overlaps = v[j]->overlaps = true;
+		if (i == 0 || v[i]->hi > v[j]->hi)
+			j = i;
 	}
 	free(v);
 	free(maps_sorted(mp, maps_overlapping, &n));
@@ -415,9 +421,18 @@ static size_t maps_place(struct trace_maps *mp)
 static void maps_scan(struct trace_reader *r)
 {
 	struct trace_maps *mp = xcalloc(1, sizeof(*mp));
+	size_t n;
 
-	if (maps_pass(r, mp) < 0 || !maps_overlaps(mp))
+	if (maps_pass(r, mp) < 0 || !(n = maps_overlaps(mp)))
 		goto none;
+	/* Each event outside the hint looks through them: a bound keeps a
+	 * damaged trace from making reading slow. */
+	if (n > MOVED_MAX) {
+		warning("'%s': %zu modules loaded at the same addresses at different times: "
+			"their functions are not told apart",
+			r->path, n);
+		goto none;
+	}
 	mp->spans = true;
 	if (maps_pass(r, mp) < 0 || !maps_place(mp))
 		goto none;
@@ -855,24 +870,20 @@ int trace_reader_next(struct trace_reader *r, struct trace_chunk *c)
 int trace_reader_scan_filters(struct trace_reader *r)
 {
 	trace_module_fn *on_module = r->on_module;
-	bool seen_process = false;
 	struct trace_chunk c;
 	uint64_t i;
 	int ret = 0;
 
+	/* Every process chunk (of a thread chunk only the header is read):
+	 * the writer puts the filters first, but a reader cannot count on
+	 * it. */
 	r->on_module = NULL; /* the pass hands the modules out */
 	for (i = 0; i < r->nchunks && ret >= 0; i++) {
 		const struct trace_chunk_header *ch = (const void *)r->buf;
 
 		ret = chunk_read(r, &c, i, false);
-		if (ret != CHUNK_USED)
-			continue;
-		if (ch->kind == TRACE_CHUNK_THREAD && seen_process)
-			break;
-		if (ch->kind == TRACE_CHUNK_PROCESS) {
-			seen_process = true;
+		if (ret == CHUNK_USED && ch->kind == TRACE_CHUNK_PROCESS)
 			ret = process_chunk(&c);
-		}
 	}
 	r->on_module = on_module;
 	return ret < 0 ? -1 : 0;
@@ -1176,17 +1187,22 @@ static const char *const filter_names[] = {
 	[TRACE_FILTER_MIN_DURATION] = "min-duration",
 };
 
-/* Add `pattern` (len bytes) to a list unless it is there already. */
-static void pattern_add(char ***list, size_t *n, size_t *alloc, const char *pattern, size_t len)
+/* Add `pattern` (len bytes) to a list unless it is there already; false if
+ * the list is full (the writer never records more than the bound: a damaged
+ * trace must not make the check quadratic in its size). */
+static bool pattern_add(char ***list, size_t *n, size_t *alloc, const char *pattern, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < *n; i++) {
 		if (strlen((*list)[i]) == len && !memcmp((*list)[i], pattern, len))
-			return;
+			return true;
 	}
+	if (*n == TRACE_FILTER_PATTERNS_MAX)
+		return false;
 	*list = xgrow(*list, alloc, *n + 1, sizeof(**list));
 	(*list)[(*n)++] = xstrndup(pattern, len);
+	return true;
 }
 
 /* Set a limit, once: the same value again is a repeat, another a conflict. */
@@ -1229,10 +1245,11 @@ static int filter_record(struct trace_chunk *c, const uint64_t *rec, uint32_t au
 		return corrupt(c, rec, "empty %s pattern", filter_names[kind]);
 	if (memchr(text, 0, len))
 		return corrupt(c, rec, "%s pattern with a NUL byte", filter_names[kind]);
-	if (kind == TRACE_FILTER_INCLUDE)
-		pattern_add(&f->include, &f->ninclude, &f->include_alloc, text, len);
-	else
-		pattern_add(&f->exclude, &f->nexclude, &f->exclude_alloc, text, len);
+	if (kind == TRACE_FILTER_INCLUDE
+		? !pattern_add(&f->include, &f->ninclude, &f->include_alloc, text, len)
+		: !pattern_add(&f->exclude, &f->nexclude, &f->exclude_alloc, text, len))
+		return corrupt(c, rec, "more than %u %s patterns", TRACE_FILTER_PATTERNS_MAX,
+			       filter_names[kind]);
 	return EV_AGAIN;
 }
 

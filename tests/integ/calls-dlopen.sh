@@ -33,4 +33,13 @@ case $text in
 *"plugin2.c:$line(plugin_other)"*) echo "ok: the text report names plugin_other" ;;
 *) fail "text report: no plugin2.c:$line(plugin_other) in: $text" ;;
 esac
+# The same with many chunks of events per library: a chunk switch captures
+# a library while it is loaded, and the capture at dlclose must still be
+# taken (nothing changed since) to tell which library held the addresses.
+MPROF_BUFFER_SIZE=64K MPROF_OUTPUT=$TMP/swap64.bin "$PROGS/dlmain" \
+	"$libs/libplugin.so" 10000 "$libs/libplugin2.so" >swap64.out
+report_json swap64.bin swap64.json
+check_eq "dlclose, reload, many chunks: functions, files, calls" \
+	"main:dlmain.c:1 plugin_other:plugin2.c:10000 plugin_step:plugin.c:10000 plugin_work:plugin.c:1 plugin_work:plugin2.c:1" \
+	"$(json swap64.json '" ".join(sorted("%s:%s:%d" % (f["function"], (f["file"] or "?").split("/")[-1], f["calls"]) for f in r["functions"]))')"
 echo PASS

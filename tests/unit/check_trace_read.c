@@ -1230,14 +1230,16 @@ START_TEST(test_filter_scan)
 	tb_chunk_header(tb)->filtered = 4;
 	tb_enter(tb, 0x1000, 10);
 	tb_exit(tb, 20);
-	tb_process_chunk(tb, 30); /* a later process chunk: beyond the scan */
+	tb_process_chunk(tb, 30); /* a later process chunk: scanned too */
 	tb_filter(tb, TRACE_FILTER_EXCLUDE, 0, "late");
 	ck_assert_int_eq(trace_reader_open(&r, tb_write(tb)), 0);
 	trace_reader_on_module(&r, count_module, NULL);
 	count_modules = 0;
 	ck_assert_int_eq(trace_reader_scan_filters(&r), 0);
 	ck_assert_uint_eq(count_modules, 0); /* left to the pass */
-	check_recorded_filters(trace_reader_record_filters(&r));
+	ck_assert_uint_eq(trace_reader_record_filters(&r)->nexclude, 2);
+	ck_assert_str_eq(trace_reader_record_filters(&r)->exclude[1], "late");
+	ck_assert_uint_eq(trace_reader_record_filters(&r)->min_duration_ns, 10000);
 	ck_assert_uint_eq(trace_reader_unrecorded(&r), 0); /* counted by the pass */
 	ck_assert_uint_eq(r.next, 0);
 	while (trace_reader_next(&r, &c) > 0) {
@@ -1354,6 +1356,17 @@ static void filter_conflict(struct tb *t)
 	tb_filter(t, TRACE_FILTER_MAX_DEPTH, 5, NULL);
 }
 
+/* One pattern more than the writer ever records: 1025 records of 3 words. */
+static void filter_too_many(struct tb *t)
+{
+	char pat[16];
+
+	for (int i = 0; i <= TRACE_FILTER_PATTERNS_MAX; i++) {
+		snprintf(pat, sizeof(pat), "p%04d", i);
+		tb_filter(t, TRACE_FILTER_INCLUDE, 0, pat);
+	}
+}
+
 START_TEST(test_filter_corrupt)
 {
 	check_corrupt_process(filter_unknown_kind, "4160: unknown filter kind 9");
@@ -1367,6 +1380,7 @@ START_TEST(test_filter_corrupt)
 	check_corrupt_process(filter_depth_zero, "4160: max-depth filter of 0");
 	check_corrupt_process(filter_limit_text, "4160: min-duration filter with 3 bytes of text");
 	check_corrupt_process(filter_conflict, "4176: max-depth filter of 5 after one of 3");
+	check_corrupt_process(filter_too_many, "28736: more than 1024 include patterns");
 }
 END_TEST
 
