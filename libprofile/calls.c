@@ -173,6 +173,14 @@ NOINSTR static bool calls_must_unwind(const struct thread_state *t, uintptr_t fn
 	return top->cfa < cfa || (entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn);
 }
 
+/* The stack is unwound as far as it goes: frames from here up are entered
+ * after the last longjmp. */
+NOINSTR static inline void calls_unwound(struct thread_state *t)
+{
+	if (t->jmp_mark > t->depth)
+		t->jmp_mark = t->depth;
+}
+
 /*
  * Close the frames longjmp or an exception left open. A frame whose CFA is
  * below `cfa` belongs to a call that cannot still be running: a live
@@ -187,9 +195,7 @@ NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t
 {
 	while (calls_must_unwind(t, fn, cfa, entry))
 		calls_pop(t, now);
-	/* Frames from here up are entered after the longjmp. */
-	if (t->jmp_mark > t->depth)
-		t->jmp_mark = t->depth;
+	calls_unwound(t);
 }
 
 /* Whether the record-time filters let this entry of fn be written, `open`
@@ -210,6 +216,13 @@ NOINSTR static void calls_push_unwritten(struct thread_state *t, uintptr_t mark,
 		t->stack[t->depth].cfa = cfa;
 	}
 	t->depth++;
+}
+
+/* A call the filters leave out: counted, and a frame that writes nothing. */
+NOINSTR static void calls_hide(struct thread_state *t, uintptr_t fn, uintptr_t cfa)
+{
+	thread_filtered(t);
+	calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
 }
 
 /* Write an entry of fn and push its frame (the stack unwound already). */
@@ -250,12 +263,10 @@ NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t 
 					      uint64_t now)
 {
 	calls_unwind(t, fn, cfa, true, now);
-	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown)) {
-		thread_filtered(t);
-		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
-		return;
-	}
-	calls_enter_write(t, fn, cfa, now);
+	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown))
+		calls_hide(t, fn, cfa);
+	else
+		calls_enter_write(t, fn, cfa, now);
 }
 
 /*
@@ -472,11 +483,9 @@ NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr
 
 	if (t->slow != THREAD_SLOW_FILTER || calls_must_unwind(t, fn, cfa, true))
 		return calls_enter_rare_release(t, fn, cfa, clock_ticks());
-	if (t->jmp_mark > d)
-		t->jmp_mark = d;
+	calls_unwound(t);
 	if (!calls_filter_keeps(fn, t->shown)) {
-		thread_filtered(t);
-		calls_push_unwritten(t, FRAME_HIDDEN(fn), cfa);
+		calls_hide(t, fn, cfa);
 	} else {
 		/* Written: as the hook's fast path does, when it can. */
 		now = clock_ticks();
@@ -511,8 +520,6 @@ NOINSTR NOINLINE static void calls_exit_flagged(struct thread_state *t, uintptr_
 	} else {
 		return calls_exit_rare_release(t, fn, cfa, clock_ticks());
 	}
-	if (t->jmp_mark > t->depth)
-		t->jmp_mark = t->depth;
 	barrier();
 	tls_guard = 0;
 }

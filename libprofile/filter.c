@@ -17,6 +17,7 @@
 #include "compiler.h"
 #include "filter.h"
 #include "log.h"
+#include "modmap.h"
 #include "trace_format.h"
 #include "writer.h"
 
@@ -232,7 +233,7 @@ NOINSTR static unsigned filter_classify(const char *sym)
 /* A loaded object to scan: where it is, and its file mapped for reading. */
 struct filter_obj {
 	uintptr_t lo, hi, bias;
-	uintptr_t text_lo, text_hi; /* its first executable segment's mapping */
+	uintptr_t text_lo, text_hi; /* its first executable segment's file part */
 	char name[PATH_MAX];	    /* dlpi_name, "" for the executable */
 	const unsigned char *base;  /* the file, mapped; NULL if unreadable */
 	size_t size;
@@ -294,13 +295,12 @@ NOINSTR static const char *filter_obj_function(const struct filter_obj *o, size_
  */
 NOINSTR static void filter_obj_open(struct filter_obj *o)
 {
-	char path[64];
+	char path[MODMAP_LINK_MAX];
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", (unsigned long)o->text_lo,
-		 (unsigned long)o->text_hi);
-	fd = o->text_hi ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+	modmap_link(o->text_lo, o->text_hi, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		fd = open(o->name[0] ? o->name : "/proc/self/exe",
 			  O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -395,7 +395,7 @@ NOINSTR static struct filter_module *filter_module_at(uintptr_t fn)
 }
 
 /* What dl_iterate_phdr reports of the loaded objects, into a scratch
- * array (mmap'd by the caller). */
+ * array (filter_walk maps it). */
 struct filter_walk {
 	struct filter_obj *obj;
 	size_t n, cap;
@@ -415,7 +415,7 @@ NOINSTR static int filter_walk_cb(struct dl_phdr_info *info, size_t size, void *
 	o->bias = info->dlpi_addr;
 	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t a = info->dlpi_addr + ph->p_vaddr, page = 4096;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
@@ -424,8 +424,8 @@ NOINSTR static int filter_walk_cb(struct dl_phdr_info *info, size_t size, void *
 		if (a + ph->p_memsz > o->hi)
 			o->hi = a + ph->p_memsz;
 		if ((ph->p_flags & PF_X) && !o->text_hi) {
-			o->text_lo = a & ~(page - 1);
-			o->text_hi = (a + ph->p_filesz + page - 1) & ~(page - 1);
+			o->text_lo = a;
+			o->text_hi = a + ph->p_filesz;
 		}
 	}
 	if (o->hi <= o->lo || !o->text_hi)
@@ -438,12 +438,35 @@ NOINSTR static int filter_walk_cb(struct dl_phdr_info *info, size_t size, void *
 	return 0;
 }
 
+/* Whether module m is the load of the object o. */
+NOINSTR static bool filter_same(const struct filter_module *m, const struct filter_obj *o)
+{
+	return m->lo == o->lo && m->hi == o->hi && m->bias == o->bias;
+}
+
 /* Whether a live module describes o. filter_lock held. */
 NOINSTR static bool filter_known(const struct filter_obj *o)
 {
 	struct filter_module *m = filter_module_at(o->text_lo);
 
-	return m && m->lo == o->lo && m->hi == o->hi && m->bias == o->bias;
+	return m && filter_same(m, o);
+}
+
+/* The objects loaded now, into w (a scratch array). False: no memory. */
+NOINSTR static bool filter_walk(struct filter_walk *w)
+{
+	w->n = 0;
+	w->cap = 1024;
+	w->obj = filter_map(w->cap * sizeof(*w->obj));
+	if (w->obj == NULL)
+		return false;
+	dl_iterate_phdr(filter_walk_cb, w);
+	return true;
+}
+
+NOINSTR static void filter_walk_release(struct filter_walk *w)
+{
+	munmap(w->obj, w->cap * sizeof(*w->obj));
 }
 
 /*
@@ -454,16 +477,13 @@ NOINSTR static bool filter_known(const struct filter_obj *o)
  */
 NOINSTR static size_t filter_scan_new(void)
 {
-	struct filter_walk w = { NULL, 0, 1024 };
-	size_t bytes, added = 0;
+	struct filter_walk w;
+	size_t added = 0;
 	int cancel;
 
-	bytes = w.cap * sizeof(*w.obj);
-	w.obj = filter_map(bytes);
-	if (w.obj == NULL)
+	if (!filter_walk(&w))
 		return 0;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
-	dl_iterate_phdr(filter_walk_cb, &w);
 	pthread_mutex_lock(&filter_lock);
 	for (size_t i = 0; i < w.n; i++)
 		if (filter_known(&w.obj[i]))
@@ -494,7 +514,7 @@ NOINSTR static size_t filter_scan_new(void)
 		pthread_mutex_unlock(&filter_lock);
 	}
 	pthread_setcancelstate(cancel, NULL);
-	munmap(w.obj, bytes);
+	filter_walk_release(&w);
 	return added;
 }
 
@@ -565,22 +585,19 @@ NOINSTR bool filter_admits(uintptr_t fn)
 
 NOINSTR void filter_forget_unloaded(void)
 {
-	struct filter_walk w = { NULL, 0, 1024 };
-	size_t bytes = w.cap * sizeof(*w.obj);
 	struct filter_table *fresh = NULL;
+	struct filter_walk w;
 	bool gone = false;
 
-	if (!filter.patterns || (w.obj = filter_map(bytes)) == NULL)
+	if (!filter.patterns || !filter_walk(&w))
 		return;
-	dl_iterate_phdr(filter_walk_cb, &w);
 	pthread_mutex_lock(&filter_lock);
 	for (size_t i = 0; i < filter_nmods; i++) {
 		struct filter_module *m = &filter_mods[i];
 		bool loaded = false;
 
 		for (size_t j = 0; j < w.n && !loaded; j++)
-			loaded = w.obj[j].lo == m->lo && w.obj[j].hi == m->hi &&
-				 w.obj[j].bias == m->bias;
+			loaded = filter_same(m, &w.obj[j]);
 		if (m->live && !loaded) {
 			m->live = false;
 			if (m->sym)
@@ -596,7 +613,7 @@ NOINSTR void filter_forget_unloaded(void)
 	if (gone && (fresh = filter_table_new(FILTER_TABLE_BITS0)) != NULL)
 		__atomic_store_n(&filter_table, fresh, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&filter_lock);
-	munmap(w.obj, bytes);
+	filter_walk_release(&w);
 }
 
 NOINSTR void filter_fork_lock(void)

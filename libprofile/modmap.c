@@ -65,16 +65,21 @@ NOINSTR static size_t modmap_buildid(const struct dl_phdr_info *info, const unsi
  * first segment's mapping, which stays right after a chdir. NULL for the
  * vDSO and anything else not mapped from a file.
  */
+NOINSTR void modmap_link(uintptr_t start, uintptr_t end, char buf[MODMAP_LINK_MAX])
+{
+	snprintf(buf, MODMAP_LINK_MAX, "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)(start & ~(uintptr_t)4095),
+		 (unsigned long)((end + 4095) & ~(uintptr_t)4095));
+}
+
 NOINSTR static const char *modmap_mapped_file(const struct dl_phdr_info *info,
 					      const ElfW(Phdr) * ph, char *buf)
 {
-	uintptr_t start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
-	uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_filesz + 4095) & ~(uintptr_t)4095;
-	char link[64];
+	uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+	char link[MODMAP_LINK_MAX];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx", (unsigned long)start,
-		 (unsigned long)end);
+	modmap_link(start, start + ph->p_filesz, link);
 	n = readlink(link, buf, TRACE_PATH_MAX - 1);
 	if (n <= 0 || buf[0] != '/')
 		return NULL;

@@ -40,6 +40,12 @@ void modmap_release(struct modmap_capture *cap);
 int modmap_write_locked(const struct modmap_capture *cap, enum trace_maps_reason reason,
 			uint64_t ticks);
 
+/* The /proc/self/map_files link of the mapping that holds [start, end)
+ * (rounded out to pages): it opens, or names, the very file the loader
+ * mapped there, whatever its name or the directory now. */
+#define MODMAP_LINK_MAX 64
+void modmap_link(uintptr_t start, uintptr_t end, char buf[MODMAP_LINK_MAX]);
+
 /* Forget what was captured (fork child: its file starts empty). */
 void modmap_reset(void);
 
