@@ -26,14 +26,7 @@ double cmp_ratio(uint64_t old, uint64_t new)
 /* "name\x1fbase.c": what makes a function the same in both traces. */
 static char *func_key(const struct report_sym *s)
 {
-	const char *file = s->file ? util_basename(s->file) : "";
-	size_t n = strlen(s->name), m = strlen(file);
-	char *key = xmalloc(n + m + 2);
-
-	memcpy(key, s->name, n);
-	key[n] = '\x1f';
-	memcpy(key + n + 1, file, m + 1);
-	return key;
+	return util_join(s->name, UTIL_KEY_SEP, s->file ? util_basename(s->file) : "");
 }
 
 /* Add the functions of one side. */

@@ -20,18 +20,6 @@
 #error "MPROF_BINDIR must name the directory mprof-report is installed in"
 #endif
 
-/* "DIR/NAME", allocated. */
-static char *path_join(const char *dir, const char *name)
-{
-	size_t dlen = strlen(dir), nlen = strlen(name);
-	char *p = xmalloc(dlen + nlen + 2);
-
-	memcpy(p, dir, dlen);
-	p[dlen] = '/';
-	memcpy(p + dlen + 1, name, nlen + 1);
-	return p;
-}
-
 /* The directory the running program is in, or NULL if unknown. */
 static char *self_dir(void)
 {
@@ -69,7 +57,7 @@ static char *build_top(void)
 	if (!slash || strcmp(slash + 1, "tools"))
 		goto out;
 	*slash = '\0';
-	la = path_join(*dir ? dir : "/", "libmprof.la");
+	la = util_join(*dir ? dir : "/", '/', "libmprof.la");
 	if (access(la, F_OK) == 0)
 		top = xstrdup(*dir ? dir : "/");
 out:
@@ -86,7 +74,7 @@ char *locate_library(void)
 	if (env && *env) {
 		lib = xstrdup(env);
 	} else if ((top = build_top())) {
-		lib = path_join(top, ".libs/libmprof.so");
+		lib = util_join(top, '/', ".libs/libmprof.so");
 		free(top);
 	} else {
 		lib = xstrdup(MPROF_LIBDIR "/libmprof.so");
@@ -104,7 +92,7 @@ char *locate_report(void)
 	char *dir = self_dir(), *path;
 
 	if (dir) {
-		path = path_join(dir, "mprof-report");
+		path = util_join(dir, '/', "mprof-report");
 		free(dir);
 		if (access(path, X_OK) == 0)
 			return path;

@@ -52,18 +52,6 @@ static void keys_free(struct multi_key **keys)
 	}
 }
 
-/* `a`, a unit separator, `b`: a key of two strings. */
-static char *key2(const char *a, const char *b)
-{
-	size_t n = strlen(a), m = strlen(b);
-	char *key = xmalloc(n + m + 2);
-
-	memcpy(key, a, n);
-	key[n] = '\x1f';
-	memcpy(key + n + 1, b, m + 1);
-	return key;
-}
-
 /* -------------------------------------------------------------- functions */
 
 static void add_func(struct report_func *to, const struct report_func *f)
@@ -190,9 +178,10 @@ static void merge_funcs(struct multi_report *m, const struct report_options *opt
 		map.key[p] = xcalloc(pt->nfuncs + 1, sizeof(**map.key));
 		for (i = 0; i < pt->nfuncs; i++) {
 			const struct report_sym *s = pt->funcs[i].sym;
-			size_t k =
-			    key_index(&keys, key2(s->name, s->file ? util_basename(s->file) : ""),
-				      &t->nfuncs, &added);
+			size_t k = key_index(
+			    &keys,
+			    util_join(s->name, UTIL_KEY_SEP, s->file ? util_basename(s->file) : ""),
+			    &t->nfuncs, &added);
 
 			if (added) {
 				m->syms[k] = (struct report_sym){ .name = s->name,
@@ -337,7 +326,7 @@ static void add_site(struct report_site *to, const struct report_site *s)
 /* A site's identity: its label, function, and (for a stack) every frame. */
 static char *site_key(const struct report_site *s)
 {
-	char *key = key2(s->label, s->function ? s->function : "");
+	char *key = util_join(s->label, UTIL_KEY_SEP, s->function ? s->function : "");
 	size_t i;
 
 	for (i = 0; i < s->nframes; i++) {
@@ -345,11 +334,11 @@ static char *site_key(const struct report_site *s)
 		char line[32], *a, *b;
 
 		snprintf(line, sizeof(line), ":%d", f->line);
-		a = key2(f->function, f->file ? util_basename(f->file) : "");
-		b = key2(key, a);
+		a = util_join(f->function, UTIL_KEY_SEP, f->file ? util_basename(f->file) : "");
+		b = util_join(key, UTIL_KEY_SEP, a);
 		free(key);
 		free(a);
-		key = key2(b, line);
+		key = util_join(b, UTIL_KEY_SEP, line);
 		free(b);
 	}
 	return key;

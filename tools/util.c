@@ -131,6 +131,17 @@ int util_close_stdout(void)
 	return EXIT_WRITE;
 }
 
+char *util_join(const char *a, char sep, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	char *s = xmalloc(n + m + 2);
+
+	memcpy(s, a, n);
+	s[n] = sep;
+	memcpy(s + n + 1, b, m + 1);
+	return s;
+}
+
 size_t util_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len, i;

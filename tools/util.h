@@ -62,6 +62,11 @@ const char *util_basename(const char *path);
  */
 int util_close_stdout(void);
 
+/* "a" sep "b", allocated: a path ('/'), or a key of two strings (the unit
+ * separator, UTIL_KEY_SEP, which no name holds). */
+#define UTIL_KEY_SEP '\x1f'
+char *util_join(const char *a, char sep, const char *b);
+
 /* The length of the well-formed UTF-8 sequence at s, reading at most n
  * bytes (1 for ASCII), or 0: a stray continuation byte, a sequence cut
  * short, an overlong form, a surrogate, a code point past U+10FFFF. */
