@@ -2,7 +2,6 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <link.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include "filter.h"
 #include "log.h"
 #include "modmap.h"
+#include "name_match.h"
 #include "trace_format.h"
 #include "writer.h"
 
@@ -185,15 +185,10 @@ NOINSTR static int filter_list_init(struct filter_list *l, const char *var, cons
 	return 0;
 }
 
-NOINSTR bool filter_match(const char *pattern, const char *name)
-{
-	return !strcmp(pattern, name) || !fnmatch(pattern, name, 0);
-}
-
 NOINSTR static bool filter_list_match(const struct filter_list *l, const char *name)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (filter_match(l->pat[i], name))
+		if (name_match(l->pat[i], name))
 			return true;
 	return false;
 }

@@ -61,8 +61,4 @@ void filter_fork_unlock(void);
  * and in a fork child's new trace). writer.lock held. */
 void filter_write_records_locked(void);
 
-/* Exposed for the unit tests: whether `name`, as the reporter would print
- * it (a symbol version dropped, a C++ name demangled), matches `pattern`. */
-bool filter_match(const char *pattern, const char *name);
-
 #endif

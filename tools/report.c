@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "compare.h"
 #include "memstats.h"
 #include "multi.h"
+#include "name_match.h"
 #include "progress.h"
 #include "report.h"
 #include "report_mem.h"
@@ -427,7 +427,7 @@ void report_release(struct report *rep)
 
 bool report_name_matches(const char *pattern, const char *name)
 {
-	return !strcmp(pattern, name) || !fnmatch(pattern, name, 0);
+	return name_match(pattern, name);
 }
 
 void report_view_init(struct report_view *v, const struct report_table *t, const char *pattern,
