@@ -78,6 +78,26 @@ enum trace_clock_source {
 /* header.flags */
 #define TRACE_FLAG_COMPLETE (1u << 0) /* the process finalized the trace */
 
+/* header.end_how: how the process (this image of it) ended. */
+enum trace_end_how {
+	TRACE_END_NONE = 0,  /* not recorded: still running, killed, crashed */
+	TRACE_END_EXIT = 1,  /* exit() or a return from main; exit_status holds the status */
+	TRACE_END__EXIT = 2, /* _exit() or _Exit(); exit_status holds the status */
+	TRACE_END_EXEC = 3,  /* it exec'd another image (whose trace is another file) */
+};
+
+/* Why events were lost (header.lost_cause[]). */
+enum trace_lost_cause {
+	TRACE_LOST_OTHER = 0,	 /* none of the below */
+	TRACE_LOST_NOSPACE = 1,	 /* the file system was full (ENOSPC, EDQUOT) */
+	TRACE_LOST_SIZE_CAP = 2, /* the file reached MPROF_MAX_SIZE */
+	TRACE_LOST_FSIZE = 3,	 /* the file reached the process's RLIMIT_FSIZE */
+	TRACE_LOST_IO = 4,	 /* the file could not be written or mapped (EIO, ...) */
+	TRACE_LOST_NOMEM = 5,	 /* no memory for the runtime's own state */
+	TRACE_LOST_SIGNAL = 6,	 /* a signal handler's calls while the runtime was busy */
+	TRACE_LOST_NCAUSES = 8,
+};
+
 /* A simultaneous reading of the tick counter and CLOCK_MONOTONIC. */
 struct trace_clock_point {
 	uint64_t ticks;
@@ -107,6 +127,31 @@ struct trace_file_header {
 	uint64_t threads;     /* threads that recorded, updated live */
 	uint64_t lost_events; /* events dropped outside any chunk, updated live */
 	char exe[248];	      /* the executable's path, truncated, NUL-terminated */
+	/*
+	 * Fields below were added within version 1: a trace written before
+	 * them holds zeros there, which read as "not recorded".
+	 *
+	 * nchunks: chunks the file holds, updated live as it grows: the file is
+	 * header_size + nchunks * chunk_size bytes long, and a shorter file was
+	 * cut after the process wrote it.
+	 */
+	uint64_t nchunks;
+	uint32_t end_how;    /* enum trace_end_how; TRACE_END_NONE until the process ends */
+	int32_t exit_status; /* the status given to exit/_exit (TRACE_END_EXIT, _EXIT) */
+	uint64_t max_size;   /* the cap on the file size in bytes (MPROF_MAX_SIZE); 0: none */
+	/* Events lost, by cause (enum trace_lost_cause). Threads count their
+	 * losses in their chunk headers at once (trace_chunk_header.lost, the
+	 * exact total) and add them here by cause at their next chunk or
+	 * window switch, retry or end: a process killed meanwhile leaves the
+	 * difference without a cause. Events dropped outside any chunk
+	 * (lost_events above) are counted here too. */
+	uint64_t lost_cause[8];
+	/* Where `malloc` resolved in the process when it was not libmprof's
+	 * (the program defines its own, or an allocator was preloaded before
+	 * libmprof): its address, to be named with the module maps; 0 when
+	 * libmprof saw the allocator calls, or did not record allocations. */
+	uint64_t malloc_elsewhere;
+	uint64_t first_failure_ticks; /* when the trace file first could not grow; 0: never */
 };
 
 /* chunk.kind */
@@ -292,7 +337,7 @@ static inline uint32_t trace_ext_aux_of(uint64_t w)
 }
 
 _Static_assert(sizeof(struct trace_clock_point) == 16, "clock point layout");
-_Static_assert(sizeof(struct trace_file_header) == 384, "file header layout");
+_Static_assert(sizeof(struct trace_file_header) == 488, "file header layout");
 _Static_assert(sizeof(struct trace_file_header) <= TRACE_HEADER_SIZE, "header fits");
 _Static_assert(sizeof(struct trace_chunk_header) == 64, "chunk header layout");
 _Static_assert(sizeof(struct trace_chunk_header) % 8 == 0, "records stay word aligned");
