@@ -271,6 +271,17 @@ enum trace_ext_type {
 	 * (trace_chunk_header.filtered).
 	 */
 	TRACE_EXT_FILTER = 16,
+	/*
+	 * CONTEXT: the thread switched execution context (swapcontext or
+	 * setcontext to a coroutine's stack, or back). aux: the id of the
+	 * context now running, per thread: 0 is the thread's own stack, others
+	 * are numbered from 1 as they first run. w1: ticks of the switch.
+	 * Entries and exits that follow belong to that context's call stack
+	 * until the next CONTEXT record; the stack of the context left keeps
+	 * its open frames, which resume when it runs again. Does not move the
+	 * delta base.
+	 */
+	TRACE_EXT_CONTEXT = 17,
 };
 
 /* What a FILTER record describes. */
