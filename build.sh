@@ -222,11 +222,27 @@ summarize_tests()
 	done < <(awk '/^# [A-Z]+: *[0-9]+$/ { print $2, $3 } /^# ERROR:/ { exit }' "$log")
 
 	if ((skipped > 0)); then
+		list_skips
 		echo "$passed passed, $failed failed, $skipped skipped"
 	else
 		echo "$passed passed, $failed failed"
 	fi
 	((failed == 0))
+}
+
+# One line per skipped test of this run: its name and why (the last
+# "SKIP: ..." line of its log, which the tests print before exiting 77).
+# test-suite.log has a section per test that did not pass, headed
+# "SKIP: NAME" over a line of "=".
+list_skips()
+{
+	local name why
+
+	while IFS= read -r name; do
+		why=$(sed -n 's/^SKIP: //p' "$builddir/$name.log" 2>/dev/null | tail -n 1)
+		echo "skipped: $name${why:+: $why}"
+	done < <(awk 'prev ~ /^SKIP: / && /^=+$/ { print substr(prev, 7) } { prev = $0 }' \
+		"$builddir/test-suite.log")
 }
 
 run_check()

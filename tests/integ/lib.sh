@@ -3,6 +3,10 @@
 # Every test runs real programs under the profiler, each in its own scratch
 # directory, and compares what mprof-report says with the ground truth the
 # program printed itself. A failed check prints what differed and exits 1.
+# A test that cannot run what it tests (a tool, a terminal, root missing)
+# exits 77, which the harness counts as SKIP: skip WHY when nothing can
+# run, skip_part WHY for one part, and pass at the end (SKIP if a part was
+# skipped, PASS otherwise). Waits are bounded: wait_for.
 
 set -eu
 
@@ -20,6 +24,51 @@ fail()
 	printf 'FAIL: %s\n' "$*" >&2
 	exit 1
 }
+
+# skip WHY: the whole test cannot run here.
+skip()
+{
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+# skip_part WHY: a part of the test cannot run here; pass then reports SKIP.
+SKIPPED=
+skip_part()
+{
+	printf 'skipped part: %s\n' "$*"
+	SKIPPED="${SKIPPED:+$SKIPPED; }$*"
+}
+
+# pass: the end of a test whose checks all passed.
+pass()
+{
+	[ -z "$SKIPPED" ] || skip "$SKIPPED"
+	echo PASS
+	exit 0
+}
+
+# have CMD: CMD is installed.
+have()
+{
+	command -v "$1" >/dev/null 2>&1
+}
+
+# wait_for WHAT SECONDS TEST...: run TEST every 0.05 s until it succeeds;
+# after SECONDS (generous: the machine may be loaded), fail naming WHAT.
+wait_for()
+{
+	local what=$1 tries=$(($2 * 20))
+	shift 2
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+
+# Every test reads the JSON report with python3.
+have python3 || skip "python3 is not installed (the tests read the JSON report with it)"
 
 # check_eq WHAT EXPECTED ACTUAL
 check_eq()
