@@ -213,6 +213,56 @@ START_TEST(test_probe_compensation)
 }
 END_TEST
 
+/*
+ * The spinner of tests/integ/progs/spin.c with chosen probe costs: main
+ * calls spinner, which spins W ticks per segment and then calls C
+ * children of WC ticks each; every call costs the callee PS more ticks
+ * inside it and the caller PP more around it. The compensated self times
+ * are the true ones, exactly, across chunk switches (10,000 records).
+ */
+START_TEST(test_probe_spinner)
+{
+	enum { S = 50, C = 100, W = 1000, WC = 2, PS = 4, PP = 3 };
+	const struct cs_table *t;
+	uint64_t now = 0;
+
+	tb->hdr.probe_self_ticks = PS;
+	tb->hdr.probe_parent_ticks = PP;
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x10, now);
+	now += 10 + PP; /* main's own work before, its cost of calling spinner */
+	tb_enter(tb, 0x20, now);
+	for (int s = 0; s < S; s++) {
+		now += W;
+		for (int c = 0; c < C; c++) {
+			now += PP;
+			tb_enter(tb, 0x30, now);
+			now += WC + PS;
+			tb_exit(tb, now);
+		}
+	}
+	now += PS;
+	tb_exit(tb, now);
+	now += 10 + PS; /* main's own work after, its own probe cost */
+	tb_exit(tb, now);
+	profile();
+	t = &prof.merged;
+	check_stats(&func(t, 0x30)->st, S * C, S * C, S * C * WC, S * C * WC);
+	check_stats(&func(t, 0x20)->st, 1, 1, S * W, S * W + S * C * WC);
+	check_stats(&func(t, 0x10)->st, 1, 1, 20, 20 + S * W + S * C * WC);
+	check_stats(&edge(t, 0x20, 0x30)->st, S * C, S * C, S * C * WC, S * C * WC);
+	/* Without the probe costs in the header: the raw times. */
+	cs_profile_release(&prof);
+	tb->hdr.probe_self_ticks = 0;
+	tb->hdr.probe_parent_ticks = 0;
+	profile();
+	t = &prof.merged;
+	check_stats(&func(t, 0x30)->st, S * C, S * C, S * C * (WC + PS), S * C * (WC + PS));
+	check_stats(&func(t, 0x20)->st, 1, 1, PS + S * W + S * C * PP,
+		    PS + S * W + S * C * (PP + WC + PS));
+}
+END_TEST
+
 START_TEST(test_probe_clamp)
 {
 	const struct cs_table *t;
@@ -530,6 +580,7 @@ static Suite *callstats_suite(void)
 	tcase_add_test(tc, test_open_at_end);
 	tcase_add_test(tc, test_unmatched_exit);
 	tcase_add_test(tc, test_probe_compensation);
+	tcase_add_test(tc, test_probe_spinner);
 	tcase_add_test(tc, test_probe_clamp);
 	tcase_add_test(tc, test_probe_absurd);
 	tcase_add_test(tc, test_threads_merge);
