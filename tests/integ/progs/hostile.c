@@ -9,7 +9,10 @@
  *   tinystack   work in a thread with the smallest stack allowed
  *   threadexit  one thread calls exit(5) while others work
  *   cancel      cancel a thread that works in a loop
- *   churn N     N threads created and joined one after another
+ *   churn N [K] N threads created and joined one after another; after K
+ *               of them, the file "announce" (in the current directory)
+ *               says so with the work done until then, and the run goes
+ *               on: a script kills it there, mid-run whatever the load
  *   many N      N threads at once
  *   signals     an instrumented SIGALRM handler fires while work runs
  *   forkbusy    fork while another thread is inside the hooks
@@ -190,7 +193,19 @@ static int mode_cancel(void)
 	return cancelled == 50 ? 0 : 1;
 }
 
-static int mode_churn(int n)
+/* Write "announce" at once and whole (a rename): what a script waits for. */
+static void announce(int threads)
+{
+	char line[96];
+	int len = snprintf(line, sizeof(line), "threads=%d work_calls=%lu\n", threads, work_calls);
+	int fd = open("announce.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, line, (size_t)len) != len || close(fd) < 0 ||
+	    rename("announce.tmp", "announce") < 0)
+		perror("announce");
+}
+
+static int mode_churn(int n, int announce_at)
 {
 	int before, after;
 	pthread_t th;
@@ -202,6 +217,8 @@ static int mode_churn(int n)
 	}
 	before = count_maps();
 	for (int i = 0; i < n; i++) {
+		if (announce_at && i == announce_at)
+			announce(20 + i); /* every thread so far joined */
 		pthread_create(&th, NULL, busy_thread, (void *)10L);
 		pthread_join(th, NULL);
 	}
@@ -271,17 +288,18 @@ static int mode_signals(void)
 
 static int mode_forkbusy(void)
 {
+	enum { FORKS = 20, CHILD_WORK = 100 };
 	pthread_t th;
 	int status = 0;
 
 	pthread_create(&th, NULL, forever_thread, NULL);
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < FORKS; i++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
 			/* Not busy(): the other thread may have held its lock
 			 * at the fork, and the child's copy stays locked. */
-			for (int k = 0; k < 100; k++) {
+			for (int k = 0; k < CHILD_WORK; k++) {
 				void *p = malloc(24);
 
 				work();
@@ -292,7 +310,7 @@ static int mode_forkbusy(void)
 		if (pid < 0 || waitpid(pid, &status, 0) < 0 || status != 0)
 			return 1;
 	}
-	printf("forks=20 ok\n");
+	printf("forks=%d child_work_calls=%d ok\n", FORKS, CHILD_WORK);
 	fflush(stdout);
 	_exit(0); /* the busy thread never stops */
 }
@@ -399,6 +417,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	int n = argc > 2 ? atoi(argv[2]) : 0, status = 2;
+	int k = argc > 3 ? atoi(argv[3]) : 0;
 
 	if (!strcmp(mode, "closefds"))
 		status = mode_closefds();
@@ -413,7 +432,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "cancel"))
 		status = mode_cancel();
 	else if (!strcmp(mode, "churn"))
-		status = mode_churn(n ? n : 2000);
+		status = mode_churn(n ? n : 2000, k);
 	else if (!strcmp(mode, "many"))
 		status = mode_many(n ? n : 300);
 	else if (!strcmp(mode, "signals"))
