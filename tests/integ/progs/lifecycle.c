@@ -1,7 +1,8 @@
 /*
  * lifecycle.c - ways a process ends or multiplies, each after a known number
  * of calls to work(): lifecycle MODE N, MODE one of return, exit, _exit,
- * abort, kill, fork, exec, longjmp.
+ * abort, kill, fork, exec, longjmp. Every count a test checks is printed
+ * first (flushed: the process may die right after).
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -42,6 +43,8 @@ __attribute__((noipa)) static void dive(int depth)
 	dive(depth - 1);
 }
 
+enum { AFTER_FORK = 3 }; /* calls of work() by the parent after the fork */
+
 static int do_fork(int n)
 {
 	pid_t pid;
@@ -58,9 +61,9 @@ static int do_fork(int n)
 		exit(0);
 	}
 	waitpid(pid, &status, 0);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < AFTER_FORK; i++)
 		work();
-	printf("parent work_calls_after_fork=3 child_status=%d\n", WEXITSTATUS(status));
+	printf("parent work_calls_after_fork=%d child_status=%d\n", AFTER_FORK, WEXITSTATUS(status));
 	return 0;
 }
 
@@ -79,19 +82,26 @@ int main(int argc, char **argv)
 		abort();
 	if (!strcmp(mode, "kill"))
 		kill(getpid(), SIGKILL);
-	if (!strcmp(mode, "exit"))
+	if (!strcmp(mode, "exit")) {
+		printf("leave_calls=%d\n", 3 + 1);
+		fflush(stdout);
 		leave(4, 3);
+	}
 	if (!strcmp(mode, "fork"))
 		return do_fork(n);
 	if (!strcmp(mode, "exec")) {
+		/* The new image prints its own "pid=... work_calls=7". */
 		execl("/proc/self/exe", argv[0], "return", "7", (char *)NULL);
 		return 1;
 	}
 	if (!strcmp(mode, "longjmp")) {
-		for (volatile int r = 0; r < 10; r++)
+		enum { JUMPS = 10, DEPTH = 49 };
+
+		for (volatile int r = 0; r < JUMPS; r++)
 			if (setjmp(env) == 0)
-				dive(49);
-		printf("dives=%d\n", dives);
+				dive(DEPTH);
+		/* Each jump: one outermost dive and DEPTH nested ones. */
+		printf("jumps=%d work_calls=%d dives=%d\n", JUMPS, n + dives, dives);
 	}
 	return 0;
 }
