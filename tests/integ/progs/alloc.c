@@ -11,7 +11,13 @@
  *   stack         a three-deep chain down to malloc
  *   signal        10 blocks, SIGUSR2 (only when MPROF_SNAPSHOT_SIGNAL is
  *                 set: the profiler then handles it), 10 more blocks
+ *   period K MS   K times: sleep MS milliseconds, then allocate and free
+ *                 a block (each allocation after a sleep longer than
+ *                 MPROF_SNAPSHOT_PERIOD takes a period snapshot)
+ *
+ * Every figure a test checks is printed: counts, bytes, sizes.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -20,17 +26,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mprof.h"
 
 #define NOIPA __attribute__((noipa))
 
 static void *early_block;
+enum { EARLY_BYTES = 77 };
 
 /* An allocation before main: counted like any other. */
 __attribute__((constructor)) static void early(void)
 {
-	early_block = malloc(77);
+	early_block = malloc(EARLY_BYTES);
 }
 
 static int N;
@@ -103,26 +111,34 @@ static int sites(int threads)
 NOIPA static int family(void)
 {
 	void *p = NULL, *q;
+	int bytes = 0; /* requested by the successful allocations */
 
 	CHECK(posix_memalign(&p, 64, 100) == 0 && (uintptr_t)p % 64 == 0);
+	bytes += 100;
 	CHECK(malloc_usable_size(p) >= 100);
 	free(p);
 	CHECK(posix_memalign(&p, 3, 100) == EINVAL); /* not a power of two: no block */
 	q = aligned_alloc(4096, 8192);
+	bytes += 8192;
 	CHECK(q && (uintptr_t)q % 4096 == 0 && malloc_usable_size(q) >= 8192);
 	free(q);
 	q = memalign(256, 300);
+	bytes += 300;
 	CHECK(q && (uintptr_t)q % 256 == 0 && malloc_usable_size(q) >= 300);
 	free(q);
 	q = valloc(5000);
+	bytes += 5000;
 	CHECK(q && (uintptr_t)q % 4096 == 0 && malloc_usable_size(q) >= 5000);
 	free(q);
 	q = pvalloc(100);
+	bytes += 100;
 	CHECK(q && (uintptr_t)q % 4096 == 0 && malloc_usable_size(q) >= 4096);
 	free(q);
 	q = calloc(10, 10);
+	bytes += 10 * 10;
 	CHECK(q && ((char *)q)[99] == 0 && malloc_usable_size(q) >= 100);
 	q = reallocarray(q, 20, 10);
+	bytes += 20 * 10;
 	CHECK(q && malloc_usable_size(q) >= 200);
 	errno = 0;
 	CHECK(reallocarray(q, SIZE_MAX / 2, 4) == NULL && errno == ENOMEM); /* q stays */
@@ -131,7 +147,7 @@ NOIPA static int family(void)
 	CHECK(malloc(SIZE_MAX - 4096) == NULL && errno == ENOMEM);
 	/* Successful: posix_memalign, aligned_alloc, memalign, valloc, pvalloc,
 	 * calloc, reallocarray = 7 allocations, 7 frees. */
-	printf("family allocations=7 frees=7 ok\n");
+	printf("family allocations=7 frees=7 bytes=%d ok\n", bytes);
 	return 0;
 }
 
@@ -150,7 +166,7 @@ NOIPA static int reallocs(void)
 	CHECK(realloc(p, 0) == NULL);						      /* frees p */
 	/* realloc(NULL,10), realloc(p,20000), realloc(p,5): 3 allocations;
 	 * the last two and realloc(p,0) free a block: 3 frees. */
-	printf("realloc allocations=3 frees=3 live=0 ok\n");
+	printf("realloc allocations=3 frees=3 live=0 bytes=%d ok\n", 10 + 20000 + 5);
 	return 0;
 }
 
@@ -221,8 +237,32 @@ static int signal_snapshot(void)
 		keep[i] = sig_site();
 	for (int i = 0; i < 20; i++)
 		free(keep[i]);
-	printf("signal blocks before=10 after=10\n");
+	printf("signal blocks before=10 after=10 size=100\n");
 	return 0;
+}
+
+static int period(int k, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	for (int i = 0; i < k; i++) {
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000;
+		free(malloc(16));
+	}
+	printf("period sleeps=%d sleep_ms=%d\n", k, ms);
+	return 0;
+}
+
+/* The size of the block libearly.so's constructor made, when preloaded. */
+static void early_lib(void)
+{
+	const int *size = dlsym(RTLD_DEFAULT, "early_lib_size");
+
+	if (size)
+		printf("early_lib_bytes=%d\n", *size);
 }
 
 int main(int argc, char **argv)
@@ -244,8 +284,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "stack")) {
 		free(level1());
 		printf("stack level3<-level2<-level1<-main\n");
+		early_lib();
+	} else if (!strcmp(mode, "period")) {
+		status = period(argc > 2 ? atoi(argv[2]) : 10, argc > 3 ? atoi(argv[3]) : 3);
 	}
 	free(early_block);
-	printf("early block of 77 bytes allocated before main\n");
+	printf("early block of early_bytes=%d allocated before main\n", EARLY_BYTES);
 	return status;
 }

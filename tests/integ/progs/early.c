@@ -4,10 +4,11 @@
 #include <stdlib.h>
 
 void *early_lib_block;
+const int early_lib_size = 4321; /* what the constructor allocates, for the tests */
 
 __attribute__((noinline)) static void *early_site(void)
 {
-	void *p = malloc(4321);
+	void *p = malloc((size_t)early_lib_size);
 
 	__asm__ volatile("" ::: "memory"); /* no tail call: this is the site */
 	return p;
