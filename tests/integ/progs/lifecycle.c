@@ -63,7 +63,8 @@ static int do_fork(int n)
 	waitpid(pid, &status, 0);
 	for (int i = 0; i < AFTER_FORK; i++)
 		work();
-	printf("parent work_calls_after_fork=%d child_status=%d\n", AFTER_FORK, WEXITSTATUS(status));
+	printf("parent work_calls_after_fork=%d child_status=%d\n", AFTER_FORK,
+	       WEXITSTATUS(status));
 	return 0;
 }
 
