@@ -42,4 +42,4 @@ report_json swap64.bin swap64.json
 check_eq "dlclose, reload, many chunks: functions, files, calls" \
 	"main:dlmain.c:1 plugin_other:plugin2.c:10000 plugin_step:plugin.c:10000 plugin_work:plugin.c:1 plugin_work:plugin2.c:1" \
 	"$(json swap64.json '" ".join(sorted("%s:%s:%d" % (f["function"], (f["file"] or "?").split("/")[-1], f["calls"]) for f in r["functions"]))')"
-echo PASS
+pass

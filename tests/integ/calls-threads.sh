@@ -21,4 +21,4 @@ check_eq "per-thread leaf counts" "[1000, 2000, 3000, 4000, 5000, 6000, 7000, 80
 MPROF_BUFFER_SIZE=64K MPROF_OUTPUT=$TMP/small.bin "$PROGS/threads" 8 >/dev/null
 report_json small.bin small.json
 check_eq "leaf calls with 64K chunks" "$total" "$(json small.json 'fn("leaf")["calls"]')"
-echo PASS
+pass

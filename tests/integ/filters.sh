@@ -99,4 +99,4 @@ status=0
 "$REPORT" --min-duration 10 fib.bin >/dev/null 2>err.txt || status=$?
 check_eq "--min-duration without a unit exits" 1 "$status"
 grep -q "bad duration '10'" err.txt || fail "no 'bad duration' message"
-echo PASS
+pass

@@ -69,4 +69,4 @@ done
 "$REPORT" --help >out
 grep -q 'usage' out || fail "--help prints no usage"
 "$REPORT" --version | grep -q 'mprof' || fail "--version"
-echo PASS
+pass
