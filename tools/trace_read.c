@@ -595,20 +595,51 @@ static int read_header(struct trace_reader *r)
 	return 0;
 }
 
+/* What a file that is not a regular one is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "is a directory";
+	if (S_ISFIFO(mode))
+		return "not a regular file (a FIFO)";
+	if (S_ISCHR(mode))
+		return "not a regular file (a character device)";
+	if (S_ISBLK(mode))
+		return "not a regular file (a block device)";
+	if (S_ISSOCK(mode))
+		return "not a regular file (a socket)";
+	return "not a regular file";
+}
+
+/*
+ * Open the trace without ever blocking: a FIFO opened for reading waits for
+ * a writer, a terminal or a device may wait for anything. O_NONBLOCK makes
+ * open() return at once; fstat() then refuses all but a regular file before
+ * any read, and the flag is cleared for the reads (a regular file ignores it,
+ * but nothing here should depend on that).
+ */
 static int open_file(struct trace_reader *r, const char *path)
 {
 	struct stat st;
+	int flags;
 
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (r->fd < 0) {
+		/* A socket cannot be opened at all: say what it is. */
+		if (errno == ENXIO && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return trace_error(r, "%s", file_kind(st.st_mode));
 		return trace_error(r, "%s", strerror(errno));
+	}
 	if (fstat(r->fd, &st) < 0)
 		return trace_error(r, "%s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return trace_error(r, "is a directory");
 	if (!S_ISREG(st.st_mode))
-		return trace_error(r, "not a regular file");
+		return trace_error(r, "%s", file_kind(st.st_mode));
+	flags = fcntl(r->fd, F_GETFL);
+	if (flags < 0 || fcntl(r->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return trace_error(r, "%s", strerror(errno));
 	r->file_size = (uint64_t)st.st_size;
+	r->dev = (uint64_t)st.st_dev;
+	r->ino = (uint64_t)st.st_ino;
 	return 0;
 }
 

@@ -206,6 +206,7 @@ struct trace_reader {
 	int fd;
 	struct trace_file_header hdr;
 	uint64_t file_size;
+	uint64_t dev, ino;	      /* the file's device and inode number */
 	uint64_t nchunks;	      /* chunks in the file, the partial last one included */
 	uint64_t next;		      /* index of the next chunk to read */
 	bool partial_tail;	      /* the file ends inside its last chunk */
