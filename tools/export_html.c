@@ -77,7 +77,10 @@ static void summary(const struct report *rep, FILE *out)
 	kv_str(out, "trace", rep->trace);
 	kv_str(out, "program", exe);
 	kv_u64(out, "pid", hdr->pid);
-	snprintf(buf, sizeof(buf), "%.6f s", secs(rep->wall_ns));
+	if (rep->wall_known)
+		snprintf(buf, sizeof(buf), "%.6f s", secs(rep->wall_ns));
+	else
+		snprintf(buf, sizeof(buf), "unknown (the trace does not tell)");
 	kv_str(out, "wall time", buf);
 	kv_u64(out, "threads", rep->nthreads);
 	if (!rep->complete)

@@ -528,18 +528,22 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	rep->trace = m->procs[0].trace;
 	rep->hdr = m->procs[0].hdr;
 	rep->clk = m->procs[0].clk;
-	rep->complete = true;
+	rep->complete = rep->ended = true;
 	m->processes = xcalloc(m->nprocs + 1, sizeof(*m->processes));
 	for (p = 0; p < m->nprocs; p++) {
 		const struct report *pr = &m->procs[p];
 
 		m->processes[p] =
 		    (struct report_process){ pr->hdr->pid, pr->hdr->exe, pr->trace, pr };
-		if (pr->hdr->start.ns < start)
+		/* A process whose wall time is unknown bounds nothing. */
+		if (pr->wall_known && pr->hdr->start.ns < start)
 			start = pr->hdr->start.ns;
-		if (pr->hdr->start.ns + pr->wall_ns > end)
+		if (pr->wall_known && pr->wall_ns <= UINT64_MAX - pr->hdr->start.ns &&
+		    pr->hdr->start.ns + pr->wall_ns > end)
 			end = pr->hdr->start.ns + pr->wall_ns;
 		rep->complete &= pr->complete;
+		rep->ended &= pr->ended;
+		rep->cut |= pr->cut;
 		rep->lost += pr->lost;
 		rep->unmatched_exits += pr->unmatched_exits;
 		rep->open_at_end += pr->open_at_end;
@@ -551,8 +555,10 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	}
 	rep->processes = m->processes;
 	rep->nprocesses = m->nprocs;
-	rep->wall_ns = end - start;
+	rep->wall_known = start <= end && end - start <= REPORT_WALL_MAX;
+	rep->wall_ns = rep->wall_known ? end - start : 0;
 	rep->merged.wall_ns = rep->wall_ns;
+	rep->merged.wall_known = rep->wall_known;
 	rep->merged.lost = rep->lost;
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;

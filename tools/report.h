@@ -77,6 +77,9 @@ struct report_options {
 	uint64_t min_duration_ns; /* 0: no minimum */
 };
 
+/* A longer wall time than this (292 years) is a damaged trace's, not known. */
+#define REPORT_WALL_MAX ((uint64_t)INT64_MAX)
+
 /* Rows of the memory lists when no --limit is given. */
 #define REPORT_MEM_LIMIT 10
 
@@ -110,7 +113,8 @@ struct report_func {
 /* The statistics of one thread, or of all threads merged. */
 struct report_table {
 	uint32_t serial, tid; /* 0 for the merged table */
-	uint64_t wall_ns;
+	uint64_t wall_ns;     /* 0 when not wall_known */
+	bool wall_known;      /* the trace tells the wall time (see struct report) */
 	uint64_t lost, unmatched_exits, open_at_end;
 	uint64_t total_calls, prim_calls;
 	uint64_t filtered_calls;   /* calls the report-time filters hid */
@@ -135,8 +139,16 @@ struct report {
 	const struct report_options *opt;
 	const char *trace;
 	const struct trace_file_header *hdr;
-	bool complete;
+	bool complete; /* trace_reader_complete(): the process ended, the file is whole */
+	bool ended;    /* trace_reader_ended(): the process ended in a way it recorded */
+	bool cut;      /* trace_reader_cut(): the file is shorter than the process wrote it */
+	/* From the start of the trace to its end (or to its last event when
+	 * the process did not end it). wall_known is false when the trace
+	 * cannot tell (no end point and no event, or an end before the
+	 * start: a damaged trace); wall_ns is then 0 and renderers print
+	 * that it is unknown, never a number. */
 	uint64_t wall_ns;
+	bool wall_known;
 	uint64_t lost;
 	uint64_t unmatched_exits, open_at_end;
 	struct report_table merged;
@@ -302,6 +314,9 @@ const char *report_sgr(const struct report *rep, const char *sgr);
 
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);
+
+/* A wall time in nanoseconds, or null when not known (report_json.c). */
+void report_json_wall(FILE *out, bool known, uint64_t ns);
 
 /* `s` as a JSON string, escaped; null if s is NULL (report_json.c). */
 void report_json_string(FILE *out, const char *s);

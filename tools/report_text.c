@@ -37,6 +37,15 @@ static void percall(FILE *out, uint64_t ns, uint64_t n)
 		fprintf(out, "%8s ", "");
 }
 
+/* "wall 0.800 s", or "wall unknown" when the trace cannot tell. */
+static void print_wall(bool known, uint64_t ns, FILE *out)
+{
+	if (known)
+		fprintf(out, "wall %.3f s", secs(ns));
+	else
+		fputs("wall unknown", out);
+}
+
 /* pstats's columns up to the file name. */
 static void row_numbers(const struct report_func *f, FILE *out)
 {
@@ -180,7 +189,11 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 		fprintf(out, "(%llu filtered) ", (unsigned long long)t->filtered_calls);
 	if (recorded_filtered(rep))
 		fprintf(out, "(%llu not recorded) ", (unsigned long long)t->unrecorded_calls);
-	fprintf(out, "in %.3f seconds\n\n", secs(t->total_self_ns));
+	/* pstats's figure, the sum of the self times; the wall time beside it
+	 * (the threads' summed self time can exceed it, or fall short). */
+	fprintf(out, "in %.3f seconds (", secs(t->total_self_ns));
+	print_wall(t->wall_known, t->wall_ns, out);
+	fputs(")\n\n", out);
 	report_view_init(&v, t, NULL, rep->opt->limit);
 	if (!v.nrows && recorded_filtered(rep)) {
 		print_record_filters(rep, out);
@@ -324,9 +337,9 @@ static void print_header(const struct report *rep, FILE *out)
 			fprintf(out, "%s%s (pid %u)", i ? ", " : "",
 				exe_name(rep->processes[i].exe), rep->processes[i].pid);
 	}
-	fprintf(out, ", %zu thread%s, wall %.3f s%s\n\n", rep->nthreads,
-		rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns),
-		report_sgr(rep, REPORT_SGR_RESET));
+	fprintf(out, ", %zu thread%s, ", rep->nthreads, rep->nthreads == 1 ? "" : "s");
+	print_wall(rep->wall_known, rep->wall_ns, out);
+	fprintf(out, "%s\n\n", report_sgr(rep, REPORT_SGR_RESET));
 }
 
 /* --processes: each process's own report, before the merged one. */
@@ -373,7 +386,9 @@ int report_render_text(const struct report *rep, FILE *out)
 			if (t->process) /* a merged report: whose thread */
 				fprintf(out, " of process %u ('%s')", t->process->pid,
 					t->process->trace);
-			fprintf(out, ": wall %.3f s\n\n", secs(t->wall_ns));
+			fputs(": ", out);
+			print_wall(t->wall_known, t->wall_ns, out);
+			fputs("\n\n", out);
 			table_blocks(rep, t, out);
 		}
 	}

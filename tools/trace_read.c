@@ -559,7 +559,10 @@ static const char *header_problem(const struct trace_file_header *h, uint64_t si
 		   h->header_size % 8) {
 		snprintf(buf, len, "bad header size %u", h->header_size);
 	} else if (size < h->header_size) {
-		return "truncated header";
+		snprintf(buf, len,
+			 "truncated header: the file was cut inside its header area "
+			 "(%llu of %u bytes)",
+			 (unsigned long long)size, h->header_size);
 	} else if (h->chunk_size < TRACE_CHUNK_MIN || h->chunk_size > TRACE_CHUNK_MAX ||
 		   h->chunk_size % 4096) {
 		snprintf(buf, len, "bad chunk size %u", h->chunk_size);
@@ -569,6 +572,18 @@ static const char *header_problem(const struct trace_file_header *h, uint64_t si
 		return NULL;
 	}
 	return buf;
+}
+
+/*
+ * True if the file holds the header area and nothing else, and so was cut
+ * there: the header counts chunks (nchunks), or the process did not end
+ * (the runtime writes its module maps to a process chunk as it starts, so
+ * only a process that ended can have written no chunk at all; a trace
+ * written before the header counted its chunks cannot tell otherwise).
+ */
+static bool size_cut_at_header(const struct trace_reader *r)
+{
+	return r->file_size <= r->hdr.header_size && (r->hdr.nchunks || !trace_reader_ended(r));
 }
 
 static int read_header(struct trace_reader *r)
@@ -587,11 +602,22 @@ static int read_header(struct trace_reader *r)
 	if (memcmp(h->magic, TRACE_MAGIC, magic) != 0)
 		return trace_error(r, "not an mprof trace");
 	if (have < sizeof(*h))
-		return trace_error(r, "truncated header");
+		return trace_error(r,
+				   "truncated header: the file was cut inside its header "
+				   "(%zu bytes)",
+				   have);
 	problem = header_problem(h, r->file_size, buf, sizeof(buf));
 	if (problem)
 		return trace_error(r, "%s", problem);
 	h->exe[sizeof(h->exe) - 1] = '\0';
+	if (size_cut_at_header(r) && h->nchunks)
+		return trace_error(r,
+				   "truncated trace: the file ends with its header area, "
+				   "none of the %llu chunks the process wrote is there",
+				   (unsigned long long)h->nchunks);
+	if (size_cut_at_header(r))
+		return trace_error(r, "truncated trace: the file ends with its header area "
+				      "and the process did not finish");
 	return 0;
 }
 
@@ -653,6 +679,10 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		goto fail;
 	body = r->file_size - r->hdr.header_size;
 	r->nchunks = body / r->hdr.chunk_size;
+	/* The chunks the process wrote that the file lacks, in whole or in
+	 * part: a copy or a transfer cut it after the process wrote it. */
+	if (r->hdr.nchunks > r->nchunks)
+		r->chunks_cut = r->hdr.nchunks - r->nchunks;
 	if (body % r->hdr.chunk_size) {
 		r->nchunks++;
 		r->partial_tail = true;
@@ -670,9 +700,26 @@ fail:
 	return -1;
 }
 
+bool trace_reader_ended(const struct trace_reader *r)
+{
+	switch (r->hdr.end_how) {
+	case TRACE_END_EXIT:
+	case TRACE_END__EXIT:
+	case TRACE_END_EXEC:
+		return true;
+	default:
+		return (r->hdr.flags & TRACE_FLAG_COMPLETE) != 0;
+	}
+}
+
+bool trace_reader_cut(const struct trace_reader *r)
+{
+	return r->partial_tail || r->chunks_cut;
+}
+
 bool trace_reader_complete(const struct trace_reader *r)
 {
-	return (r->hdr.flags & TRACE_FLAG_COMPLETE) && !r->partial_tail;
+	return trace_reader_ended(r) && !trace_reader_cut(r);
 }
 
 uint64_t trace_reader_lost(const struct trace_reader *r)
@@ -821,11 +868,36 @@ static int process_chunk(struct trace_chunk *c)
 	return ev;
 }
 
+/* The warning about a file cut after the process wrote it. */
+static void warn_cut(const struct trace_reader *r)
+{
+	const char *unfinished =
+	    trace_reader_ended(r) ? "" : "; the process did not finish normally";
+	uint64_t whole = r->nchunks - r->partial_tail;
+
+	if (r->chunks_cut && r->partial_tail)
+		warning("'%s': trace cut short: the file ends inside chunk %llu of the %llu the "
+			"process wrote (%llu missing after it)%s",
+			r->path, (unsigned long long)(whole + 1),
+			(unsigned long long)r->hdr.nchunks, (unsigned long long)(r->chunks_cut - 1),
+			unfinished);
+	else if (r->chunks_cut)
+		warning("'%s': trace cut short: the file holds %llu of the %llu chunks the "
+			"process wrote (%llu missing)%s",
+			r->path, (unsigned long long)whole, (unsigned long long)r->hdr.nchunks,
+			(unsigned long long)r->chunks_cut, unfinished);
+	else
+		warning("'%s': trace cut short: the file ends inside chunk %llu%s", r->path,
+			(unsigned long long)(whole + 1), unfinished);
+}
+
 static void warn_end(const struct trace_reader *r)
 {
 	const struct trace_thread *t;
 
-	if (!trace_reader_complete(r))
+	if (trace_reader_cut(r))
+		warn_cut(r);
+	else if (!trace_reader_ended(r))
 		warning("'%s': trace cut short (the process did not finish normally)", r->path);
 	for (t = r->threads; t; t = t->hh.next) {
 		if (t->ended && t->end_events != t->events_at_end)

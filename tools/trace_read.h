@@ -54,8 +54,10 @@
  *
  * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
  * function that found it returns -1. A trace cut short (the process did not
- * finalize it, or the file ends inside a chunk) is read as far as it goes and
- * earns one warning when the end is reached.
+ * end in a way it records, the file ends inside a chunk, or it holds fewer
+ * chunks than the header counts) is read as far as it goes and earns one
+ * warning when the end is reached. A file that holds the header area alone
+ * while the header counts chunks is refused.
  *
  * Ownership: the reader owns the threads and strings it hands out; threads
  * and record-time filters stay valid until trace_reader_release(), modules
@@ -206,14 +208,15 @@ struct trace_reader {
 	int fd;
 	struct trace_file_header hdr;
 	uint64_t file_size;
-	uint64_t dev, ino;	      /* the file's device and inode number */
-	uint64_t nchunks;	      /* chunks in the file, the partial last one included */
-	uint64_t next;		      /* index of the next chunk to read */
-	bool partial_tail;	      /* the file ends inside its last chunk */
-	bool in_chunk;		      /* a chunk has been handed out and not yet folded back */
-	bool at_end;		      /* the end was reached (and warned about) */
-	bool quiet_end;		      /* set by the caller: no warning at the end (a pre-pass) */
-	uint64_t *buf;		      /* one chunk */
+	uint64_t dev, ino;   /* the file's device and inode number */
+	uint64_t nchunks;    /* chunks in the file, the partial last one included */
+	uint64_t next;	     /* index of the next chunk to read */
+	bool partial_tail;   /* the file ends inside its last chunk */
+	uint64_t chunks_cut; /* chunks the header counts that the file lacks, whole or in part */
+	bool in_chunk;	     /* a chunk has been handed out and not yet folded back */
+	bool at_end;	     /* the end was reached (and warned about) */
+	bool quiet_end;	     /* set by the caller: no warning at the end (a pre-pass) */
+	uint64_t *buf;	     /* one chunk */
 	struct trace_thread *threads; /* uthash by serial, in order of appearance */
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
 	void *on_module_arg;
@@ -298,7 +301,20 @@ void trace_reader_want_stages(struct trace_reader *r, bool want);
  */
 const char *trace_reader_stage_name(const struct trace_reader *r, uint32_t id);
 
-/* True if the process finalized the trace and the file holds it whole. */
+/*
+ * True if the process ended in a way the trace records: it finalized the
+ * trace (TRACE_FLAG_COMPLETE), or the header says it called exit, _exit or
+ * exec (end_how). False for a process killed, crashed, or still running.
+ */
+bool trace_reader_ended(const struct trace_reader *r);
+
+/*
+ * True if the file is shorter than what the process wrote: it ends inside
+ * a chunk, or holds fewer chunks than the header counts (nchunks).
+ */
+bool trace_reader_cut(const struct trace_reader *r);
+
+/* True if the process ended (trace_reader_ended()) and the file holds its trace whole. */
 bool trace_reader_complete(const struct trace_reader *r);
 
 /*
@@ -358,12 +374,22 @@ static inline int64_t trace_clock_round(double d)
 	return (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
 }
 
-/* Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`. */
+/*
+ * Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`, saturated to
+ * [0, UINT64_MAX]: a tick count far before the origin (a damaged trace, a
+ * counter reset) reads as 0, never as a value wrapped around.
+ */
 static inline uint64_t trace_clock_ns(const struct trace_clock *clk, uint64_t ticks)
 {
 	double d = (double)(int64_t)(ticks - clk->origin.ticks) * clk->ns_per_tick;
+	int64_t delta = trace_clock_round(d);
 
-	return clk->origin.ns + (uint64_t)trace_clock_round(d);
+	if (delta < 0)
+		return (uint64_t) - (delta + 1) >= clk->origin.ns
+			   ? 0
+			   : clk->origin.ns + (uint64_t)delta;
+	return (uint64_t)delta > UINT64_MAX - clk->origin.ns ? UINT64_MAX
+							     : clk->origin.ns + (uint64_t)delta;
 }
 
 /* Nanoseconds in a span of `ticks` ticks. */

@@ -595,7 +595,8 @@ START_TEST(test_record_filters_text)
 	text = run_report(&opt, NULL, tb_write(tb));
 	ck_assert_ptr_nonnull(strstr(
 	    text,
-	    "\n         1 function calls (0 filtered) (1234 not recorded) in 0.000 seconds\n"
+	    "\n         1 function calls (0 filtered) (1234 not recorded) in 0.000 seconds (wall "
+	    "0.000 s)\n"
 	    "\n"
 	    "   Ordered by: cumulative time\n"
 	    "   Recorded with filters: --include 'parse_*' --exclude 'it'\\''s' --max-depth 3 "
@@ -608,7 +609,7 @@ START_TEST(test_record_filters_text)
 	text = run_report(&opt, NULL, tb_write(tb));
 	ck_assert_ptr_nonnull(strstr(text, "Thread 1 (tid 1001): wall 0.000 s\n\n"
 					   "         1 function calls (0 filtered) (1234 not "
-					   "recorded) in 0.000 seconds\n"));
+					   "recorded) in 0.000 seconds (wall 0.000 s)\n"));
 	free(text);
 }
 END_TEST
@@ -625,12 +626,13 @@ START_TEST(test_record_filters_text_no_rows)
 	tb_chunk_header(tb)->filtered = 5;
 	tb_thread_start(tb, 1001, 0);
 	text = run_report(&opt, NULL, tb_write(tb));
-	ck_assert_str_eq(text, "mprof: /usr/bin/prog (pid 4242), 1 thread, wall 0.000 s\n"
-			       "\n"
-			       "         0 function calls (5 not recorded) in 0.000 seconds\n"
-			       "\n"
-			       "   Recorded with filters: --include 'nothing'\n"
-			       "\n");
+	ck_assert_str_eq(
+	    text, "mprof: /usr/bin/prog (pid 4242), 1 thread, wall 0.000 s\n"
+		  "\n"
+		  "         0 function calls (5 not recorded) in 0.000 seconds (wall 0.000 s)\n"
+		  "\n"
+		  "   Recorded with filters: --include 'nothing'\n"
+		  "\n");
 	free(text);
 }
 END_TEST
