@@ -312,6 +312,29 @@ int export_render_html(const struct report *rep, FILE *out);
 #define REPORT_SGR_RESET "\033[0m"
 const char *report_sgr(const struct report *rep, const char *sgr);
 
+/*
+ * How the process of `rep` (one trace's report) ended, for its first line
+ * (report_health.c): "ended with exit(3)", "ended with _exit(3)", "ended
+ * with exec", "did not finish: killed, crashed, or still running"; NULL
+ * for a trace the process finalized that records nothing more (written
+ * before the header said how). `buf` holds what needs formatting.
+ */
+const char *report_end_text(const struct report *rep, char *buf, size_t len);
+
+/* The same as a JSON word: "exit", "_exit", "exec", "finished", "unfinished". */
+const char *report_end_name(const struct report *rep);
+
+/* The status the process gave exit or _exit, in *status; false if it gave none. */
+bool report_end_status(const struct report *rep, int *status);
+
+/*
+ * What blocks live at the end are: "leaked" when the process ended, "still
+ * live when the process was killed or crashed" when it did not (its
+ * blocks were not leaked, it was stopped), or, with `title`, the same as
+ * a heading ("Leaked at end", "Still live when ...").
+ */
+const char *report_live_at_end(const struct report *rep, bool title);
+
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);
 

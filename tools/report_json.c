@@ -175,6 +175,18 @@ static void thread(FILE *out, const struct report *rep, const struct report_tabl
 	fputc('}', out);
 }
 
+/* How the process ended: {"how": "_exit", "exit_status": 3}, the status null if none. */
+static void end(FILE *out, const struct report *rep)
+{
+	int status;
+
+	fprintf(out, "{\"how\": \"%s\", \"exit_status\": ", report_end_name(rep));
+	if (report_end_status(rep, &status))
+		fprintf(out, "%d}", status);
+	else
+		fputs("null}", out);
+}
+
 /* A merged report's "processes" (and with --processes, "per_process": their reports). */
 static void processes(FILE *out, const struct report *rep)
 {
@@ -187,6 +199,8 @@ static void processes(FILE *out, const struct report *rep)
 		report_json_string(out, rep->processes[i].exe);
 		fputs(", \"trace\": ", out);
 		report_json_string(out, rep->processes[i].trace);
+		fputs(", \"end\": ", out);
+		end(out, rep->processes[i].report);
 		fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",
 			rep->processes[i].report->merged.unrecorded_calls);
 		report_json_record_filters(out, rep->processes[i].report->record_filters);
@@ -213,6 +227,8 @@ int report_render_json(const struct report *rep, FILE *out)
 	report_json_string(out, rep->trace);
 	fprintf(out, ",\n  \"pid\": %u,\n  \"exe\": ", h->pid);
 	report_json_string(out, h->exe);
+	fputs(",\n  \"end\": ", out);
+	end(out, rep->nprocesses ? rep->processes[0].report : rep);
 	if (rep->nprocesses)
 		processes(out, rep);
 	fprintf(out, ",\n  \"clock\": \"%s\",\n  \"wall_ns\": ",

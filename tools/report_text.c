@@ -323,19 +323,31 @@ static const char *exe_name(const char *exe)
 	return exe[0] ? exe : "(unknown program)";
 }
 
-/* The first line: the program, or the processes of a merged report. */
+/*
+ * The first line: the program and how it ended ("mprof: /bin/sh (pid 12),
+ * ended with _exit(3), 1 thread, wall 0.002 s"), or the processes of a
+ * merged report, each with how it ended.
+ */
 static void print_header(const struct report *rep, FILE *out)
 {
+	const char *end;
+	char buf[64];
 	size_t i;
 
 	fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
 	if (!rep->nprocesses) {
 		fprintf(out, "mprof: %s (pid %u)", exe_name(rep->hdr->exe), rep->hdr->pid);
+		end = report_end_text(rep, buf, sizeof(buf));
+		if (end)
+			fprintf(out, ", %s", end);
 	} else {
 		fprintf(out, "mprof: %zu processes merged: ", rep->nprocesses);
-		for (i = 0; i < rep->nprocesses; i++)
-			fprintf(out, "%s%s (pid %u)", i ? ", " : "",
-				exe_name(rep->processes[i].exe), rep->processes[i].pid);
+		for (i = 0; i < rep->nprocesses; i++) {
+			end = report_end_text(rep->processes[i].report, buf, sizeof(buf));
+			fprintf(out, "%s%s (pid %u%s%s)", i ? ", " : "",
+				exe_name(rep->processes[i].exe), rep->processes[i].pid,
+				end ? ", " : "", end ? end : "");
+		}
 	}
 	fprintf(out, ", %zu thread%s, ", rep->nthreads, rep->nthreads == 1 ? "" : "s");
 	print_wall(rep->wall_known, rep->wall_ns, out);

@@ -489,6 +489,7 @@ START_TEST(test_json)
 	text = render(&opt);
 	ck_assert_ptr_nonnull(strstr(text,
 				     "\"pid\": 4242,\n  \"exe\": \"/usr/bin/prog\",\n"
+				     "  \"end\": {\"how\": \"finished\", \"exit_status\": null},\n"
 				     "  \"clock\": \"monotonic\",\n  \"wall_ns\": 120000000,\n"
 				     "  \"total_self_ns\": 110000000,\n  \"threads\": 2,\n"));
 	ck_assert_ptr_nonnull(

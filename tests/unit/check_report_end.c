@@ -2,7 +2,9 @@
 /*
  * check_report_end.c - unit tests of what a report says about the health
  * of its trace (tools/report*.c): wall times that cannot be known are said
- * to be unknown, never printed as the wrap-around of a subtraction.
+ * to be unknown, never printed as the wrap-around of a subtraction; how the
+ * process ended is said on the first line, and the blocks of a process
+ * killed are never called leaked.
  *
  * Traces come from trace_builder; expected figures are computed from the
  * ticks and clock points each test chooses.
@@ -31,26 +33,32 @@ static void teardown(void)
 	tb_free(tb);
 }
 
-/* The report of `path` as `kind` (NULL: text), stderr dropped; the text (free it). */
+static char err[8192]; /* what the last report printed on stderr */
+
+/* The report of `path` as `kind` (NULL: text), stderr in err[]; the text (free it). */
 static char *run_report_of(struct report_options *opt, const char *kind, const char *path)
 {
 	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	int saved = dup(2), null = open("/dev/null", O_WRONLY);
+	size_t len = 0, n;
+	FILE *out = open_memstream(&text, &len), *errf = tmpfile();
+	int saved = dup(2);
 
+	ck_assert_ptr_nonnull(errf);
 	opt->limit = -1;
 	opt->no_symbols = true;
 	opt->kind = kind ? report_kind_find(kind) : NULL;
 	if (!opt->ntraces)
 		opt->trace = path;
 	fflush(stderr);
-	dup2(null, 2);
+	dup2(fileno(errf), 2);
 	ck_assert_int_eq(report_run(opt, out), 0);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
-	close(null);
+	rewind(errf);
+	n = fread(err, 1, sizeof(err) - 1, errf);
+	err[n] = '\0';
+	fclose(errf);
 	fclose(out);
 	return text;
 }
@@ -60,6 +68,15 @@ static char *run_report(const char *kind)
 	struct report_options opt = { 0 };
 
 	return run_report_of(&opt, kind, tb_write(tb));
+}
+
+/* The report of several traces, merged. */
+static char *run_reports(const char *kind, const char **paths, size_t n)
+{
+	struct report_options opt = { .traces = paths, .ntraces = n };
+
+	opt.trace = paths[0];
+	return run_report_of(&opt, kind, NULL);
 }
 
 /* ------------------------------------------------------------ wall time */
@@ -140,6 +157,133 @@ START_TEST(test_headline_wall)
 }
 END_TEST
 
+/* ------------------------------------------------------- how it ended */
+
+/* One call, and a block allocated and never freed (100 bytes). */
+static void call_and_block(struct tb *t)
+{
+	t->hdr.features = TRACE_FEAT_CALLS | TRACE_FEAT_ALLOC;
+	tb_chunk(t, 1, 0);
+	tb_enter(t, 0x10, 10);
+	tb_alloc(t, 0x5000, 100, 0, 15);
+	tb_exit(t, 20);
+}
+
+/* exit, _exit, exec: said on the first line and in JSON, no cut-short warning. */
+START_TEST(test_end_recorded)
+{
+	static const struct {
+		unsigned how;
+		const char *text, *json;
+	} ends[] = {
+		{ TRACE_END_EXIT, "ended with exit(3)", "{\"how\": \"exit\", \"exit_status\": 3}" },
+		{ TRACE_END__EXIT, "ended with _exit(3)",
+		  "{\"how\": \"_exit\", \"exit_status\": 3}" },
+		{ TRACE_END_EXEC, "ended with exec", "{\"how\": \"exec\", \"exit_status\": null}" },
+	};
+	char line[256], *text;
+	size_t i;
+
+	call_and_block(tb);
+	tb->hdr.flags = 0; /* never finalized: _exit and exec skip it */
+	for (i = 0; i < ARRAY_SIZE(ends); i++) {
+		tb->hdr.end_how = ends[i].how;
+		tb->hdr.exit_status = 3;
+		text = run_report(NULL);
+		snprintf(line, sizeof(line), "mprof: /usr/bin/prog (pid 4242), %s, 1 thread, wall ",
+			 ends[i].text);
+		ck_assert_ptr_nonnull(strstr(text, line));
+		ck_assert_ptr_nonnull(strstr(text, "   leaked: 100 bytes in 1 block"));
+		ck_assert_str_eq(err, "");
+		free(text);
+		text = run_report("json");
+		snprintf(line, sizeof(line), "\"end\": %s,\n", ends[i].json);
+		ck_assert_ptr_nonnull(strstr(text, line));
+		ck_assert_ptr_nonnull(strstr(text, "\"complete\": true,\n"));
+		free(text);
+	}
+}
+END_TEST
+
+/* Killed: said so, and its live blocks are not called leaked anywhere. */
+START_TEST(test_end_killed)
+{
+	static const char *const kinds[] = { NULL, "html", "svg-timeline" }; /* JSON: below */
+	char *text;
+	size_t i;
+
+	call_and_block(tb);
+	tb->hdr.flags = 0;
+	text = run_report(NULL);
+	ck_assert_ptr_nonnull(strstr(text, "mprof: /usr/bin/prog (pid 4242), did not finish: "
+					   "killed, crashed, or still running, 1 thread, "));
+	ck_assert_ptr_nonnull(strstr(text, "   still live when the process was killed or "
+					   "crashed: 100 bytes in 1 block (100 B)\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nStill live when the process was killed or crashed: "
+					   "top 1 of 1 site by bytes:\n"));
+	ck_assert_ptr_nonnull(strstr(err, "trace cut short (the process did not finish normally)"));
+	free(text);
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		text = run_report(kinds[i]);
+		ck_assert_msg(!strstr(text, "eaked") && !strstr(text, "Leak"),
+			      "'%s' says leaked: %s", kinds[i] ? kinds[i] : "text", text);
+		free(text);
+	}
+	text = run_report("json");
+	ck_assert_ptr_nonnull(strstr(text, "\"end\": {\"how\": \"unfinished\", \"exit_status\": "
+					   "null},\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"leaked_blocks\": null, \"leaked_bytes\": null, "
+				     "\"live_at_end_blocks\": 1, \"live_at_end_bytes\": 100"));
+	free(text);
+	/* finished: leaked */
+	tb->hdr.flags = TRACE_FLAG_COMPLETE;
+	text = run_report("json");
+	ck_assert_ptr_nonnull(strstr(text, "\"end\": {\"how\": \"finished\", \"exit_status\": "
+					   "null},\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"leaked_blocks\": 1, \"leaked_bytes\": 100, "
+				     "\"live_at_end_blocks\": 1, \"live_at_end_bytes\": 100"));
+	free(text);
+}
+END_TEST
+
+/* A merged report names how each process ended; one killed, no leak said. */
+START_TEST(test_end_merged)
+{
+	struct tb *other = tb_new();
+	const char *paths[2];
+	char *text;
+
+	call_and_block(tb);
+	tb->hdr.flags = 0;
+	tb->hdr.end_how = TRACE_END__EXIT;
+	tb->hdr.exit_status = 7;
+	paths[0] = tb_write(tb);
+	call_and_block(other);
+	other->hdr.pid = 4343;
+	other->hdr.flags = 0;
+	paths[1] = tb_write(other);
+	text = run_reports(NULL, paths, 2);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "mprof: 2 processes merged: /usr/bin/prog (pid 4242, "
+				     "ended with _exit(7)), /usr/bin/prog (pid 4343, did not "
+				     "finish: killed, crashed, or still running), 2 threads, "));
+	ck_assert_ptr_nonnull(strstr(text, "   still live at the end (some processes were killed "
+					   "or crashed): 200 bytes in 2 blocks"));
+	ck_assert_ptr_null(strstr(text, "eaked"));
+	free(text);
+	text = run_reports("json", paths, 2);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"pid\": 4343, \"exe\": \"/usr/bin/prog\", \"trace\": "));
+	ck_assert_ptr_nonnull(strstr(text, "\"end\": {\"how\": \"unfinished\", \"exit_status\": "
+					   "null}, "));
+	ck_assert_ptr_nonnull(strstr(text, "\"end\": {\"how\": \"_exit\", \"exit_status\": 7}"));
+	free(text);
+	tb_free(other);
+}
+END_TEST
+
 static Suite *report_end_suite(void)
 {
 	Suite *s = suite_create("report_end");
@@ -149,6 +293,13 @@ static Suite *report_end_suite(void)
 	tcase_add_test(tc, test_wall_end_before_start);
 	tcase_add_test(tc, test_thread_wall_unknown);
 	tcase_add_test(tc, test_headline_wall);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("end");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_end_recorded);
+	tcase_add_test(tc, test_end_killed);
+	tcase_add_test(tc, test_end_merged);
 	suite_add_tcase(s, tc);
 	return s;
 }
