@@ -545,6 +545,7 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 		rep->ended &= pr->ended;
 		rep->cut |= pr->cut;
 		rep->lost += pr->lost;
+		report_lost_add(&rep->lost_by, &pr->lost_by, p == 0);
 		rep->unmatched_exits += pr->unmatched_exits;
 		rep->open_at_end += pr->open_at_end;
 		rep->merged.filtered_calls += pr->merged.filtered_calls;

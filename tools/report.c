@@ -390,7 +390,8 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->ended = trace_reader_ended(r);
 	rep->cut = trace_reader_cut(r);
 	rep->wall_known = wall_ns(r, clk, prof, &rep->wall_ns);
-	rep->lost = trace_reader_lost(r);
+	report_lost_init(&rep->lost_by, r, clk);
+	rep->lost = rep->lost_by.total;
 	rep->unmatched_exits = prof->unmatched_exits;
 	rep->open_at_end = prof->open_at_end;
 	rep->has_calls = prof->merged.nfuncs || prof->unmatched_exits;

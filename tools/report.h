@@ -127,6 +127,23 @@ struct report_table {
 	const struct report_process *process;
 };
 
+/*
+ * The events a process could not record, and why (report_health.c): the
+ * total is exact (the chunk headers' counts and the events dropped outside
+ * any chunk); the header counts them by cause (trace_lost_cause) when a
+ * thread switches chunks or ends, so a process killed meanwhile leaves some
+ * without a cause (`uncounted`).
+ */
+struct report_lost {
+	uint64_t total;
+	uint64_t by_cause[TRACE_LOST_NCAUSES];
+	uint64_t uncounted;	   /* total less the causes' sum */
+	uint64_t max_size;	   /* MPROF_MAX_SIZE in bytes, 0: none (or processes differ) */
+	bool first_failure;	   /* the file once could not grow: */
+	uint64_t first_failure_ns; /*   then, since the start of the trace */
+	bool ended;		   /* the process ended: uncounted ones were not recorded */
+};
+
 /* One process of a merged report (multi.h). */
 struct report_process {
 	uint32_t pid;
@@ -149,7 +166,8 @@ struct report {
 	 * that it is unknown, never a number. */
 	uint64_t wall_ns;
 	bool wall_known;
-	uint64_t lost;
+	uint64_t lost;		    /* lost_by.total */
+	struct report_lost lost_by; /* the lost events by cause */
 	uint64_t unmatched_exits, open_at_end;
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
@@ -334,6 +352,27 @@ bool report_end_status(const struct report *rep, int *status);
  * a heading ("Leaked at end", "Still live when ...").
  */
 const char *report_live_at_end(const struct report *rep, bool title);
+
+/* The lost events of trace `r` (read to its end), by cause; ticks converted with `clk`. */
+void report_lost_init(struct report_lost *l, const struct trace_reader *r,
+		      const struct trace_clock *clk);
+
+/* Add the lost events of another process to `to` (a merged report). */
+void report_lost_add(struct report_lost *to, const struct report_lost *from, bool first);
+
+/*
+ * The line that states the lost events and why, with its newline
+ * ("lost events: 12345: 12000 the file system was full, ..."); nothing
+ * if none were lost. The text report's second line.
+ */
+void report_text_lost(const struct report_lost *l, const char *indent, FILE *out);
+
+/*
+ * The JSON members after "lost_events", each after `sep` (",\n  " or ", "):
+ * the "lost_by_cause" object, "max_size" and "first_failure_ns" (null if
+ * none).
+ */
+void report_json_lost(FILE *out, const struct report_lost *l, const char *sep);
 
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);

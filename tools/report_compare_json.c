@@ -42,7 +42,10 @@ static void side(FILE *out, const char *key, const struct report *rep)
 	report_json_string(out, rep->hdr->exe);
 	fprintf(out, ", \"pid\": %u, \"wall_ns\": ", rep->hdr->pid);
 	report_json_wall(out, rep->wall_known, rep->wall_ns);
-	fprintf(out, ", \"self_ns\": %" PRIu64 ", \"bottleneck\": ", rep->merged.total_self_ns);
+	fprintf(out, ", \"self_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64,
+		rep->merged.total_self_ns, rep->lost);
+	report_json_lost(out, &rep->lost_by, ", ");
+	fputs(", \"bottleneck\": ", out);
 	report_json_string(
 	    out, rep->stages && rep->stages->bottleneck ? rep->stages->bottleneck->name : NULL);
 	fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",

@@ -55,6 +55,7 @@ static void side(const char *which, const struct report *rep, FILE *out)
 		fprintf(out, "wall %.3f ms\n", ms(rep->wall_ns));
 	else
 		fputs("wall unknown\n", out);
+	report_text_lost(&rep->lost_by, "        ", out);
 }
 
 /* One line when a trace was recorded with filters: what each side left out. */

@@ -236,13 +236,15 @@ int report_render_json(const struct report *rep, FILE *out)
 	report_json_wall(out, rep->wall_known, rep->wall_ns);
 	fprintf(out,
 		",\n  \"total_self_ns\": %" PRIu64 ",\n  \"threads\": %zu"
-		",\n  \"lost_events\": %" PRIu64 ",\n  \"unmatched_exits\": %" PRIu64
-		",\n  \"open_calls_at_end\": %" PRIu64 ",\n  \"complete\": %s"
-		",\n  \"cut\": %s,\n  \"total_calls\": %" PRIu64
+		",\n  \"lost_events\": %" PRIu64,
+		rep->merged.total_self_ns, rep->nthreads, rep->lost);
+	report_json_lost(out, &rep->lost_by, ",\n  ");
+	fprintf(out,
+		",\n  \"unmatched_exits\": %" PRIu64 ",\n  \"open_calls_at_end\": %" PRIu64
+		",\n  \"complete\": %s,\n  \"cut\": %s,\n  \"total_calls\": %" PRIu64
 		",\n  \"primitive_calls\": %" PRIu64 ",\n  ",
-		rep->merged.total_self_ns, rep->nthreads, rep->lost, rep->unmatched_exits,
-		rep->open_at_end, rep->complete ? "true" : "false", rep->cut ? "true" : "false",
-		rep->merged.total_calls, rep->merged.prim_calls);
+		rep->unmatched_exits, rep->open_at_end, rep->complete ? "true" : "false",
+		rep->cut ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
 	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n  ", rep->merged.filtered_calls);
 	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n  \"record_filters\": ",

@@ -304,10 +304,9 @@ static void table_blocks(const struct report *rep, const struct report_table *t,
 static void print_notes(const struct report *rep, FILE *out)
 {
 	if (rep->lost && !rep->mem)
-		fprintf(out,
-			"lost events: %llu (dropped while recording: the counts and times of "
-			"the calls around them are incomplete)\n",
-			(unsigned long long)rep->lost);
+		fputs("note: events were lost (see the second line): the counts and times of the "
+		      "calls around them are incomplete\n",
+		      out);
 	if (rep->open_at_end)
 		fprintf(out, "note: %llu call%s still open at end of trace\n",
 			(unsigned long long)rep->open_at_end, rep->open_at_end == 1 ? "" : "s");
@@ -351,7 +350,9 @@ static void print_header(const struct report *rep, FILE *out)
 	}
 	fprintf(out, ", %zu thread%s, ", rep->nthreads, rep->nthreads == 1 ? "" : "s");
 	print_wall(rep->wall_known, rep->wall_ns, out);
-	fprintf(out, "%s\n\n", report_sgr(rep, REPORT_SGR_RESET));
+	fprintf(out, "%s\n", report_sgr(rep, REPORT_SGR_RESET));
+	report_text_lost(&rep->lost_by, "", out);
+	fputc('\n', out);
 }
 
 /* --processes: each process's own report, before the merged one. */

@@ -421,8 +421,11 @@ START_TEST(test_text_threads_notes)
 	ck_assert_ptr_nonnull(strstr(text, "Thread 2 (tid 1002): wall 0.011 s\n\n"
 					   "         5 function calls (2 primitive calls) in 0.010 "
 					   "seconds (wall 0.011 s)\n"));
+	ck_assert_ptr_nonnull(strstr(text, ", 2 threads, wall 0.120 s\nlost events: 3: 3 "
+					   "without a recorded cause\n\n"));
 	ck_assert_ptr_nonnull(strstr(text, "      4/1    0.010    0.003    0.010    0.010 "
-					   "~:0(0x40)\n\n\nlost events: 3 ("));
+					   "~:0(0x40)\n\n\nnote: events were lost (see the second "
+					   "line)"));
 	ck_assert_ptr_nonnull(strstr(text, "\nnote: 1 call still open at end of trace\n"));
 	free(text);
 }

@@ -284,6 +284,104 @@ START_TEST(test_end_merged)
 }
 END_TEST
 
+/* ---------------------------------------------------------- lost events */
+
+#define LOST_DISK  12000
+#define LOST_CAP   300
+#define LOST_CHUNK 10000 /* in chunk 1's header; the rest in chunk 2's */
+#define LOST_OUT   342	 /* dropped outside any chunk */
+#define LOST_FAIL  1234000000ull
+
+/*
+ * A process that lost events to a full disk and to its size cap, and was
+ * killed before it counted the last ones by cause.
+ */
+static void lossy(struct tb *t, uint64_t total)
+{
+	tb_chunk(t, 1, 0);
+	tb_chunk_header(t)->lost = LOST_CHUNK;
+	tb_enter(t, 0x10, 10);
+	tb_chunk(t, 1, 10);
+	tb_chunk_header(t)->lost = total - LOST_CHUNK - LOST_OUT;
+	tb_exit(t, 20);
+	t->hdr.lost_events = LOST_OUT;
+	t->hdr.lost_cause[TRACE_LOST_NOSPACE] = LOST_DISK;
+	t->hdr.lost_cause[TRACE_LOST_SIZE_CAP] = LOST_CAP;
+	t->hdr.max_size = 1ull << 30;
+	t->hdr.first_failure_ticks = LOST_FAIL;
+	t->hdr.flags = 0;
+}
+
+/* The lost events, exact and by cause, in the report's second line and in JSON. */
+START_TEST(test_lost_first_lines)
+{
+	const uint64_t total = 12345, uncounted = total - LOST_DISK - LOST_CAP;
+	char line[512], *text, *second;
+
+	lossy(tb, total);
+	text = run_report(NULL);
+	second = strchr(text, '\n') + 1;
+	snprintf(line, sizeof(line),
+		 "lost events: %llu: %d the file system was full, %d the size cap "
+		 "MPROF_MAX_SIZE=1G, %llu without a recorded cause (the process was killed "
+		 "before it counted them); the file first could not grow at %.3f s\n\n",
+		 (unsigned long long)total, LOST_DISK, LOST_CAP, (unsigned long long)uncounted,
+		 LOST_FAIL / 1e9);
+	ck_assert_msg(!strncmp(second, line, strlen(line)), "second line: %.300s", second);
+	free(text);
+	text = run_report("json");
+	snprintf(line, sizeof(line),
+		 "  \"lost_events\": %llu,\n  \"lost_by_cause\": {\"other\": 0, \"disk_full\": %d, "
+		 "\"size_cap\": %d, \"file_size_limit\": 0, \"io_error\": 0, \"no_memory\": 0, "
+		 "\"signal\": 0, \"uncounted\": %llu},\n  \"max_size\": %llu,\n  "
+		 "\"first_failure_ns\": %llu,\n",
+		 (unsigned long long)total, LOST_DISK, LOST_CAP, (unsigned long long)uncounted,
+		 1ull << 30, LOST_FAIL);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+}
+END_TEST
+
+/* Merged and compared reports say them too: summed by cause, per side. */
+START_TEST(test_lost_merged_compared)
+{
+	struct report_options opt = { 0 };
+	struct tb *other = tb_new();
+	const char *paths[2];
+	char line[512], *text;
+
+	lossy(tb, 12345);
+	paths[0] = tb_write(tb);
+	lossy(other, 12400);
+	other->hdr.pid = 4343;
+	paths[1] = tb_write(other);
+	text = run_reports(NULL, paths, 2);
+	snprintf(line, sizeof(line),
+		 "\nlost events: %d: %d the file system was full, %d the size cap "
+		 "MPROF_MAX_SIZE=1G, %d without a recorded cause (the process was killed before "
+		 "it counted them)\n\n",
+		 12345 + 12400, 2 * LOST_DISK, 2 * LOST_CAP,
+		 12345 + 12400 - 2 * (LOST_DISK + LOST_CAP));
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+	opt.compare_old = paths[0];
+	opt.compare_new = paths[1];
+	text = run_report_of(&opt, NULL, paths[0]);
+	snprintf(line, sizeof(line), "\n        lost events: %d: %d the file system was full, ",
+		 12400, LOST_DISK);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+	memset(&opt, 0, sizeof(opt));
+	opt.compare_old = paths[0];
+	opt.compare_new = paths[1];
+	text = run_report_of(&opt, "json", paths[0]);
+	snprintf(line, sizeof(line), "\"lost_events\": %d, \"lost_by_cause\": {", 12400);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+	tb_free(other);
+}
+END_TEST
+
 static Suite *report_end_suite(void)
 {
 	Suite *s = suite_create("report_end");
@@ -300,6 +398,12 @@ static Suite *report_end_suite(void)
 	tcase_add_test(tc, test_end_recorded);
 	tcase_add_test(tc, test_end_killed);
 	tcase_add_test(tc, test_end_merged);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("lost");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_lost_first_lines);
+	tcase_add_test(tc, test_lost_merged_compared);
 	suite_add_tcase(s, tc);
 	return s;
 }
