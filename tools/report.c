@@ -395,6 +395,14 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->unmatched_exits = prof->unmatched_exits;
 	rep->open_at_end = prof->open_at_end;
 	rep->has_calls = prof->merged.nfuncs || prof->unmatched_exits;
+	rep->malloc_elsewhere = r->hdr.malloc_elsewhere;
+	if (rep->malloc_elsewhere) {
+		struct sym_info info;
+
+		/* with the modules as the process started: malloc resolves then */
+		sym_lookup(syms, rep->malloc_elsewhere, r->hdr.start.ticks, &info);
+		rep->malloc_module = info.module;
+	}
 	rep->filtering = prof->filter != NULL;
 	rep->record_filters = trace_reader_record_filters(r);
 	for (f = prof->merged.funcs; f; f = f->next)

@@ -166,6 +166,11 @@ struct report {
 	 * that it is unknown, never a number. */
 	uint64_t wall_ns;
 	bool wall_known;
+	/* Where malloc resolved when it was not libmprof's (the header's
+	 * malloc_elsewhere, 0: it was, or no allocation was recorded), and the
+	 * module that holds that address (NULL: unknown). */
+	uint64_t malloc_elsewhere;
+	const char *malloc_module;
 	uint64_t lost;		    /* lost_by.total */
 	struct report_lost lost_by; /* the lost events by cause */
 	uint64_t unmatched_exits, open_at_end;
@@ -373,6 +378,24 @@ void report_text_lost(const struct report_lost *l, const char *indent, FILE *out
  * none).
  */
 void report_json_lost(FILE *out, const struct report_lost *l, const char *sep);
+
+/*
+ * True if the trace recorded allocations (TRACE_FEAT_ALLOC) but holds no
+ * allocator call: none reached libmprof (report_health.c).
+ */
+bool report_no_allocator_calls(const struct report *rep);
+
+/*
+ * The lines that say why allocator calls did not reach libmprof, with
+ * their newline: "Memory: no allocator calls reached libmprof: malloc
+ * resolves to /usr/lib/libjemalloc.so.2 (0x...), not libmprof: ..." when
+ * none did, "   note: malloc resolves to ..." when some did while malloc
+ * resolved elsewhere; nothing otherwise.
+ */
+void report_text_allocator(const struct report *rep, FILE *out);
+
+/* The "allocator" member of the JSON report (report_health.c). */
+void report_json_allocator(FILE *out, const struct report *rep);
 
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);

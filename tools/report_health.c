@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_mem.h"
 
 const char *report_end_text(const struct report *rep, char *buf, size_t len)
 {
@@ -204,4 +205,68 @@ void report_json_lost(FILE *out, const struct report_lost *l, const char *sep)
 		fprintf(out, "%llu", (unsigned long long)l->first_failure_ns);
 	else
 		fputs("null", out);
+}
+
+/* -------------------------------------------------------------- allocator */
+
+bool report_no_allocator_calls(const struct report *rep)
+{
+	const struct report_mem *m = rep->mem;
+
+	if (!(rep->hdr->features & TRACE_FEAT_ALLOC) || rep->nprocesses)
+		return false;
+	return !m || (!m->allocs && !m->frees);
+}
+
+/* "malloc resolves to /usr/lib/libjemalloc.so.2 (0x7f00...), not libmprof" */
+static void print_elsewhere(const struct report *rep, FILE *out)
+{
+	fputs("malloc resolves to ", out);
+	if (rep->malloc_module)
+		fprintf(out, "%s (0x%llx)", rep->malloc_module,
+			(unsigned long long)rep->malloc_elsewhere);
+	else
+		fprintf(out, "0x%llx (in no recorded module)",
+			(unsigned long long)rep->malloc_elsewhere);
+	fputs(", not libmprof", out);
+}
+
+void report_text_allocator(const struct report *rep, FILE *out)
+{
+	if (report_no_allocator_calls(rep)) {
+		fputs("Memory: no allocator calls reached libmprof", out);
+		if (rep->malloc_elsewhere) {
+			fputs(": ", out);
+			print_elsewhere(rep, out);
+			fputs(": the program defines its own allocator or one was preloaded "
+			      "before libmprof\n\n",
+			      out);
+		} else {
+			fputs(" (allocation recording was on): the program defines its own "
+			      "allocator, one was preloaded before libmprof, or it allocated "
+			      "nothing\n\n",
+			      out);
+		}
+	} else if (rep->malloc_elsewhere && (rep->hdr->features & TRACE_FEAT_ALLOC)) {
+		fputs("   note: ", out);
+		print_elsewhere(rep, out);
+		fputs(": the allocations made through it are not in this report\n\n", out);
+	}
+}
+
+void report_json_allocator(FILE *out, const struct report *rep)
+{
+	bool recorded = (rep->hdr->features & TRACE_FEAT_ALLOC) != 0;
+
+	fprintf(out,
+		"\"allocator\": {\"recorded\": %s, \"calls_reached\": %s, \"malloc_elsewhere\": ",
+		recorded ? "true" : "false",
+		recorded && !report_no_allocator_calls(rep) ? "true" : "false");
+	if (rep->malloc_elsewhere)
+		fprintf(out, "\"0x%llx\"", (unsigned long long)rep->malloc_elsewhere);
+	else
+		fputs("null", out);
+	fputs(", \"malloc_module\": ", out);
+	report_json_string(out, rep->malloc_module);
+	fputc('}', out);
 }

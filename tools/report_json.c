@@ -254,6 +254,8 @@ int report_render_json(const struct report *rep, FILE *out)
 		fprintf(out, ",\n  \"record_filters_differ\": %s",
 			rep->record_filters_differ ? "true" : "false");
 	fputs(",\n  ", out);
+	report_json_allocator(out, rep);
+	fputs(",\n  ", out);
 	functions(out, rep, &rep->merged, "  ");
 	if (rep->opt->threads) {
 		fputs(",\n  \"per_thread\": [", out);

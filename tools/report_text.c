@@ -407,8 +407,9 @@ int report_render_text(const struct report *rep, FILE *out)
 	}
 	if (rep->stages && !rep->opt->callers && !rep->opt->callees)
 		report_stage_text(rep, out);
-	if (rep->mem)
+	if (rep->mem && !report_no_allocator_calls(rep))
 		report_mem_text(rep, out);
+	report_text_allocator(rep, out);
 	print_notes(rep, out);
 	return 0;
 }

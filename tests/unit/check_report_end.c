@@ -34,6 +34,7 @@ static void teardown(void)
 }
 
 static char err[8192]; /* what the last report printed on stderr */
+static bool symbols;   /* name the functions (reads the modules' files) */
 
 /* The report of `path` as `kind` (NULL: text), stderr in err[]; the text (free it). */
 static char *run_report_of(struct report_options *opt, const char *kind, const char *path)
@@ -45,7 +46,7 @@ static char *run_report_of(struct report_options *opt, const char *kind, const c
 
 	ck_assert_ptr_nonnull(errf);
 	opt->limit = -1;
-	opt->no_symbols = true;
+	opt->no_symbols = !symbols;
 	opt->kind = kind ? report_kind_find(kind) : NULL;
 	if (!opt->ntraces)
 		opt->trace = path;
@@ -382,6 +383,80 @@ START_TEST(test_lost_merged_compared)
 }
 END_TEST
 
+/* ------------------------------------------------------------ allocator */
+
+#define JEMALLOC "/nonexistent/lib/libjemalloc.so.2"
+#define JE_LO	 0x7f0000000000ull
+
+/* A trace recording allocations that got none; malloc at `elsewhere` (0: unknown). */
+static void no_allocations(uint64_t elsewhere)
+{
+	tb->hdr.features = TRACE_FEAT_CALLS | TRACE_FEAT_ALLOC;
+	tb->hdr.malloc_elsewhere = elsewhere;
+	tb_process_chunk(tb, 0);
+	tb_maps(tb, 0, TRACE_MAPS_START, 1);
+	tb_module(tb, JEMALLOC, JE_LO, JE_LO, JE_LO + 0x100000, NULL, 0);
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x10, 10);
+	tb_exit(tb, 20);
+}
+
+/* No allocator call reached libmprof: said, with the module malloc resolved to. */
+START_TEST(test_allocator_elsewhere)
+{
+	char line[512], *text;
+
+	symbols = true;
+	no_allocations(JE_LO + 0x1234);
+	text = run_report(NULL);
+	snprintf(line, sizeof(line),
+		 "Memory: no allocator calls reached libmprof: malloc resolves to %s (0x%llx), "
+		 "not libmprof: the program defines its own allocator or one was preloaded "
+		 "before libmprof\n",
+		 JEMALLOC, JE_LO + 0x1234);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+	text = run_report("json");
+	snprintf(line, sizeof(line),
+		 "\"allocator\": {\"recorded\": true, \"calls_reached\": false, "
+		 "\"malloc_elsewhere\": \"0x%llx\", \"malloc_module\": \"%s\"}",
+		 JE_LO + 0x1234, JEMALLOC);
+	ck_assert_ptr_nonnull(strstr(text, line));
+	free(text);
+	symbols = false;
+}
+END_TEST
+
+/* The same when the runtime could not tell where malloc went, and never without ALLOC. */
+START_TEST(test_allocator_none)
+{
+	char *text;
+
+	no_allocations(0);
+	text = run_report(NULL);
+	ck_assert_ptr_nonnull(strstr(text,
+				     "Memory: no allocator calls reached libmprof "
+				     "(allocation recording was on): the program defines its "
+				     "own allocator, one was preloaded before libmprof, or it "
+				     "allocated nothing\n"));
+	free(text);
+	tb->hdr.features = TRACE_FEAT_CALLS;
+	text = run_report(NULL);
+	ck_assert_ptr_null(strstr(text, "allocator"));
+	free(text);
+	/* some allocations reached it: they are reported, with the note */
+	tb->hdr.features = TRACE_FEAT_CALLS | TRACE_FEAT_ALLOC;
+	tb->hdr.malloc_elsewhere = 0x1234;
+	tb_alloc(tb, 0x5000, 64, 0, 30);
+	text = run_report(NULL);
+	ck_assert_ptr_nonnull(strstr(text, "Memory: 1 allocation, 0 frees, 64 bytes allocated"));
+	ck_assert_ptr_nonnull(strstr(text, "   note: malloc resolves to 0x1234 (in no recorded "
+					   "module), not libmprof: the allocations made through it "
+					   "are not in this report\n"));
+	free(text);
+}
+END_TEST
+
 static Suite *report_end_suite(void)
 {
 	Suite *s = suite_create("report_end");
@@ -404,6 +479,12 @@ static Suite *report_end_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lost_first_lines);
 	tcase_add_test(tc, test_lost_merged_compared);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("allocator");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_allocator_elsewhere);
+	tcase_add_test(tc, test_allocator_none);
 	suite_add_tcase(s, tc);
 	return s;
 }
