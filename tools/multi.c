@@ -622,8 +622,36 @@ void multi_release(struct multi_report *m)
 	memset(m, 0, sizeof(*m));
 }
 
+size_t multi_unique(const char *const *paths, size_t n, const char **out)
+{
+	struct trace_identity *ids = xcalloc(n + 1, sizeof(*ids));
+	bool *known = xcalloc(n + 1, sizeof(*known));
+	size_t i, j, kept = 0;
+	int same = 0;
+
+	for (i = 0; i < n; i++) {
+		known[i] = trace_identify(paths[i], &ids[i]) == 0;
+		for (j = 0; known[i] && j < i; j++) {
+			if (known[j] && (same = trace_identity_same(&ids[j], &ids[i])))
+				break;
+		}
+		if (known[i] && j < i) {
+			warning("'%s' is %s '%s': read once", paths[i],
+				same == 1 ? "the same file as" : "a copy of the trace", paths[j]);
+			known[i] = false; /* the first stands for both */
+			continue;
+		}
+		out[kept++] = paths[i];
+	}
+	free(ids);
+	free(known);
+	return kept;
+}
+
 int multi_run(const struct report_options *opt, const struct report_kind *kind, FILE *out)
 {
+	struct report_options once = *opt;
+	const char **paths;
 	struct multi_report m;
 	int ret;
 
@@ -635,10 +663,21 @@ int multi_run(const struct report_options *opt, const struct report_kind *kind, 
 		error("'--diff' compares the snapshots of one trace");
 		return EXIT_USAGE;
 	}
-	ret = multi_open(&m, opt, true);
-	if (ret)
+	/* The same trace twice (a symlink, a copy) would count everything twice. */
+	paths = xcalloc(opt->ntraces + 1, sizeof(*paths));
+	once.ntraces = multi_unique(opt->traces, opt->ntraces, paths);
+	once.traces = paths;
+	once.trace = paths[0];
+	if (once.ntraces == 1) {
+		ret = report_run(&once, out);
+		free(paths);
 		return ret;
-	ret = kind->render(&m.merged, out) < 0 ? EXIT_BADTRACE : 0;
-	multi_release(&m);
+	}
+	ret = multi_open(&m, &once, true);
+	if (!ret) {
+		ret = kind->render(&m.merged, out) < 0 ? EXIT_BADTRACE : 0;
+		multi_release(&m);
+	}
+	free(paths);
 	return ret;
 }

@@ -28,6 +28,8 @@ UTIL_PRINTF(2, 3) static int trace_error(const struct trace_reader *r, const cha
 	char msg[1024];
 	va_list ap;
 
+	if (r->quiet)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -1563,6 +1565,42 @@ int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk)
 {
 	if (trace_clock_init(clk, &r->hdr, &r->latest_open) < 0)
 		return trace_error(r, "no usable clock calibration in the header");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- identity */
+
+int trace_identify(const char *path, struct trace_identity *id)
+{
+	struct trace_reader r;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(id, 0, sizeof(*id));
+	r.path = (char *)path;
+	r.quiet = true; /* the pass that reads the trace reports its problems */
+	if (open_file(&r, path) == 0 && read_header(&r) == 0) {
+		id->dev = r.dev;
+		id->ino = r.ino;
+		id->pid = r.hdr.pid;
+		id->realtime_start_ns = r.hdr.realtime_start_ns;
+		id->start = r.hdr.start;
+		memcpy(id->exe, r.hdr.exe, sizeof(id->exe));
+		ret = 0;
+	}
+	if (r.fd >= 0)
+		close(r.fd);
+	return ret;
+}
+
+int trace_identity_same(const struct trace_identity *a, const struct trace_identity *b)
+{
+	if (a->dev == b->dev && a->ino == b->ino)
+		return 1;
+	if (a->pid == b->pid && a->realtime_start_ns == b->realtime_start_ns &&
+	    a->start.ticks == b->start.ticks && a->start.ns == b->start.ns &&
+	    !memcmp(a->exe, b->exe, sizeof(a->exe)))
+		return 2;
 	return 0;
 }
 

@@ -216,6 +216,7 @@ struct trace_reader {
 	bool in_chunk;	     /* a chunk has been handed out and not yet folded back */
 	bool at_end;	     /* the end was reached (and warned about) */
 	bool quiet_end;	     /* set by the caller: no warning at the end (a pre-pass) */
+	bool quiet;	     /* print no error (trace_identify()) */
 	uint64_t *buf;	     /* one chunk */
 	struct trace_thread *threads; /* uthash by serial, in order of appearance */
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
@@ -358,6 +359,28 @@ bool trace_record_filters_equal(const struct trace_record_filters *a,
 				const struct trace_record_filters *b);
 
 void trace_reader_release(struct trace_reader *r);
+
+/*
+ * What tells one trace from another: the file (device and inode), and the
+ * process and moment it records (a copy of the file has the same).
+ */
+struct trace_identity {
+	uint64_t dev, ino;
+	uint32_t pid;
+	uint64_t realtime_start_ns;
+	struct trace_clock_point start;
+	char exe[sizeof(((struct trace_file_header *)0)->exe)];
+};
+
+/*
+ * Read the identity of the trace at `path` without reading it (the same
+ * safe open: never blocks on a FIFO). Returns 0, or -1 without printing
+ * anything if it is no readable trace (reading it will say why).
+ */
+int trace_identify(const char *path, struct trace_identity *id);
+
+/* 1 if `a` and `b` are the same file, 2 if one is a copy of the other, else 0. */
+int trace_identity_same(const struct trace_identity *a, const struct trace_identity *b);
 
 /* The slope of a calibration from the clock points of `h` and `latest_open`. */
 int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,

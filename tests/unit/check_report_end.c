@@ -457,6 +457,40 @@ START_TEST(test_allocator_none)
 }
 END_TEST
 
+/* ---------------------------------------------------------- read once */
+
+/* A copy of a trace given with it is read once; another process is not a copy. */
+START_TEST(test_trace_twice)
+{
+	const char *paths[3];
+	char line[512], *text;
+
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x10, 10);
+	tb_exit(tb, 20);
+	paths[0] = tb_write(tb);
+	paths[1] = tb_write(tb); /* the same bytes, another file */
+	text = run_reports("json", paths, 2);
+	snprintf(line, sizeof(line),
+		 "mprof-report: warning: '%s' is a copy of the trace '%s': read once\n", paths[1],
+		 paths[0]);
+	ck_assert_str_eq(err, line);
+	ck_assert_ptr_nonnull(strstr(text, "\"total_calls\": 1,\n"));
+	ck_assert_ptr_null(strstr(text, "\"processes\""));
+	free(text);
+	paths[2] = paths[0];
+	tb->hdr.pid = 4343; /* another process */
+	paths[1] = tb_write(tb);
+	text = run_reports("json", paths, 3);
+	snprintf(line, sizeof(line),
+		 "mprof-report: warning: '%s' is the same file as '%s': read once\n", paths[0],
+		 paths[0]);
+	ck_assert_str_eq(err, line);
+	ck_assert_ptr_nonnull(strstr(text, "\"total_calls\": 2,\n"));
+	free(text);
+}
+END_TEST
+
 static Suite *report_end_suite(void)
 {
 	Suite *s = suite_create("report_end");
@@ -485,6 +519,11 @@ static Suite *report_end_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_allocator_elsewhere);
 	tcase_add_test(tc, test_allocator_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("twice");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_trace_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
