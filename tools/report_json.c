@@ -239,6 +239,8 @@ int report_render_json(const struct report *rep, FILE *out)
 		",\n  \"lost_events\": %" PRIu64,
 		rep->merged.total_self_ns, rep->nthreads, rep->lost);
 	report_json_lost(out, &rep->lost_by, ",\n  ");
+	fputs(",\n  ", out);
+	report_json_allocator(out, rep);
 	fprintf(out,
 		",\n  \"unmatched_exits\": %" PRIu64 ",\n  \"open_calls_at_end\": %" PRIu64
 		",\n  \"complete\": %s,\n  \"cut\": %s,\n  \"total_calls\": %" PRIu64
@@ -253,8 +255,6 @@ int report_render_json(const struct report *rep, FILE *out)
 	if (rep->nprocesses)
 		fprintf(out, ",\n  \"record_filters_differ\": %s",
 			rep->record_filters_differ ? "true" : "false");
-	fputs(",\n  ", out);
-	report_json_allocator(out, rep);
 	fputs(",\n  ", out);
 	functions(out, rep, &rep->merged, "  ");
 	if (rep->opt->threads) {

@@ -770,6 +770,7 @@ START_TEST(test_record_filters_merged)
 	tb_chunk_header(tb)->filtered = 3;
 	tb_enter(tb, 0x10, 0);
 	tb_exit(tb, 100);
+	tb2->hdr.pid = 4343; /* another process: not a copy of the first trace */
 	tb_process_chunk(tb2, 0);
 	tb_filter(tb2, TRACE_FILTER_EXCLUDE, 0, "y");
 	tb_filter(tb2, TRACE_FILTER_EXCLUDE, 0, "x");
@@ -796,8 +797,10 @@ START_TEST(test_record_filters_merged)
 					   "\"max_depth\": 3, \"min_duration_ns\": null},\n"
 					   "  \"record_filters_differ\": true,\n"));
 	free(text);
-	/* the same filters: not differing */
-	paths[1] = paths[0];
+	/* the same filters in another process: not differing (the same trace
+	 * twice would be read once) */
+	tb->hdr.pid = 4344;
+	paths[1] = tb_write(tb);
 	text = run_report(&opt, "json", paths[0]);
 	ck_assert_ptr_nonnull(strstr(text, "\"record_filters_differ\": false,\n"));
 	free(text);
