@@ -764,6 +764,8 @@ static void chunk_fold(struct trace_chunk *c)
 		t->last_ticks = c->mem_ticks;
 	if (c->stage_ticks > t->last_ticks)
 		t->last_ticks = c->stage_ticks;
+	if (c->context_ticks > t->last_ticks)
+		t->last_ticks = c->context_ticks;
 }
 
 /* Check the sequence of a thread chunk and account for it. */
@@ -1010,6 +1012,11 @@ void trace_reader_want_memory(struct trace_reader *r, bool want)
 void trace_reader_want_stages(struct trace_reader *r, bool want)
 {
 	r->want_stages = want;
+}
+
+void trace_reader_want_contexts(struct trace_reader *r, bool want)
+{
+	r->want_contexts = want;
 }
 
 static int module_record(struct trace_chunk *c, const uint64_t *rec, unsigned nwords)
@@ -1413,6 +1420,7 @@ static const unsigned ext_min_words[] = {
 	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
 	[TRACE_EXT_STAGE_DEF] = 2,    [TRACE_EXT_STAGE_BEGIN] = 2,
 	[TRACE_EXT_STAGE_END] = 3,    [TRACE_EXT_FILTER] = 2,
+	[TRACE_EXT_CONTEXT] = 2,
 };
 
 static const char *const ext_names[] = {
@@ -1432,6 +1440,7 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_STAGE_BEGIN] = "stage begin",
 	[TRACE_EXT_STAGE_END] = "stage end",
 	[TRACE_EXT_FILTER] = "filter",
+	[TRACE_EXT_CONTEXT] = "context",
 };
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
@@ -1496,6 +1505,14 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 	}
 	case TRACE_EXT_FILTER:
 		return filter_record(c, rec, trace_ext_aux_of(rec[0]), nwords);
+	case TRACE_EXT_CONTEXT:
+		if (!t)
+			return corrupt(c, rec, "context record in a process chunk");
+		c->context.id = trace_ext_aux_of(rec[0]);
+		c->context.ticks = rec[1];
+		if (rec[1] > c->context_ticks)
+			c->context_ticks = rec[1];
+		return c->reader->want_contexts ? TRACE_EV_CONTEXT : EV_AGAIN;
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
 	}

@@ -27,8 +27,9 @@
  * `filtered`), as it sums the events lost. Time
  * records, thread start/end records, stage definitions and record types this
  * reader does not know are consumed inside trace_chunk_next(), which returns
- * function events, and memory and stage events for consumers that ask for
- * them (trace_reader_want_memory(), trace_reader_want_stages()).
+ * function events, and memory and stage events and context switches for
+ * consumers that ask for them (trace_reader_want_memory(),
+ * trace_reader_want_stages(), trace_reader_want_contexts()).
  *
  * Chunks come in file order: each thread's events in program order, the
  * threads interleaved chunk by chunk. Memory events need one global time
@@ -168,6 +169,17 @@ struct trace_stage {
 	uint64_t records; /* END: the records handed downstream (0: none) */
 };
 
+/*
+ * A context switch, as trace_chunk_next() decoded it (TRACE_EV_CONTEXT):
+ * the thread's function events from here on belong to the call stack of
+ * context `id` (per thread; 0 is the thread's own stack). Its tick count
+ * is its own: it does not move the cursor's ticks.
+ */
+struct trace_context {
+	uint32_t id;
+	uint64_t ticks; /* when (see trace_chunk_unpaused()) */
+};
+
 /* The cursor over the records of one chunk (see trace_chunk_next()). */
 struct trace_chunk {
 	struct trace_reader *reader;
@@ -176,16 +188,18 @@ struct trace_chunk {
 	uint64_t ticks;		     /* tick count of the last function event decoded */
 	uint64_t paused; /* the thread's PAUSE ticks so far: durations count in ticks - paused */
 	uint64_t events; /* function events decoded so far */
-	uint64_t mem_events;	  /* memory events decoded so far (stack definitions apart) */
-	uint64_t stack_records;	  /* stack definitions decoded so far */
-	uint64_t stage_events;	  /* stage definitions, begins and ends decoded so far */
-	uint64_t index;		  /* chunk number in the file */
-	uint64_t open_ticks;	  /* the chunk header's open.ticks: no event in the file
+	uint64_t mem_events;	      /* memory events decoded so far (stack definitions apart) */
+	uint64_t stack_records;	      /* stack definitions decoded so far */
+	uint64_t stage_events;	      /* stage definitions, begins and ends decoded so far */
+	uint64_t index;		      /* chunk number in the file */
+	uint64_t open_ticks;	      /* the chunk header's open.ticks: no event in the file
 				* after this chunk's header is earlier (the order rule) */
-	struct trace_mem mem;	  /* the memory event just decoded */
-	uint64_t mem_ticks;	  /* the latest tick count of its memory events */
-	struct trace_stage stage; /* the stage event just decoded */
-	uint64_t stage_ticks;	  /* the latest tick count of its stage events */
+	struct trace_mem mem;	      /* the memory event just decoded */
+	uint64_t mem_ticks;	      /* the latest tick count of its memory events */
+	struct trace_stage stage;     /* the stage event just decoded */
+	uint64_t stage_ticks;	      /* the latest tick count of its stage events */
+	struct trace_context context; /* the context switch just decoded */
+	uint64_t context_ticks;	      /* the latest tick count of its context switches */
 	/* The latest PAUSE of this chunk: its start and its length (0: none). */
 	uint64_t pause_start, pause_len;
 	bool partial; /* the file ends inside this chunk */
@@ -223,6 +237,7 @@ struct trace_reader {
 	void *on_module_arg;
 	bool want_memory;		      /* hand out memory events (else they are skipped) */
 	bool want_stages;		      /* hand out stage events (else they are skipped) */
+	bool want_contexts;		      /* hand out context switches (else skipped) */
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
@@ -262,6 +277,8 @@ enum trace_event {
 	/* Stage events, in c->stage, handed out only after trace_reader_want_stages() */
 	TRACE_EV_STAGE_BEGIN = 8, /* stage `id` asked for records at ticks */
 	TRACE_EV_STAGE_END = 9,	  /* stage `id` answered at ticks, handing on `records` */
+	/* A context switch, in c->context, handed out only after trace_reader_want_contexts() */
+	TRACE_EV_CONTEXT = 10, /* the thread now runs context `id`, since ticks */
 };
 
 /*
@@ -293,6 +310,14 @@ int trace_reader_next(struct trace_reader *r, struct trace_chunk *c);
  * validates and skips them). Definitions are always consumed by the reader.
  */
 void trace_reader_want_stages(struct trace_reader *r, bool want);
+
+/*
+ * Have trace_chunk_next() return context switches too (CONTEXT records,
+ * TRACE_EV_CONTEXT; else it validates and skips them). A consumer that
+ * rebuilds call stacks needs them: the function events after a switch
+ * belong to another stack.
+ */
+void trace_reader_want_contexts(struct trace_reader *r, bool want);
 
 /*
  * The name of stage `id` (NUL-terminated, at most TRACE_STAGE_NAME_MAX
