@@ -705,6 +705,7 @@ static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struc
 		if (!slot->key || !slot->saved || !slot->depth)
 			continue;
 		t->context = (uint32_t)(slot->key - 1);
+		free(t->stack); /* the last context's, empty by now */
 		context_load(t, slot, end);
 		t->open_at_end += t->depth;
 		while (t->depth)
