@@ -439,9 +439,129 @@ static void cs_memory(struct cs_profile *p, struct cs_thread *t, const struct tr
 		ms_heap_event(p->heap, t->serial, ev, &c->mem);
 }
 
-/* An event that is not a function's: a stage's, or a memory event. */
+/* ----------------------------------------------------------- contexts */
+
+/* A context of a thread that is not running: its stack, and when it left. */
+struct cs_context {
+	uint64_t key; /* id + 1; 0: the slot is empty */
+	bool saved;   /* holds the stack (false while the context runs) */
+	struct cs_frame *stack;
+	size_t depth, alloc;
+	uint64_t left; /* the thread's time when it was switched away */
+};
+
+#define CONTEXTS_MIN_SLOTS 8
+
+/* The slot of context `id`: its own, or the empty one where it would go. */
+static struct cs_context *context_slot(const struct cs_thread *t, uint32_t id)
+{
+	uint64_t key = (uint64_t)id + 1;
+	size_t i = hash64(key) & t->context_mask;
+
+	while (t->contexts[i].key && t->contexts[i].key != key)
+		i = (i + 1) & t->context_mask;
+	return &t->contexts[i];
+}
+
+static void contexts_grow(struct cs_thread *t)
+{
+	struct cs_context *old = t->contexts;
+	size_t i, n = old ? t->context_mask + 1 : 0;
+
+	t->context_mask = (n ? 2 * n : CONTEXTS_MIN_SLOTS) - 1;
+	t->contexts = xcalloc(t->context_mask + 1, sizeof(*t->contexts));
+	for (i = 0; i < n; i++) {
+		if (old[i].key)
+			*context_slot(t, (uint32_t)(old[i].key - 1)) = old[i];
+	}
+	free(old);
+}
+
+/* The slot of context `id`, made if need be. */
+static struct cs_context *context_get(struct cs_thread *t, uint32_t id)
+{
+	struct cs_context *slot;
+
+	if (!t->contexts || (t->ncontexts + 1) * 2 > t->context_mask + 1)
+		contexts_grow(t);
+	slot = context_slot(t, id);
+	if (!slot->key) {
+		slot->key = (uint64_t)id + 1;
+		t->ncontexts++;
+	}
+	return slot;
+}
+
+/* Save the running context's stack, switched away at `now`. */
+static void context_save(struct cs_thread *t, uint64_t now)
+{
+	struct cs_context *slot = context_get(t, t->context);
+
+	slot->saved = true;
+	slot->depth = t->depth;
+	slot->left = now;
+	if (t->depth) {
+		slot->stack = t->stack;
+		slot->alloc = t->alloc;
+	} else { /* an empty stack costs nothing to keep */
+		free(t->stack);
+		slot->stack = NULL;
+		slot->alloc = 0;
+	}
+	t->stack = NULL;
+	t->depth = t->alloc = 0;
+}
+
+/*
+ * Make the saved context `slot` the running one at `now`: its innermost
+ * frame was open all the time it was away, running none of its own code.
+ */
+static void context_load(struct cs_thread *t, struct cs_context *slot, uint64_t now)
+{
+	uint64_t away = now > slot->left ? now - slot->left : 0;
+
+	t->stack = slot->stack;
+	t->depth = slot->depth;
+	t->alloc = slot->alloc;
+	slot->stack = NULL;
+	slot->depth = slot->alloc = 0;
+	slot->saved = false;
+	if (t->depth) {
+		t->stack[t->depth - 1].child_raw += away;
+		t->stack[t->depth - 1].child_corr += away;
+	}
+}
+
+/* The thread switched to context `id` at `now` (a CONTEXT record). */
+static void cs_context_switch(struct cs_thread *t, uint32_t id, uint64_t now)
+{
+	struct cs_context *slot;
+
+	if (id == t->context)
+		return;
+	t->context_switches++;
+	context_save(t, now);
+	t->context = id;
+	slot = context_get(t, id);
+	if (slot->saved)
+		context_load(t, slot, now);
+}
+
+/* ---------------------------------------------------------- other events */
+
+/* An event that is not a function's: a stage's, a memory event, a context switch. */
 static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c, int ev)
 {
+	if (ev == TRACE_EV_CONTEXT) {
+		/* Time never runs backwards on a thread (see thread_now()). */
+		uint64_t now = trace_chunk_unpaused(c, c->context.ticks);
+
+		if (now < t->now)
+			now = t->now;
+		t->now = now;
+		cs_context_switch(t, c->context.id, now);
+		return;
+	}
 	if (ev == TRACE_EV_STAGE_BEGIN || ev == TRACE_EV_STAGE_END) {
 		if (p->stages)
 			ss_event(p->stages, t->serial, ev, &c->stage,
@@ -557,18 +677,40 @@ static void table_prune(struct cs_table *t)
 	*t = kept;
 }
 
-/* Close what is still open at the thread's last tick count. */
+/*
+ * Close what is still open at the thread's last tick count: in the context
+ * running, then in each context switched away, resumed at the end (its
+ * innermost frame ran none of its code since it left) for its frames to
+ * close on their own stack.
+ */
 static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struct trace_thread *tt)
 {
+	uint64_t end;
+	size_t i;
+
 	t->tid = tt->tid;
 	t->first_ticks = tt->first_ticks;
 	t->last_ticks = tt->last_ticks;
 	t->paused_ticks = tt->paused_ticks;
 	t->lost = tt->lost;
 	t->unrecorded = tt->filtered;
+	/* The end on the frames' scale (a damaged trace may pause longer). */
+	end = t->last_ticks >= t->paused_ticks ? t->last_ticks - t->paused_ticks : 0;
 	t->open_at_end = t->depth;
 	while (t->depth)
-		cs_exit_any(p, t, t->last_ticks - t->paused_ticks);
+		cs_exit_any(p, t, end);
+	for (i = 0; t->contexts && i <= t->context_mask; i++) {
+		struct cs_context *slot = &t->contexts[i];
+
+		if (!slot->key || !slot->saved || !slot->depth)
+			continue;
+		t->context = (uint32_t)(slot->key - 1);
+		free(t->stack); /* the last context's, empty by now */
+		context_load(t, slot, end);
+		t->open_at_end += t->depth;
+		while (t->depth)
+			cs_exit_any(p, t, end);
+	}
 	if (p->filter)
 		table_prune(&t->table);
 	p->unmatched_exits += t->unmatched_exits;
@@ -606,6 +748,7 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 
 	trace_reader_want_memory(r, true);
 	trace_reader_want_stages(r, p->stages != NULL);
+	trace_reader_want_contexts(r, true);
 	while ((ret = trace_reader_next(r, &c)) > 0) {
 		/* No event not yet read is earlier than this chunk's opening. */
 		if (p->heap)
@@ -639,9 +782,15 @@ void cs_profile_release(struct cs_profile *p)
 	size_t i;
 
 	for (i = 0; i < p->nthreads; i++) {
-		cs_table_release(&p->threads[i]->table);
-		free(p->threads[i]->stack);
-		free(p->threads[i]);
+		struct cs_thread *t = p->threads[i];
+		size_t j;
+
+		cs_table_release(&t->table);
+		free(t->stack);
+		for (j = 0; t->contexts && j <= t->context_mask; j++)
+			free(t->contexts[j].stack);
+		free(t->contexts);
+		free(t);
 	}
 	free(p->threads);
 	cs_table_release(&p->merged);

@@ -26,6 +26,19 @@
  * count and counted as calls (open_at_end). An exit with an empty stack is
  * counted (unmatched_exits) and otherwise ignored.
  *
+ * Execution contexts (coroutines: CONTEXT records, trace_read.h): a thread
+ * keeps one call stack per context, and its entries and exits go to the
+ * stack of the context running. Only that context's innermost frame accrues
+ * self time. A context switched away at T1 and resumed at T2 keeps its
+ * frames open meanwhile; its innermost frame counts T2 - T1 as inclusive
+ * time that is not its own, as if a child had taken it (so a scheduler's
+ * run() that resumes coroutines gets their time as cumulative time, its
+ * own work as self time), and so does a context still switched away when
+ * the thread ends, up to that end. The `active` counts are the thread's,
+ * across its contexts: the cumulative time of a function open in several
+ * contexts is that of its outermost activations on the thread, never more
+ * than the thread's wall time.
+ *
  * Memory, where the trace has it: the requested bytes of every allocation
  * (a realloc included) are charged, in the thread's program order, to the
  * innermost open function (alloc_self) and, like cumtime, to each function
@@ -107,6 +120,8 @@ struct cs_frame {
 	bool hidden;	    /* counts in no table: its time goes to its owner's self */
 };
 
+struct cs_context;
+
 struct cs_thread {
 	uint32_t serial, tid;
 	uint64_t first_ticks, last_ticks;
@@ -118,8 +133,14 @@ struct cs_thread {
 	uint64_t filtered;   /* completed activations the filter hid */
 	uint64_t unrecorded; /* calls the record-time filters left out (trace_thread.filtered) */
 	struct cs_table table;
+	/* The call stack of the context running (t->context): */
 	struct cs_frame *stack;
 	size_t depth, alloc;
+	uint32_t context; /* the id of the context running (0: the thread's own stack) */
+	/* The other contexts' stacks, saved: open addressing by id. */
+	struct cs_context *contexts;
+	size_t ncontexts, context_mask;
+	uint64_t context_switches;
 };
 
 struct ms_heap;

@@ -50,6 +50,7 @@ static void on_call(void *arg, const struct cs_thread *t, const struct cs_frame 
 	struct pass *p = arg;
 	struct export_call c = {
 		.serial = t->serial,
+		.context = t->context,
 		.frames = t->stack,
 		.depth = (size_t)(fr - t->stack),
 		.start_ns = since_start(p->rep, fr->start),

@@ -33,7 +33,8 @@ struct ms_snapshot;
 
 /* One completed activation. */
 struct export_call {
-	uint32_t serial;	       /* its thread's */
+	uint32_t serial;  /* its thread's */
+	uint32_t context; /* the execution context it ran in (0: the thread's own stack) */
 	const struct cs_frame *frames; /* the thread's stack: frames[0] outermost, */
 	size_t depth;		       /* frames[depth] this call (fn->addr: the function) */
 	uint64_t start_ns, end_ns;

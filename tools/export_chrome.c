@@ -9,6 +9,12 @@
  *
  * Events are written as the second pass meets them (a call when it
  * returns, so a callee comes before its caller): the viewers sort them.
+ *
+ * A thread that runs coroutines (execution contexts, see callstats.h) gets
+ * a track per context besides its own, named "thread 1 context 3", so
+ * that the calls of each stack nest on their own track: the viewers
+ * draw one track's events as one stack. Their ids lie above every kernel
+ * thread id (from 2^31), in the order first met.
  */
 #include "config.h"
 
@@ -22,7 +28,10 @@ struct chrome {
 	const struct report *rep;
 	FILE *out;
 	uint32_t pid;
+	struct export_map tracks; /* (serial, context) -> a context's track */
 };
+
+#define CONTEXT_TRACKS (1u << 31) /* the first context track's id */
 
 /* The kernel's id of thread `serial`, or the serial if the report lacks it. */
 static uint32_t tid_of(const struct report *rep, uint32_t serial)
@@ -42,12 +51,37 @@ static void event_start(struct chrome *ch, const char *ph, uint32_t tid, uint64_
 	export_print_us(ch->out, ns);
 }
 
+/* The track of context `context` of thread `serial`, named when first met. */
+static uint32_t context_track(struct chrome *ch, uint32_t serial, uint32_t context)
+{
+	uint32_t id = export_map_find(&ch->tracks, serial, context);
+	uint32_t track;
+	char name[64];
+
+	if (id)
+		return CONTEXT_TRACKS + id;
+	id = export_map_get(&ch->tracks, serial, context);
+	track = CONTEXT_TRACKS + id;
+	snprintf(name, sizeof(name), "thread %u context %u", serial, context);
+	fprintf(ch->out, ",\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"name\":\"thread_name\",",
+		ch->pid, track);
+	fputs("\"args\":{\"name\":", ch->out);
+	report_json_string(ch->out, name);
+	fprintf(ch->out,
+		"}},\n{\"ph\":\"M\",\"pid\":%u,\"tid\":%u,"
+		"\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%u}}",
+		ch->pid, track, track);
+	return track;
+}
+
 static void on_call(void *arg, const struct export_call *c)
 {
 	struct chrome *ch = arg;
 	const struct cs_frame *fr = &c->frames[c->depth];
+	uint32_t tid =
+	    c->context ? context_track(ch, c->serial, c->context) : tid_of(ch->rep, c->serial);
 
-	event_start(ch, "X", tid_of(ch->rep, c->serial), c->start_ns);
+	event_start(ch, "X", tid, c->start_ns);
 	fputs(",\"dur\":", ch->out);
 	export_print_us(ch->out, c->end_ns - c->start_ns);
 	fputs(",\"cat\":\"call\",\"name\":", ch->out);
@@ -114,7 +148,9 @@ int export_render_chrome(const struct report *rep, FILE *out)
 	report_json_string(out, rep->trace);
 	fputs("},\n\"traceEvents\":[\n", out);
 	metadata(&ch);
+	export_map_init(&ch.tracks);
 	ret = export_pass(rep, &sink);
+	export_map_release(&ch.tracks);
 	fputs("\n]}\n", out);
 	return ret;
 }

@@ -69,7 +69,8 @@ static void summary(const struct report *rep, FILE *out)
 	const struct trace_file_header *hdr = rep->hdr;
 	const struct report_table *t = &rep->merged;
 	const struct report_mem *m = rep->mem;
-	char exe[sizeof(hdr->exe) + 1], buf[64];
+	char exe[sizeof(hdr->exe) + 1], buf[64], ended[64];
+	const char *end;
 
 	memcpy(exe, hdr->exe, sizeof(hdr->exe));
 	exe[sizeof(hdr->exe)] = '\0';
@@ -77,9 +78,15 @@ static void summary(const struct report *rep, FILE *out)
 	kv_str(out, "trace", rep->trace);
 	kv_str(out, "program", exe);
 	kv_u64(out, "pid", hdr->pid);
-	snprintf(buf, sizeof(buf), "%.6f s", secs(rep->wall_ns));
+	if (rep->wall_known)
+		snprintf(buf, sizeof(buf), "%.6f s", secs(rep->wall_ns));
+	else
+		snprintf(buf, sizeof(buf), "unknown (the trace does not tell)");
 	kv_str(out, "wall time", buf);
 	kv_u64(out, "threads", rep->nthreads);
+	end = report_end_text(rep, ended, sizeof(ended));
+	if (end && !rep->nprocesses)
+		kv_str(out, "end", end);
 	if (!rep->complete)
 		kv_str(out, "warning", "the trace was cut short");
 	if (rep->lost)
@@ -95,7 +102,7 @@ static void summary(const struct report *rep, FILE *out)
 		kv_u64(out, "frees", m->frees);
 		kv_size(out, "bytes allocated", m->bytes);
 		kv_size(out, "peak", m->peak_bytes);
-		kv_size(out, "leaked", m->leaked_bytes);
+		kv_size(out, report_live_at_end(rep, false), m->leaked_bytes);
 		kv_u64(out, "temporary allocations", m->temp_allocs);
 	}
 	if (rep->stages && rep->stages->bottleneck)

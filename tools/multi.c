@@ -528,19 +528,24 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	rep->trace = m->procs[0].trace;
 	rep->hdr = m->procs[0].hdr;
 	rep->clk = m->procs[0].clk;
-	rep->complete = true;
+	rep->complete = rep->ended = true;
 	m->processes = xcalloc(m->nprocs + 1, sizeof(*m->processes));
 	for (p = 0; p < m->nprocs; p++) {
 		const struct report *pr = &m->procs[p];
 
 		m->processes[p] =
 		    (struct report_process){ pr->hdr->pid, pr->hdr->exe, pr->trace, pr };
-		if (pr->hdr->start.ns < start)
+		/* A process whose wall time is unknown bounds nothing. */
+		if (pr->wall_known && pr->hdr->start.ns < start)
 			start = pr->hdr->start.ns;
-		if (pr->hdr->start.ns + pr->wall_ns > end)
+		if (pr->wall_known && pr->wall_ns <= UINT64_MAX - pr->hdr->start.ns &&
+		    pr->hdr->start.ns + pr->wall_ns > end)
 			end = pr->hdr->start.ns + pr->wall_ns;
 		rep->complete &= pr->complete;
+		rep->ended &= pr->ended;
+		rep->cut |= pr->cut;
 		rep->lost += pr->lost;
+		report_lost_add(&rep->lost_by, &pr->lost_by, p == 0);
 		rep->unmatched_exits += pr->unmatched_exits;
 		rep->open_at_end += pr->open_at_end;
 		rep->merged.filtered_calls += pr->merged.filtered_calls;
@@ -551,8 +556,10 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	}
 	rep->processes = m->processes;
 	rep->nprocesses = m->nprocs;
-	rep->wall_ns = end - start;
+	rep->wall_known = start <= end && end - start <= REPORT_WALL_MAX;
+	rep->wall_ns = rep->wall_known ? end - start : 0;
 	rep->merged.wall_ns = rep->wall_ns;
+	rep->merged.wall_known = rep->wall_known;
 	rep->merged.lost = rep->lost;
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;
@@ -615,8 +622,36 @@ void multi_release(struct multi_report *m)
 	memset(m, 0, sizeof(*m));
 }
 
+size_t multi_unique(const char *const *paths, size_t n, const char **out)
+{
+	struct trace_identity *ids = xcalloc(n + 1, sizeof(*ids));
+	bool *known = xcalloc(n + 1, sizeof(*known));
+	size_t i, j, kept = 0;
+	int same = 0;
+
+	for (i = 0; i < n; i++) {
+		known[i] = trace_identify(paths[i], &ids[i]) == 0;
+		for (j = 0; known[i] && j < i; j++) {
+			if (known[j] && (same = trace_identity_same(&ids[j], &ids[i])))
+				break;
+		}
+		if (known[i] && j < i) {
+			warning("'%s' is %s '%s': read once", paths[i],
+				same == 1 ? "the same file as" : "a copy of the trace", paths[j]);
+			known[i] = false; /* the first stands for both */
+			continue;
+		}
+		out[kept++] = paths[i];
+	}
+	free(ids);
+	free(known);
+	return kept;
+}
+
 int multi_run(const struct report_options *opt, const struct report_kind *kind, FILE *out)
 {
+	struct report_options once = *opt;
+	const char **paths;
 	struct multi_report m;
 	int ret;
 
@@ -628,10 +663,21 @@ int multi_run(const struct report_options *opt, const struct report_kind *kind, 
 		error("'--diff' compares the snapshots of one trace");
 		return EXIT_USAGE;
 	}
-	ret = multi_open(&m, opt, true);
-	if (ret)
+	/* The same trace twice (a symlink, a copy) would count everything twice. */
+	paths = xcalloc(opt->ntraces + 1, sizeof(*paths));
+	once.ntraces = multi_unique(opt->traces, opt->ntraces, paths);
+	once.traces = paths;
+	once.trace = paths[0];
+	if (once.ntraces == 1) {
+		ret = report_run(&once, out);
+		free(paths);
 		return ret;
-	ret = kind->render(&m.merged, out) < 0 ? EXIT_BADTRACE : 0;
-	multi_release(&m);
+	}
+	ret = multi_open(&m, &once, true);
+	if (!ret) {
+		ret = kind->render(&m.merged, out) < 0 ? EXIT_BADTRACE : 0;
+		multi_release(&m);
+	}
+	free(paths);
 	return ret;
 }

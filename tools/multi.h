@@ -62,9 +62,19 @@ int multi_open(struct multi_report *m, const struct report_options *opt, bool me
 void multi_release(struct multi_report *m);
 
 /*
+ * The traces of paths[0 .. n-1] less those that are another one of them
+ * again, in `out` (n entries): the same file (device and inode: a second
+ * name, a symlink) or a copy of its trace (the same pid, start time,
+ * clock point and executable). Each one left out gets one warning naming
+ * both paths. Returns how many are left (at least 1 if n is).
+ */
+size_t multi_unique(const char *const *paths, size_t n, const char **out);
+
+/*
  * Render the report of opt->traces with `kind`: the per-process sections
- * first if opt->processes, then the merged report. Returns like
- * report_run().
+ * first if opt->processes, then the merged report. A trace given twice is
+ * read once (multi_unique()); when one is left, its report is the one
+ * trace's. Returns like report_run().
  */
 int multi_run(const struct report_options *opt, const struct report_kind *kind, FILE *out);
 

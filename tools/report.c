@@ -326,8 +326,16 @@ static void thread_table(struct report_table *rt, const struct report *rep,
 {
 	rt->serial = t->serial;
 	rt->tid = t->tid;
-	/* The thread's own time: the runtime's pauses taken out. */
-	rt->wall_ns = trace_clock_span(clk, t->last_ticks - t->first_ticks - t->paused_ticks);
+	/* The thread's own time: the runtime's pauses taken out. A damaged
+	 * trace can end a thread before it begins, or pause it for longer
+	 * than it ran: then its time is not known. */
+	if (t->last_ticks >= t->first_ticks && t->last_ticks - t->first_ticks >= t->paused_ticks) {
+		rt->wall_ns =
+		    trace_clock_span(clk, t->last_ticks - t->first_ticks - t->paused_ticks);
+		rt->wall_known = rt->wall_ns <= REPORT_WALL_MAX;
+	}
+	if (!rt->wall_known)
+		rt->wall_ns = 0;
 	rt->lost = t->lost;
 	rt->unmatched_exits = t->unmatched_exits;
 	rt->open_at_end = t->open_at_end;
@@ -336,21 +344,35 @@ static void thread_table(struct report_table *rt, const struct report *rep,
 	table_build(rt, rep, &t->table, clk);
 }
 
-/* From the start of the trace to its end, or to its last event. */
-static uint64_t wall_ns(const struct trace_reader *r, const struct trace_clock *clk,
-			const struct cs_profile *prof)
+/*
+ * From the start of the trace to its end, or to its last event; false if
+ * that cannot be known: nothing after the start (no end point, no event),
+ * or an end before the start (a damaged header or a counter that went
+ * back), which unsigned arithmetic would turn into centuries.
+ */
+static bool wall_ns(const struct trace_reader *r, const struct trace_clock *clk,
+		    const struct cs_profile *prof, uint64_t *ns)
 {
 	uint64_t last = r->hdr.end.ticks, end_ns;
 	size_t i;
 
+	*ns = 0;
 	for (i = 0; i < prof->nthreads; i++) {
 		if (prof->threads[i]->last_ticks > last)
 			last = prof->threads[i]->last_ticks;
 	}
-	end_ns = trace_clock_ns(clk, last);
+	if (!r->hdr.end.ticks && !prof->nthreads)
+		return false; /* nothing after the start */
 	if (r->hdr.end.ticks == last && r->hdr.end.ns)
 		end_ns = r->hdr.end.ns;
-	return end_ns > r->hdr.start.ns ? end_ns - r->hdr.start.ns : 0;
+	else if (clk->tsc && last < r->hdr.start.ticks)
+		return false;
+	else
+		end_ns = trace_clock_ns(clk, last);
+	if (end_ns < r->hdr.start.ns || end_ns - r->hdr.start.ns > REPORT_WALL_MAX)
+		return false;
+	*ns = end_ns - r->hdr.start.ns;
+	return true;
 }
 
 void report_build(struct report *rep, const struct report_options *opt,
@@ -365,16 +387,28 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->trace = r->path;
 	rep->hdr = &r->hdr;
 	rep->complete = trace_reader_complete(r);
-	rep->wall_ns = wall_ns(r, clk, prof);
-	rep->lost = trace_reader_lost(r);
+	rep->ended = trace_reader_ended(r);
+	rep->cut = trace_reader_cut(r);
+	rep->wall_known = wall_ns(r, clk, prof, &rep->wall_ns);
+	report_lost_init(&rep->lost_by, r, clk);
+	rep->lost = rep->lost_by.total;
 	rep->unmatched_exits = prof->unmatched_exits;
 	rep->open_at_end = prof->open_at_end;
 	rep->has_calls = prof->merged.nfuncs || prof->unmatched_exits;
+	rep->malloc_elsewhere = r->hdr.malloc_elsewhere;
+	if (rep->malloc_elsewhere) {
+		struct sym_info info;
+
+		/* with the modules as the process started: malloc resolves then */
+		sym_lookup(syms, rep->malloc_elsewhere, r->hdr.start.ticks, &info);
+		rep->malloc_module = info.module;
+	}
 	rep->filtering = prof->filter != NULL;
 	rep->record_filters = trace_reader_record_filters(r);
 	for (f = prof->merged.funcs; f; f = f->next)
 		name_func(rep, syms, f->addr, f->first_ticks);
 	rep->merged.wall_ns = rep->wall_ns;
+	rep->merged.wall_known = rep->wall_known;
 	rep->merged.lost = rep->lost;
 	rep->merged.unmatched_exits = rep->unmatched_exits;
 	rep->merged.open_at_end = rep->open_at_end;

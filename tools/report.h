@@ -77,6 +77,9 @@ struct report_options {
 	uint64_t min_duration_ns; /* 0: no minimum */
 };
 
+/* A longer wall time than this (292 years) is a damaged trace's, not known. */
+#define REPORT_WALL_MAX ((uint64_t)INT64_MAX)
+
 /* Rows of the memory lists when no --limit is given. */
 #define REPORT_MEM_LIMIT 10
 
@@ -110,7 +113,8 @@ struct report_func {
 /* The statistics of one thread, or of all threads merged. */
 struct report_table {
 	uint32_t serial, tid; /* 0 for the merged table */
-	uint64_t wall_ns;
+	uint64_t wall_ns;     /* 0 when not wall_known */
+	bool wall_known;      /* the trace tells the wall time (see struct report) */
 	uint64_t lost, unmatched_exits, open_at_end;
 	uint64_t total_calls, prim_calls;
 	uint64_t filtered_calls;   /* calls the report-time filters hid */
@@ -121,6 +125,23 @@ struct report_table {
 	struct report_edge *edges; /* storage for every callers/callees list */
 	/* A merged report's thread: the process it ran in; NULL otherwise. */
 	const struct report_process *process;
+};
+
+/*
+ * The events a process could not record, and why (report_health.c): the
+ * total is exact (the chunk headers' counts and the events dropped outside
+ * any chunk); the header counts them by cause (trace_lost_cause) when a
+ * thread switches chunks or ends, so a process killed meanwhile leaves some
+ * without a cause (`uncounted`).
+ */
+struct report_lost {
+	uint64_t total;
+	uint64_t by_cause[TRACE_LOST_NCAUSES];
+	uint64_t uncounted;	   /* total less the causes' sum */
+	uint64_t max_size;	   /* MPROF_MAX_SIZE in bytes, 0: none (or processes differ) */
+	bool first_failure;	   /* the file once could not grow: */
+	uint64_t first_failure_ns; /*   then, since the start of the trace */
+	bool ended;		   /* the process ended: uncounted ones were not recorded */
 };
 
 /* One process of a merged report (multi.h). */
@@ -135,9 +156,23 @@ struct report {
 	const struct report_options *opt;
 	const char *trace;
 	const struct trace_file_header *hdr;
-	bool complete;
+	bool complete; /* trace_reader_complete(): the process ended, the file is whole */
+	bool ended;    /* trace_reader_ended(): the process ended in a way it recorded */
+	bool cut;      /* trace_reader_cut(): the file is shorter than the process wrote it */
+	/* From the start of the trace to its end (or to its last event when
+	 * the process did not end it). wall_known is false when the trace
+	 * cannot tell (no end point and no event, or an end before the
+	 * start: a damaged trace); wall_ns is then 0 and renderers print
+	 * that it is unknown, never a number. */
 	uint64_t wall_ns;
-	uint64_t lost;
+	bool wall_known;
+	/* Where malloc resolved when it was not libmprof's (the header's
+	 * malloc_elsewhere, 0: it was, or no allocation was recorded), and the
+	 * module that holds that address (NULL: unknown). */
+	uint64_t malloc_elsewhere;
+	const char *malloc_module;
+	uint64_t lost;		    /* lost_by.total */
+	struct report_lost lost_by; /* the lost events by cause */
 	uint64_t unmatched_exits, open_at_end;
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
@@ -300,8 +335,73 @@ int export_render_html(const struct report *rep, FILE *out);
 #define REPORT_SGR_RESET "\033[0m"
 const char *report_sgr(const struct report *rep, const char *sgr);
 
+/*
+ * How the process of `rep` (one trace's report) ended, for its first line
+ * (report_health.c): "ended with exit(3)", "ended with _exit(3)", "ended
+ * with exec", "did not finish: killed, crashed, or still running"; NULL
+ * for a trace the process finalized that records nothing more (written
+ * before the header said how). `buf` holds what needs formatting.
+ */
+const char *report_end_text(const struct report *rep, char *buf, size_t len);
+
+/* The same as a JSON word: "exit", "_exit", "exec", "finished", "unfinished". */
+const char *report_end_name(const struct report *rep);
+
+/* The status the process gave exit or _exit, in *status; false if it gave none. */
+bool report_end_status(const struct report *rep, int *status);
+
+/*
+ * What blocks live at the end are: "leaked" when the process ended, "still
+ * live when the process was killed or crashed" when it did not (its
+ * blocks were not leaked, it was stopped), or, with `title`, the same as
+ * a heading ("Leaked at end", "Still live when ...").
+ */
+const char *report_live_at_end(const struct report *rep, bool title);
+
+/* The lost events of trace `r` (read to its end), by cause; ticks converted with `clk`. */
+void report_lost_init(struct report_lost *l, const struct trace_reader *r,
+		      const struct trace_clock *clk);
+
+/* Add the lost events of another process to `to` (a merged report). */
+void report_lost_add(struct report_lost *to, const struct report_lost *from, bool first);
+
+/*
+ * The line that states the lost events and why, with its newline
+ * ("lost events: 12345: 12000 the file system was full, ..."); nothing
+ * if none were lost. The text report's second line.
+ */
+void report_text_lost(const struct report_lost *l, const char *indent, FILE *out);
+
+/*
+ * The JSON members after "lost_events", each after `sep` (",\n  " or ", "):
+ * the "lost_by_cause" object, "max_size" and "first_failure_ns" (null if
+ * none).
+ */
+void report_json_lost(FILE *out, const struct report_lost *l, const char *sep);
+
+/*
+ * True if the trace recorded allocations (TRACE_FEAT_ALLOC) but holds no
+ * allocator call: none reached libmprof (report_health.c).
+ */
+bool report_no_allocator_calls(const struct report *rep);
+
+/*
+ * The lines that say why allocator calls did not reach libmprof, with
+ * their newline: "Memory: no allocator calls reached libmprof: malloc
+ * resolves to /usr/lib/libjemalloc.so.2 (0x...), not libmprof: ..." when
+ * none did, "   note: malloc resolves to ..." when some did while malloc
+ * resolved elsewhere; nothing otherwise.
+ */
+void report_text_allocator(const struct report *rep, FILE *out);
+
+/* The "allocator" member of the JSON report (report_health.c). */
+void report_json_allocator(FILE *out, const struct report *rep);
+
 /* pstats's row for one function, without the newline (report_text.c). */
 void report_text_row(const struct report_func *f, FILE *out);
+
+/* A wall time in nanoseconds, or null when not known (report_json.c). */
+void report_json_wall(FILE *out, bool known, uint64_t ns);
 
 /* `s` as a JSON string, escaped; null if s is NULL (report_json.c). */
 void report_json_string(FILE *out, const char *s);

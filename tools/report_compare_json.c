@@ -40,10 +40,12 @@ static void side(FILE *out, const char *key, const struct report *rep)
 	report_json_string(out, rep->trace);
 	fputs(", \"exe\": ", out);
 	report_json_string(out, rep->hdr->exe);
-	fprintf(out,
-		", \"pid\": %u, \"wall_ns\": %" PRIu64 ", \"self_ns\": %" PRIu64
-		", \"bottleneck\": ",
-		rep->hdr->pid, rep->wall_ns, rep->merged.total_self_ns);
+	fprintf(out, ", \"pid\": %u, \"wall_ns\": ", rep->hdr->pid);
+	report_json_wall(out, rep->wall_known, rep->wall_ns);
+	fprintf(out, ", \"self_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64,
+		rep->merged.total_self_ns, rep->lost);
+	report_json_lost(out, &rep->lost_by, ", ");
+	fputs(", \"bottleneck\": ", out);
 	report_json_string(
 	    out, rep->stages && rep->stages->bottleneck ? rep->stages->bottleneck->name : NULL);
 	fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",
@@ -129,7 +131,9 @@ int report_compare_json(const struct cmp_report *cmp, FILE *out)
 	side(out, "old", cmp->old);
 	side(out, "new", cmp->new);
 	fputs("    \"wall_speedup\": ", out);
-	ratio(out, cmp_ratio(cmp->old->wall_ns, cmp->new->wall_ns));
+	ratio(out, cmp->old->wall_known && cmp->new->wall_known
+		       ? cmp_ratio(cmp->old->wall_ns, cmp->new->wall_ns)
+		       : 0);
 	fputs(",\n    \"self_speedup\": ", out);
 	ratio(out, cmp_ratio(cmp->old->merged.total_self_ns, cmp->new->merged.total_self_ns));
 	fprintf(out, ",\n    \"order\": \"%s\",\n    \"stages\": [", order_key(cmp->opt->sort));

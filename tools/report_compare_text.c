@@ -48,9 +48,14 @@ static const char *rate(char *buf, size_t len, double old, double new)
 
 static void side(const char *which, const struct report *rep, FILE *out)
 {
-	fprintf(out, "   %s: %s (pid %u), %zu thread%s, wall %.3f ms\n", which,
+	fprintf(out, "   %s: %s (pid %u), %zu thread%s, ", which,
 		rep->hdr->exe[0] ? rep->hdr->exe : "(unknown program)", rep->hdr->pid,
-		rep->nthreads, rep->nthreads == 1 ? "" : "s", ms(rep->wall_ns));
+		rep->nthreads, rep->nthreads == 1 ? "" : "s");
+	if (rep->wall_known)
+		fprintf(out, "wall %.3f ms\n", ms(rep->wall_ns));
+	else
+		fputs("wall unknown\n", out);
+	report_text_lost(&rep->lost_by, "        ", out);
 }
 
 /* One line when a trace was recorded with filters: what each side left out. */
@@ -79,8 +84,11 @@ static void totals(const struct cmp_report *cmp, FILE *out)
 	const struct report *o = cmp->old, *n = cmp->new;
 	char buf[64];
 
-	fprintf(out, "Speedup: wall %.3f ms -> %.3f ms (%s)", ms(o->wall_ns), ms(n->wall_ns),
-		speed(buf, sizeof(buf), o->wall_ns, n->wall_ns));
+	if (o->wall_known && n->wall_known)
+		fprintf(out, "Speedup: wall %.3f ms -> %.3f ms (%s)", ms(o->wall_ns),
+			ms(n->wall_ns), speed(buf, sizeof(buf), o->wall_ns, n->wall_ns));
+	else
+		fputs("Speedup: wall unknown (a trace does not tell its wall time)", out);
 	if (o->has_calls || n->has_calls)
 		fprintf(out, "; self time of all functions %.3f ms -> %.3f ms (%s)",
 			ms(o->merged.total_self_ns), ms(n->merged.total_self_ns),

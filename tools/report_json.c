@@ -57,6 +57,14 @@ static void strings(FILE *out, char *const *list, size_t n)
 	fputc(']', out);
 }
 
+void report_json_wall(FILE *out, bool known, uint64_t ns)
+{
+	if (known)
+		fprintf(out, "%" PRIu64, ns);
+	else
+		fputs("null", out);
+}
+
 /* A number, null if 0. */
 static void u64_or_null(FILE *out, uint64_t v)
 {
@@ -152,17 +160,31 @@ static void thread(FILE *out, const struct report *rep, const struct report_tabl
 	if (t->process) /* a merged report: whose thread (its index in "processes") */
 		fprintf(out, "\"process\": %td, \"pid\": %u, ", t->process - rep->processes,
 			t->process->pid);
+	fprintf(out, "\"thread\": %u, \"tid\": %u, \"wall_ns\": ", t->serial, t->tid);
+	report_json_wall(out, t->wall_known, t->wall_ns);
 	fprintf(out,
-		"\"thread\": %u, \"tid\": %u, \"wall_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64
+		", \"total_self_ns\": %" PRIu64 ", \"lost_events\": %" PRIu64
 		", \"unmatched_exits\": %" PRIu64 ", \"open_calls_at_end\": %" PRIu64
 		", \"total_calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64 ",\n    ",
-		t->serial, t->tid, t->wall_ns, t->lost, t->unmatched_exits, t->open_at_end,
-		t->total_calls, t->prim_calls);
+		t->total_self_ns, t->lost, t->unmatched_exits, t->open_at_end, t->total_calls,
+		t->prim_calls);
 	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n    ", t->filtered_calls);
 	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n    ", t->unrecorded_calls);
 	functions(out, rep, t, "    ");
 	fputc('}', out);
+}
+
+/* How the process ended: {"how": "_exit", "exit_status": 3}, the status null if none. */
+static void end(FILE *out, const struct report *rep)
+{
+	int status;
+
+	fprintf(out, "{\"how\": \"%s\", \"exit_status\": ", report_end_name(rep));
+	if (report_end_status(rep, &status))
+		fprintf(out, "%d}", status);
+	else
+		fputs("null}", out);
 }
 
 /* A merged report's "processes" (and with --processes, "per_process": their reports). */
@@ -177,6 +199,8 @@ static void processes(FILE *out, const struct report *rep)
 		report_json_string(out, rep->processes[i].exe);
 		fputs(", \"trace\": ", out);
 		report_json_string(out, rep->processes[i].trace);
+		fputs(", \"end\": ", out);
+		end(out, rep->processes[i].report);
 		fprintf(out, ", \"unrecorded_calls\": %" PRIu64 ", \"record_filters\": ",
 			rep->processes[i].report->merged.unrecorded_calls);
 		report_json_record_filters(out, rep->processes[i].report->record_filters);
@@ -203,16 +227,26 @@ int report_render_json(const struct report *rep, FILE *out)
 	report_json_string(out, rep->trace);
 	fprintf(out, ",\n  \"pid\": %u,\n  \"exe\": ", h->pid);
 	report_json_string(out, h->exe);
+	fputs(",\n  \"end\": ", out);
+	end(out, rep->nprocesses ? rep->processes[0].report : rep);
 	if (rep->nprocesses)
 		processes(out, rep);
+	fprintf(out, ",\n  \"clock\": \"%s\",\n  \"wall_ns\": ",
+		h->clock_source == TRACE_CLOCK_TSC ? "tsc" : "monotonic");
+	report_json_wall(out, rep->wall_known, rep->wall_ns);
 	fprintf(out,
-		",\n  \"clock\": \"%s\",\n  \"wall_ns\": %" PRIu64 ",\n  \"threads\": %zu"
-		",\n  \"lost_events\": %" PRIu64 ",\n  \"unmatched_exits\": %" PRIu64
-		",\n  \"open_calls_at_end\": %" PRIu64 ",\n  \"complete\": %s"
-		",\n  \"total_calls\": %" PRIu64 ",\n  \"primitive_calls\": %" PRIu64 ",\n  ",
-		h->clock_source == TRACE_CLOCK_TSC ? "tsc" : "monotonic", rep->wall_ns,
-		rep->nthreads, rep->lost, rep->unmatched_exits, rep->open_at_end,
-		rep->complete ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
+		",\n  \"total_self_ns\": %" PRIu64 ",\n  \"threads\": %zu"
+		",\n  \"lost_events\": %" PRIu64,
+		rep->merged.total_self_ns, rep->nthreads, rep->lost);
+	report_json_lost(out, &rep->lost_by, ",\n  ");
+	fputs(",\n  ", out);
+	report_json_allocator(out, rep);
+	fprintf(out,
+		",\n  \"unmatched_exits\": %" PRIu64 ",\n  \"open_calls_at_end\": %" PRIu64
+		",\n  \"complete\": %s,\n  \"cut\": %s,\n  \"total_calls\": %" PRIu64
+		",\n  \"primitive_calls\": %" PRIu64 ",\n  ",
+		rep->unmatched_exits, rep->open_at_end, rep->complete ? "true" : "false",
+		rep->cut ? "true" : "false", rep->merged.total_calls, rep->merged.prim_calls);
 	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n  ", rep->merged.filtered_calls);
 	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n  \"record_filters\": ",

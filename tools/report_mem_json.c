@@ -47,16 +47,32 @@ static void site_head(FILE *out, const struct report *rep, const struct report_s
 		frames(out, s);
 }
 
+/*
+ * The blocks live at the end: "live_at_end_blocks" and "live_at_end_bytes"
+ * always; "leaked_blocks" and "leaked_bytes" the same numbers when the
+ * process ended, null when it was killed or crashed (nothing was leaked,
+ * it was stopped).
+ */
+static void live_at_end(FILE *out, const struct report *rep, uint64_t blocks, uint64_t bytes)
+{
+	if (rep->ended)
+		fprintf(out, ", \"leaked_blocks\": %" PRIu64 ", \"leaked_bytes\": %" PRIu64, blocks,
+			bytes);
+	else
+		fputs(", \"leaked_blocks\": null, \"leaked_bytes\": null", out);
+	fprintf(out, ", \"live_at_end_blocks\": %" PRIu64 ", \"live_at_end_bytes\": %" PRIu64,
+		blocks, bytes);
+}
+
 static void site(FILE *out, const struct report *rep, const struct report_site *s)
 {
 	site_head(out, rep, s);
+	fprintf(out, ", \"allocations\": %" PRIu64 ", \"bytes\": %" PRIu64, s->allocs, s->bytes);
+	live_at_end(out, rep, s->leaked_blocks, s->leaked_bytes);
 	fprintf(out,
-		", \"allocations\": %" PRIu64 ", \"bytes\": %" PRIu64
-		", \"leaked_blocks\": %" PRIu64 ", \"leaked_bytes\": %" PRIu64
 		", \"temporary\": %" PRIu64 ", \"temporary_bytes\": %" PRIu64
 		", \"peak_blocks\": %" PRIu64 ", \"peak_bytes\": %" PRIu64 "}",
-		s->allocs, s->bytes, s->leaked_blocks, s->leaked_bytes, s->temp_allocs,
-		s->temp_bytes, s->peak_blocks, s->peak_bytes);
+		s->temp_allocs, s->temp_bytes, s->peak_blocks, s->peak_bytes);
 }
 
 static size_t rows(const struct report *rep, size_t n)
@@ -74,15 +90,16 @@ static void memory(FILE *out, const struct report *rep, const struct report_mem 
 	fprintf(out,
 		",\n  \"memory\": {\"allocations\": %" PRIu64 ", \"frees\": %" PRIu64
 		", \"bytes_allocated\": %" PRIu64 ", \"peak_bytes\": %" PRIu64
-		", \"peak_blocks\": %" PRIu64 ", \"peak_ns\": %" PRIu64
-		", \"leaked_blocks\": %" PRIu64 ", \"leaked_bytes\": %" PRIu64
+		", \"peak_blocks\": %" PRIu64 ", \"peak_ns\": %" PRIu64,
+		m->allocs, m->frees, m->bytes, m->peak_bytes, m->peak_blocks, m->peak_ns);
+	live_at_end(out, rep, m->leaked_blocks, m->leaked_bytes);
+	fprintf(out,
 		", \"temporary\": %" PRIu64 ", \"temporary_bytes\": %" PRIu64
 		", \"unknown_frees\": %" PRIu64 ", \"replaced\": %" PRIu64
 		", \"out_of_order\": %" PRIu64
 		", \"group_by\": \"%s\", \"sites_total\": %zu,\n    \"sites\": [",
-		m->allocs, m->frees, m->bytes, m->peak_bytes, m->peak_blocks, m->peak_ns,
-		m->leaked_blocks, m->leaked_bytes, m->temp_allocs, m->temp_bytes, m->unknown_frees,
-		m->replaced, m->late, groups[rep->opt->group_by], m->nsites);
+		m->temp_allocs, m->temp_bytes, m->unknown_frees, m->replaced, m->late,
+		groups[rep->opt->group_by], m->nsites);
 	for (i = 0; i < n; i++) {
 		fputs(i ? ",\n      " : "\n      ", out);
 		site(out, rep, m->sites[i]);

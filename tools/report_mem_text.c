@@ -74,9 +74,10 @@ static void summary(const struct report *rep, const struct report_mem *m, FILE *
 	fprintf(out, "   peak: %" PRIu64 " bytes in %" PRIu64 " block%s (%s) at %.3f s\n",
 		m->peak_bytes, m->peak_blocks, plural(m->peak_blocks, "", "s"),
 		size_str(buf, sizeof(buf), m->peak_bytes), secs(m->peak_ns));
-	fprintf(out, "   leaked: %" PRIu64 " bytes in %" PRIu64 " block%s (%s)\n", m->leaked_bytes,
-		m->leaked_blocks, plural(m->leaked_blocks, "", "s"),
-		size_str(buf, sizeof(buf), m->leaked_bytes));
+	/* A process killed or crashed leaked nothing: it was stopped. */
+	fprintf(out, "   %s: %" PRIu64 " bytes in %" PRIu64 " block%s (%s)\n",
+		report_live_at_end(rep, false), m->leaked_bytes, m->leaked_blocks,
+		plural(m->leaked_blocks, "", "s"), size_str(buf, sizeof(buf), m->leaked_bytes));
 	fprintf(
 	    out,
 	    "   temporary allocations: %" PRIu64 " (%.1f%% of allocations), %" PRIu64 " bytes\n",
@@ -117,8 +118,8 @@ static void leaks(const struct report *rep, const struct report_mem *m, FILE *ou
 
 	if (!n)
 		return;
-	fprintf(out, "Leaked at end: top %zu of %zu site%s by bytes:\n", n, m->nleaks,
-		plural(m->nleaks, "", "s"));
+	fprintf(out, "%s: top %zu of %zu site%s by bytes:\n", report_live_at_end(rep, true), n,
+		m->nleaks, plural(m->nleaks, "", "s"));
 	for (i = 0; i < n; i++)
 		site_line(rep, m->leaks[i], m->leaks[i]->leaked_bytes, m->leaks[i]->leaked_blocks,
 			  out);

@@ -37,6 +37,15 @@ static void percall(FILE *out, uint64_t ns, uint64_t n)
 		fprintf(out, "%8s ", "");
 }
 
+/* "wall 0.800 s", or "wall unknown" when the trace cannot tell. */
+static void print_wall(bool known, uint64_t ns, FILE *out)
+{
+	if (known)
+		fprintf(out, "wall %.3f s", secs(ns));
+	else
+		fputs("wall unknown", out);
+}
+
 /* pstats's columns up to the file name. */
 static void row_numbers(const struct report_func *f, FILE *out)
 {
@@ -180,7 +189,11 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 		fprintf(out, "(%llu filtered) ", (unsigned long long)t->filtered_calls);
 	if (recorded_filtered(rep))
 		fprintf(out, "(%llu not recorded) ", (unsigned long long)t->unrecorded_calls);
-	fprintf(out, "in %.3f seconds\n\n", secs(t->total_self_ns));
+	/* pstats's figure, the sum of the self times; the wall time beside it
+	 * (the threads' summed self time can exceed it, or fall short). */
+	fprintf(out, "in %.3f seconds (", secs(t->total_self_ns));
+	print_wall(t->wall_known, t->wall_ns, out);
+	fputs(")\n\n", out);
 	report_view_init(&v, t, NULL, rep->opt->limit);
 	if (!v.nrows && recorded_filtered(rep)) {
 		print_record_filters(rep, out);
@@ -291,10 +304,9 @@ static void table_blocks(const struct report *rep, const struct report_table *t,
 static void print_notes(const struct report *rep, FILE *out)
 {
 	if (rep->lost && !rep->mem)
-		fprintf(out,
-			"lost events: %llu (dropped while recording: the counts and times of "
-			"the calls around them are incomplete)\n",
-			(unsigned long long)rep->lost);
+		fputs("note: events were lost (see the second line): the counts and times of the "
+		      "calls around them are incomplete\n",
+		      out);
 	if (rep->open_at_end)
 		fprintf(out, "note: %llu call%s still open at end of trace\n",
 			(unsigned long long)rep->open_at_end, rep->open_at_end == 1 ? "" : "s");
@@ -310,23 +322,37 @@ static const char *exe_name(const char *exe)
 	return exe[0] ? exe : "(unknown program)";
 }
 
-/* The first line: the program, or the processes of a merged report. */
+/*
+ * The first line: the program and how it ended ("mprof: /bin/sh (pid 12),
+ * ended with _exit(3), 1 thread, wall 0.002 s"), or the processes of a
+ * merged report, each with how it ended.
+ */
 static void print_header(const struct report *rep, FILE *out)
 {
+	const char *end;
+	char buf[64];
 	size_t i;
 
 	fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
 	if (!rep->nprocesses) {
 		fprintf(out, "mprof: %s (pid %u)", exe_name(rep->hdr->exe), rep->hdr->pid);
+		end = report_end_text(rep, buf, sizeof(buf));
+		if (end)
+			fprintf(out, ", %s", end);
 	} else {
 		fprintf(out, "mprof: %zu processes merged: ", rep->nprocesses);
-		for (i = 0; i < rep->nprocesses; i++)
-			fprintf(out, "%s%s (pid %u)", i ? ", " : "",
-				exe_name(rep->processes[i].exe), rep->processes[i].pid);
+		for (i = 0; i < rep->nprocesses; i++) {
+			end = report_end_text(rep->processes[i].report, buf, sizeof(buf));
+			fprintf(out, "%s%s (pid %u%s%s)", i ? ", " : "",
+				exe_name(rep->processes[i].exe), rep->processes[i].pid,
+				end ? ", " : "", end ? end : "");
+		}
 	}
-	fprintf(out, ", %zu thread%s, wall %.3f s%s\n\n", rep->nthreads,
-		rep->nthreads == 1 ? "" : "s", secs(rep->wall_ns),
-		report_sgr(rep, REPORT_SGR_RESET));
+	fprintf(out, ", %zu thread%s, ", rep->nthreads, rep->nthreads == 1 ? "" : "s");
+	print_wall(rep->wall_known, rep->wall_ns, out);
+	fprintf(out, "%s\n", report_sgr(rep, REPORT_SGR_RESET));
+	report_text_lost(&rep->lost_by, "", out);
+	fputc('\n', out);
 }
 
 /* --processes: each process's own report, before the merged one. */
@@ -373,14 +399,17 @@ int report_render_text(const struct report *rep, FILE *out)
 			if (t->process) /* a merged report: whose thread */
 				fprintf(out, " of process %u ('%s')", t->process->pid,
 					t->process->trace);
-			fprintf(out, ": wall %.3f s\n\n", secs(t->wall_ns));
+			fputs(": ", out);
+			print_wall(t->wall_known, t->wall_ns, out);
+			fputs("\n\n", out);
 			table_blocks(rep, t, out);
 		}
 	}
 	if (rep->stages && !rep->opt->callers && !rep->opt->callees)
 		report_stage_text(rep, out);
-	if (rep->mem)
+	if (rep->mem && !report_no_allocator_calls(rep))
 		report_mem_text(rep, out);
+	report_text_allocator(rep, out);
 	print_notes(rep, out);
 	return 0;
 }

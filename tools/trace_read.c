@@ -28,6 +28,8 @@ UTIL_PRINTF(2, 3) static int trace_error(const struct trace_reader *r, const cha
 	char msg[1024];
 	va_list ap;
 
+	if (r->quiet)
+		return -1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -559,7 +561,10 @@ static const char *header_problem(const struct trace_file_header *h, uint64_t si
 		   h->header_size % 8) {
 		snprintf(buf, len, "bad header size %u", h->header_size);
 	} else if (size < h->header_size) {
-		return "truncated header";
+		snprintf(buf, len,
+			 "truncated header: the file was cut inside its header area "
+			 "(%llu of %u bytes)",
+			 (unsigned long long)size, h->header_size);
 	} else if (h->chunk_size < TRACE_CHUNK_MIN || h->chunk_size > TRACE_CHUNK_MAX ||
 		   h->chunk_size % 4096) {
 		snprintf(buf, len, "bad chunk size %u", h->chunk_size);
@@ -569,6 +574,18 @@ static const char *header_problem(const struct trace_file_header *h, uint64_t si
 		return NULL;
 	}
 	return buf;
+}
+
+/*
+ * True if the file holds the header area and nothing else, and so was cut
+ * there: the header counts chunks (nchunks), or the process did not end
+ * (the runtime writes its module maps to a process chunk as it starts, so
+ * only a process that ended can have written no chunk at all; a trace
+ * written before the header counted its chunks cannot tell otherwise).
+ */
+static bool size_cut_at_header(const struct trace_reader *r)
+{
+	return r->file_size <= r->hdr.header_size && (r->hdr.nchunks || !trace_reader_ended(r));
 }
 
 static int read_header(struct trace_reader *r)
@@ -587,28 +604,70 @@ static int read_header(struct trace_reader *r)
 	if (memcmp(h->magic, TRACE_MAGIC, magic) != 0)
 		return trace_error(r, "not an mprof trace");
 	if (have < sizeof(*h))
-		return trace_error(r, "truncated header");
+		return trace_error(r,
+				   "truncated header: the file was cut inside its header "
+				   "(%zu bytes)",
+				   have);
 	problem = header_problem(h, r->file_size, buf, sizeof(buf));
 	if (problem)
 		return trace_error(r, "%s", problem);
 	h->exe[sizeof(h->exe) - 1] = '\0';
+	if (size_cut_at_header(r) && h->nchunks)
+		return trace_error(r,
+				   "truncated trace: the file ends with its header area, "
+				   "none of the %llu chunks the process wrote is there",
+				   (unsigned long long)h->nchunks);
+	if (size_cut_at_header(r))
+		return trace_error(r, "truncated trace: the file ends with its header area "
+				      "and the process did not finish");
 	return 0;
 }
 
+/* What a file that is not a regular one is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "is a directory";
+	if (S_ISFIFO(mode))
+		return "not a regular file (a FIFO)";
+	if (S_ISCHR(mode))
+		return "not a regular file (a character device)";
+	if (S_ISBLK(mode))
+		return "not a regular file (a block device)";
+	if (S_ISSOCK(mode))
+		return "not a regular file (a socket)";
+	return "not a regular file";
+}
+
+/*
+ * Open the trace without ever blocking: a FIFO opened for reading waits for
+ * a writer, a terminal or a device may wait for anything. O_NONBLOCK makes
+ * open() return at once; fstat() then refuses all but a regular file before
+ * any read, and the flag is cleared for the reads (a regular file ignores it,
+ * but nothing here should depend on that).
+ */
 static int open_file(struct trace_reader *r, const char *path)
 {
 	struct stat st;
+	int flags;
 
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (r->fd < 0) {
+		/* A socket cannot be opened at all: say what it is. */
+		if (errno == ENXIO && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return trace_error(r, "%s", file_kind(st.st_mode));
 		return trace_error(r, "%s", strerror(errno));
+	}
 	if (fstat(r->fd, &st) < 0)
 		return trace_error(r, "%s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return trace_error(r, "is a directory");
 	if (!S_ISREG(st.st_mode))
-		return trace_error(r, "not a regular file");
+		return trace_error(r, "%s", file_kind(st.st_mode));
+	flags = fcntl(r->fd, F_GETFL);
+	if (flags < 0 || fcntl(r->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return trace_error(r, "%s", strerror(errno));
 	r->file_size = (uint64_t)st.st_size;
+	r->dev = (uint64_t)st.st_dev;
+	r->ino = (uint64_t)st.st_ino;
 	return 0;
 }
 
@@ -622,6 +681,10 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		goto fail;
 	body = r->file_size - r->hdr.header_size;
 	r->nchunks = body / r->hdr.chunk_size;
+	/* The chunks the process wrote that the file lacks, in whole or in
+	 * part: a copy or a transfer cut it after the process wrote it. */
+	if (r->hdr.nchunks > r->nchunks)
+		r->chunks_cut = r->hdr.nchunks - r->nchunks;
 	if (body % r->hdr.chunk_size) {
 		r->nchunks++;
 		r->partial_tail = true;
@@ -639,9 +702,26 @@ fail:
 	return -1;
 }
 
+bool trace_reader_ended(const struct trace_reader *r)
+{
+	switch (r->hdr.end_how) {
+	case TRACE_END_EXIT:
+	case TRACE_END__EXIT:
+	case TRACE_END_EXEC:
+		return true;
+	default:
+		return (r->hdr.flags & TRACE_FLAG_COMPLETE) != 0;
+	}
+}
+
+bool trace_reader_cut(const struct trace_reader *r)
+{
+	return r->partial_tail || r->chunks_cut;
+}
+
 bool trace_reader_complete(const struct trace_reader *r)
 {
-	return (r->hdr.flags & TRACE_FLAG_COMPLETE) && !r->partial_tail;
+	return trace_reader_ended(r) && !trace_reader_cut(r);
 }
 
 uint64_t trace_reader_lost(const struct trace_reader *r)
@@ -684,6 +764,8 @@ static void chunk_fold(struct trace_chunk *c)
 		t->last_ticks = c->mem_ticks;
 	if (c->stage_ticks > t->last_ticks)
 		t->last_ticks = c->stage_ticks;
+	if (c->context_ticks > t->last_ticks)
+		t->last_ticks = c->context_ticks;
 }
 
 /* Check the sequence of a thread chunk and account for it. */
@@ -790,11 +872,36 @@ static int process_chunk(struct trace_chunk *c)
 	return ev;
 }
 
+/* The warning about a file cut after the process wrote it. */
+static void warn_cut(const struct trace_reader *r)
+{
+	const char *unfinished =
+	    trace_reader_ended(r) ? "" : "; the process did not finish normally";
+	uint64_t whole = r->nchunks - r->partial_tail;
+
+	if (r->chunks_cut && r->partial_tail)
+		warning("'%s': trace cut short: the file ends inside chunk %llu of the %llu the "
+			"process wrote (%llu missing after it)%s",
+			r->path, (unsigned long long)(whole + 1),
+			(unsigned long long)r->hdr.nchunks, (unsigned long long)(r->chunks_cut - 1),
+			unfinished);
+	else if (r->chunks_cut)
+		warning("'%s': trace cut short: the file holds %llu of the %llu chunks the "
+			"process wrote (%llu missing)%s",
+			r->path, (unsigned long long)whole, (unsigned long long)r->hdr.nchunks,
+			(unsigned long long)r->chunks_cut, unfinished);
+	else
+		warning("'%s': trace cut short: the file ends inside chunk %llu%s", r->path,
+			(unsigned long long)(whole + 1), unfinished);
+}
+
 static void warn_end(const struct trace_reader *r)
 {
 	const struct trace_thread *t;
 
-	if (!trace_reader_complete(r))
+	if (trace_reader_cut(r))
+		warn_cut(r);
+	else if (!trace_reader_ended(r))
 		warning("'%s': trace cut short (the process did not finish normally)", r->path);
 	for (t = r->threads; t; t = t->hh.next) {
 		if (t->ended && t->end_events != t->events_at_end)
@@ -905,6 +1012,11 @@ void trace_reader_want_memory(struct trace_reader *r, bool want)
 void trace_reader_want_stages(struct trace_reader *r, bool want)
 {
 	r->want_stages = want;
+}
+
+void trace_reader_want_contexts(struct trace_reader *r, bool want)
+{
+	r->want_contexts = want;
 }
 
 static int module_record(struct trace_chunk *c, const uint64_t *rec, unsigned nwords)
@@ -1308,6 +1420,7 @@ static const unsigned ext_min_words[] = {
 	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
 	[TRACE_EXT_STAGE_DEF] = 2,    [TRACE_EXT_STAGE_BEGIN] = 2,
 	[TRACE_EXT_STAGE_END] = 3,    [TRACE_EXT_FILTER] = 2,
+	[TRACE_EXT_CONTEXT] = 2,
 };
 
 static const char *const ext_names[] = {
@@ -1327,6 +1440,7 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_STAGE_BEGIN] = "stage begin",
 	[TRACE_EXT_STAGE_END] = "stage end",
 	[TRACE_EXT_FILTER] = "filter",
+	[TRACE_EXT_CONTEXT] = "context",
 };
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
@@ -1391,6 +1505,14 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 	}
 	case TRACE_EXT_FILTER:
 		return filter_record(c, rec, trace_ext_aux_of(rec[0]), nwords);
+	case TRACE_EXT_CONTEXT:
+		if (!t)
+			return corrupt(c, rec, "context record in a process chunk");
+		c->context.id = trace_ext_aux_of(rec[0]);
+		c->context.ticks = rec[1];
+		if (rec[1] > c->context_ticks)
+			c->context_ticks = rec[1];
+		return c->reader->want_contexts ? TRACE_EV_CONTEXT : EV_AGAIN;
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
 	}
@@ -1460,6 +1582,42 @@ int trace_reader_clock(const struct trace_reader *r, struct trace_clock *clk)
 {
 	if (trace_clock_init(clk, &r->hdr, &r->latest_open) < 0)
 		return trace_error(r, "no usable clock calibration in the header");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- identity */
+
+int trace_identify(const char *path, struct trace_identity *id)
+{
+	struct trace_reader r;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(id, 0, sizeof(*id));
+	r.path = (char *)path;
+	r.quiet = true; /* the pass that reads the trace reports its problems */
+	if (open_file(&r, path) == 0 && read_header(&r) == 0) {
+		id->dev = r.dev;
+		id->ino = r.ino;
+		id->pid = r.hdr.pid;
+		id->realtime_start_ns = r.hdr.realtime_start_ns;
+		id->start = r.hdr.start;
+		memcpy(id->exe, r.hdr.exe, sizeof(id->exe));
+		ret = 0;
+	}
+	if (r.fd >= 0)
+		close(r.fd);
+	return ret;
+}
+
+int trace_identity_same(const struct trace_identity *a, const struct trace_identity *b)
+{
+	if (a->dev == b->dev && a->ino == b->ino)
+		return 1;
+	if (a->pid == b->pid && a->realtime_start_ns == b->realtime_start_ns &&
+	    a->start.ticks == b->start.ticks && a->start.ns == b->start.ns &&
+	    !memcmp(a->exe, b->exe, sizeof(a->exe)))
+		return 2;
 	return 0;
 }
 

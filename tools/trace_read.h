@@ -27,8 +27,9 @@
  * `filtered`), as it sums the events lost. Time
  * records, thread start/end records, stage definitions and record types this
  * reader does not know are consumed inside trace_chunk_next(), which returns
- * function events, and memory and stage events for consumers that ask for
- * them (trace_reader_want_memory(), trace_reader_want_stages()).
+ * function events, and memory and stage events and context switches for
+ * consumers that ask for them (trace_reader_want_memory(),
+ * trace_reader_want_stages(), trace_reader_want_contexts()).
  *
  * Chunks come in file order: each thread's events in program order, the
  * threads interleaved chunk by chunk. Memory events need one global time
@@ -54,8 +55,10 @@
  *
  * Every problem is printed once, as "PROG: 'PATH': what is wrong", and the
  * function that found it returns -1. A trace cut short (the process did not
- * finalize it, or the file ends inside a chunk) is read as far as it goes and
- * earns one warning when the end is reached.
+ * end in a way it records, the file ends inside a chunk, or it holds fewer
+ * chunks than the header counts) is read as far as it goes and earns one
+ * warning when the end is reached. A file that holds the header area alone
+ * while the header counts chunks is refused.
  *
  * Ownership: the reader owns the threads and strings it hands out; threads
  * and record-time filters stay valid until trace_reader_release(), modules
@@ -166,6 +169,17 @@ struct trace_stage {
 	uint64_t records; /* END: the records handed downstream (0: none) */
 };
 
+/*
+ * A context switch, as trace_chunk_next() decoded it (TRACE_EV_CONTEXT):
+ * the thread's function events from here on belong to the call stack of
+ * context `id` (per thread; 0 is the thread's own stack). Its tick count
+ * is its own: it does not move the cursor's ticks.
+ */
+struct trace_context {
+	uint32_t id;
+	uint64_t ticks; /* when (see trace_chunk_unpaused()) */
+};
+
 /* The cursor over the records of one chunk (see trace_chunk_next()). */
 struct trace_chunk {
 	struct trace_reader *reader;
@@ -174,16 +188,18 @@ struct trace_chunk {
 	uint64_t ticks;		     /* tick count of the last function event decoded */
 	uint64_t paused; /* the thread's PAUSE ticks so far: durations count in ticks - paused */
 	uint64_t events; /* function events decoded so far */
-	uint64_t mem_events;	  /* memory events decoded so far (stack definitions apart) */
-	uint64_t stack_records;	  /* stack definitions decoded so far */
-	uint64_t stage_events;	  /* stage definitions, begins and ends decoded so far */
-	uint64_t index;		  /* chunk number in the file */
-	uint64_t open_ticks;	  /* the chunk header's open.ticks: no event in the file
+	uint64_t mem_events;	      /* memory events decoded so far (stack definitions apart) */
+	uint64_t stack_records;	      /* stack definitions decoded so far */
+	uint64_t stage_events;	      /* stage definitions, begins and ends decoded so far */
+	uint64_t index;		      /* chunk number in the file */
+	uint64_t open_ticks;	      /* the chunk header's open.ticks: no event in the file
 				* after this chunk's header is earlier (the order rule) */
-	struct trace_mem mem;	  /* the memory event just decoded */
-	uint64_t mem_ticks;	  /* the latest tick count of its memory events */
-	struct trace_stage stage; /* the stage event just decoded */
-	uint64_t stage_ticks;	  /* the latest tick count of its stage events */
+	struct trace_mem mem;	      /* the memory event just decoded */
+	uint64_t mem_ticks;	      /* the latest tick count of its memory events */
+	struct trace_stage stage;     /* the stage event just decoded */
+	uint64_t stage_ticks;	      /* the latest tick count of its stage events */
+	struct trace_context context; /* the context switch just decoded */
+	uint64_t context_ticks;	      /* the latest tick count of its context switches */
 	/* The latest PAUSE of this chunk: its start and its length (0: none). */
 	uint64_t pause_start, pause_len;
 	bool partial; /* the file ends inside this chunk */
@@ -206,18 +222,22 @@ struct trace_reader {
 	int fd;
 	struct trace_file_header hdr;
 	uint64_t file_size;
-	uint64_t nchunks;	      /* chunks in the file, the partial last one included */
-	uint64_t next;		      /* index of the next chunk to read */
-	bool partial_tail;	      /* the file ends inside its last chunk */
-	bool in_chunk;		      /* a chunk has been handed out and not yet folded back */
-	bool at_end;		      /* the end was reached (and warned about) */
-	bool quiet_end;		      /* set by the caller: no warning at the end (a pre-pass) */
-	uint64_t *buf;		      /* one chunk */
+	uint64_t dev, ino;   /* the file's device and inode number */
+	uint64_t nchunks;    /* chunks in the file, the partial last one included */
+	uint64_t next;	     /* index of the next chunk to read */
+	bool partial_tail;   /* the file ends inside its last chunk */
+	uint64_t chunks_cut; /* chunks the header counts that the file lacks, whole or in part */
+	bool in_chunk;	     /* a chunk has been handed out and not yet folded back */
+	bool at_end;	     /* the end was reached (and warned about) */
+	bool quiet_end;	     /* set by the caller: no warning at the end (a pre-pass) */
+	bool quiet;	     /* print no error (trace_identify()) */
+	uint64_t *buf;	     /* one chunk */
 	struct trace_thread *threads; /* uthash by serial, in order of appearance */
 	trace_module_fn *on_module;   /* NULL: module records are skipped */
 	void *on_module_arg;
 	bool want_memory;		      /* hand out memory events (else they are skipped) */
 	bool want_stages;		      /* hand out stage events (else they are skipped) */
+	bool want_contexts;		      /* hand out context switches (else skipped) */
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
@@ -257,6 +277,8 @@ enum trace_event {
 	/* Stage events, in c->stage, handed out only after trace_reader_want_stages() */
 	TRACE_EV_STAGE_BEGIN = 8, /* stage `id` asked for records at ticks */
 	TRACE_EV_STAGE_END = 9,	  /* stage `id` answered at ticks, handing on `records` */
+	/* A context switch, in c->context, handed out only after trace_reader_want_contexts() */
+	TRACE_EV_CONTEXT = 10, /* the thread now runs context `id`, since ticks */
 };
 
 /*
@@ -290,6 +312,14 @@ int trace_reader_next(struct trace_reader *r, struct trace_chunk *c);
 void trace_reader_want_stages(struct trace_reader *r, bool want);
 
 /*
+ * Have trace_chunk_next() return context switches too (CONTEXT records,
+ * TRACE_EV_CONTEXT; else it validates and skips them). A consumer that
+ * rebuilds call stacks needs them: the function events after a switch
+ * belong to another stack.
+ */
+void trace_reader_want_contexts(struct trace_reader *r, bool want);
+
+/*
  * The name of stage `id` (NUL-terminated, at most TRACE_STAGE_NAME_MAX
  * bytes, owned by the reader), or NULL if the trace defines no such stage
  * (only possible when records were lost: the end of the trace checks that
@@ -297,7 +327,20 @@ void trace_reader_want_stages(struct trace_reader *r, bool want);
  */
 const char *trace_reader_stage_name(const struct trace_reader *r, uint32_t id);
 
-/* True if the process finalized the trace and the file holds it whole. */
+/*
+ * True if the process ended in a way the trace records: it finalized the
+ * trace (TRACE_FLAG_COMPLETE), or the header says it called exit, _exit or
+ * exec (end_how). False for a process killed, crashed, or still running.
+ */
+bool trace_reader_ended(const struct trace_reader *r);
+
+/*
+ * True if the file is shorter than what the process wrote: it ends inside
+ * a chunk, or holds fewer chunks than the header counts (nchunks).
+ */
+bool trace_reader_cut(const struct trace_reader *r);
+
+/* True if the process ended (trace_reader_ended()) and the file holds its trace whole. */
 bool trace_reader_complete(const struct trace_reader *r);
 
 /*
@@ -342,6 +385,28 @@ bool trace_record_filters_equal(const struct trace_record_filters *a,
 
 void trace_reader_release(struct trace_reader *r);
 
+/*
+ * What tells one trace from another: the file (device and inode), and the
+ * process and moment it records (a copy of the file has the same).
+ */
+struct trace_identity {
+	uint64_t dev, ino;
+	uint32_t pid;
+	uint64_t realtime_start_ns;
+	struct trace_clock_point start;
+	char exe[sizeof(((struct trace_file_header *)0)->exe)];
+};
+
+/*
+ * Read the identity of the trace at `path` without reading it (the same
+ * safe open: never blocks on a FIFO). Returns 0, or -1 without printing
+ * anything if it is no readable trace (reading it will say why).
+ */
+int trace_identify(const char *path, struct trace_identity *id);
+
+/* 1 if `a` and `b` are the same file, 2 if one is a copy of the other, else 0. */
+int trace_identity_same(const struct trace_identity *a, const struct trace_identity *b);
+
 /* The slope of a calibration from the clock points of `h` and `latest_open`. */
 int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,
 		     const struct trace_clock_point *latest_open);
@@ -357,12 +422,22 @@ static inline int64_t trace_clock_round(double d)
 	return (int64_t)(d < 0 ? d - 0.5 : d + 0.5);
 }
 
-/* Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`. */
+/*
+ * Nanoseconds on CLOCK_MONOTONIC at tick count `ticks`, saturated to
+ * [0, UINT64_MAX]: a tick count far before the origin (a damaged trace, a
+ * counter reset) reads as 0, never as a value wrapped around.
+ */
 static inline uint64_t trace_clock_ns(const struct trace_clock *clk, uint64_t ticks)
 {
 	double d = (double)(int64_t)(ticks - clk->origin.ticks) * clk->ns_per_tick;
+	int64_t delta = trace_clock_round(d);
 
-	return clk->origin.ns + (uint64_t)trace_clock_round(d);
+	if (delta < 0)
+		return (uint64_t) - (delta + 1) >= clk->origin.ns
+			   ? 0
+			   : clk->origin.ns + (uint64_t)delta;
+	return (uint64_t)delta > UINT64_MAX - clk->origin.ns ? UINT64_MAX
+							     : clk->origin.ns + (uint64_t)delta;
 }
 
 /* Nanoseconds in a span of `ticks` ticks. */

@@ -368,19 +368,20 @@ START_TEST(test_text_cumulative)
 
 	two_threads();
 	text = render(&opt);
-	ck_assert_str_eq(text, "mprof: /usr/bin/prog (pid 4242), 2 threads, wall 0.120 s\n"
-			       "\n"
-			       "         8 function calls (5 primitive calls) in 0.110 seconds\n"
-			       "\n"
-			       "   Ordered by: cumulative time\n"
-			       "\n"
-			       "   ncalls  tottime  percall  cumtime  percall "
-			       "filename:lineno(function)\n"
-			       "        1    0.030    0.030    0.100    0.100 ~:0(0x10)\n"
-			       "        1    0.040    0.040    0.050    0.050 ~:0(0x30)\n"
-			       "        2    0.030    0.015    0.030    0.015 ~:0(0x20)\n"
-			       "      4/1    0.010    0.003    0.010    0.010 ~:0(0x40)\n"
-			       "\n\n");
+	ck_assert_str_eq(
+	    text, "mprof: /usr/bin/prog (pid 4242), 2 threads, wall 0.120 s\n"
+		  "\n"
+		  "         8 function calls (5 primitive calls) in 0.110 seconds (wall 0.120 s)\n"
+		  "\n"
+		  "   Ordered by: cumulative time\n"
+		  "\n"
+		  "   ncalls  tottime  percall  cumtime  percall "
+		  "filename:lineno(function)\n"
+		  "        1    0.030    0.030    0.100    0.100 ~:0(0x10)\n"
+		  "        1    0.040    0.040    0.050    0.050 ~:0(0x30)\n"
+		  "        2    0.030    0.015    0.030    0.015 ~:0(0x20)\n"
+		  "      4/1    0.010    0.003    0.010    0.010 ~:0(0x40)\n"
+		  "\n\n");
 	free(text);
 }
 END_TEST
@@ -394,7 +395,7 @@ START_TEST(test_text_tottime_limit)
 	two_threads();
 	text = render(&opt);
 	snprintf(expect, sizeof(expect), "%s%s", header_line,
-		 "         8 function calls (5 primitive calls) in 0.110 seconds\n"
+		 "         8 function calls (5 primitive calls) in 0.110 seconds (wall 0.120 s)\n"
 		 "\n"
 		 "   Ordered by: internal time\n"
 		 "   List reduced from 4 to 2 due to restriction <2>\n"
@@ -464,13 +465,17 @@ START_TEST(test_text_threads_notes)
 	tb->hdr.lost_events = 3;
 	tb_enter(tb, 0x50, 11 * MS); /* thread 2: still open */
 	text = render(&opt);
-	ck_assert_ptr_nonnull(strstr(text, "Thread 1 (tid 1001): wall 0.100 s\n\n"
-					   "         4 function calls in 0.100 seconds\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "Thread 1 (tid 1001): wall 0.100 s\n\n"
+			 "         4 function calls in 0.100 seconds (wall 0.100 s)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "Thread 2 (tid 1002): wall 0.011 s\n\n"
 					   "         5 function calls (2 primitive calls) in 0.010 "
-					   "seconds\n"));
+					   "seconds (wall 0.011 s)\n"));
+	ck_assert_ptr_nonnull(strstr(text, ", 2 threads, wall 0.120 s\nlost events: 3: 3 "
+					   "without a recorded cause\n\n"));
 	ck_assert_ptr_nonnull(strstr(text, "      4/1    0.010    0.003    0.010    0.010 "
-					   "~:0(0x40)\n\n\nlost events: 3 ("));
+					   "~:0(0x40)\n\n\nnote: events were lost (see the second "
+					   "line)"));
 	ck_assert_ptr_nonnull(strstr(text, "\nnote: 1 call still open at end of trace\n"));
 	free(text);
 }
@@ -537,10 +542,12 @@ START_TEST(test_json)
 	text = render(&opt);
 	ck_assert_ptr_nonnull(strstr(text,
 				     "\"pid\": 4242,\n  \"exe\": \"/usr/bin/prog\",\n"
+				     "  \"end\": {\"how\": \"finished\", \"exit_status\": null},\n"
 				     "  \"clock\": \"monotonic\",\n  \"wall_ns\": 120000000,\n"
-				     "  \"threads\": 2,\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\"complete\": true,\n  \"total_calls\": 8,\n"
-					   "  \"primitive_calls\": 5,\n"));
+				     "  \"total_self_ns\": 110000000,\n  \"threads\": 2,\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"complete\": true,\n  \"cut\": false,\n  \"total_calls\": 8,\n"
+			 "  \"primitive_calls\": 5,\n"));
 	ck_assert_ptr_nonnull(
 	    strstr(text, "\"functions\": [\n    {\"function\": \"0x10\", \"file\": null, \"line\": "
 			 "null, \"module\": null, \"address\": \"0x10\", \"calls\": 1, "

@@ -595,7 +595,8 @@ START_TEST(test_record_filters_text)
 	text = run_report(&opt, NULL, tb_write(tb));
 	ck_assert_ptr_nonnull(strstr(
 	    text,
-	    "\n         1 function calls (0 filtered) (1234 not recorded) in 0.000 seconds\n"
+	    "\n         1 function calls (0 filtered) (1234 not recorded) in 0.000 seconds (wall "
+	    "0.000 s)\n"
 	    "\n"
 	    "   Ordered by: cumulative time\n"
 	    "   Recorded with filters: --include 'parse_*' --exclude 'it'\\''s' --max-depth 3 "
@@ -608,7 +609,7 @@ START_TEST(test_record_filters_text)
 	text = run_report(&opt, NULL, tb_write(tb));
 	ck_assert_ptr_nonnull(strstr(text, "Thread 1 (tid 1001): wall 0.000 s\n\n"
 					   "         1 function calls (0 filtered) (1234 not "
-					   "recorded) in 0.000 seconds\n"));
+					   "recorded) in 0.000 seconds (wall 0.000 s)\n"));
 	free(text);
 }
 END_TEST
@@ -625,12 +626,13 @@ START_TEST(test_record_filters_text_no_rows)
 	tb_chunk_header(tb)->filtered = 5;
 	tb_thread_start(tb, 1001, 0);
 	text = run_report(&opt, NULL, tb_write(tb));
-	ck_assert_str_eq(text, "mprof: /usr/bin/prog (pid 4242), 1 thread, wall 0.000 s\n"
-			       "\n"
-			       "         0 function calls (5 not recorded) in 0.000 seconds\n"
-			       "\n"
-			       "   Recorded with filters: --include 'nothing'\n"
-			       "\n");
+	ck_assert_str_eq(
+	    text, "mprof: /usr/bin/prog (pid 4242), 1 thread, wall 0.000 s\n"
+		  "\n"
+		  "         0 function calls (5 not recorded) in 0.000 seconds (wall 0.000 s)\n"
+		  "\n"
+		  "   Recorded with filters: --include 'nothing'\n"
+		  "\n");
 	free(text);
 }
 END_TEST
@@ -768,6 +770,7 @@ START_TEST(test_record_filters_merged)
 	tb_chunk_header(tb)->filtered = 3;
 	tb_enter(tb, 0x10, 0);
 	tb_exit(tb, 100);
+	tb2->hdr.pid = 4343; /* another process: not a copy of the first trace */
 	tb_process_chunk(tb2, 0);
 	tb_filter(tb2, TRACE_FILTER_EXCLUDE, 0, "y");
 	tb_filter(tb2, TRACE_FILTER_EXCLUDE, 0, "x");
@@ -794,8 +797,10 @@ START_TEST(test_record_filters_merged)
 					   "\"max_depth\": 3, \"min_duration_ns\": null},\n"
 					   "  \"record_filters_differ\": true,\n"));
 	free(text);
-	/* the same filters: not differing */
-	paths[1] = paths[0];
+	/* the same filters in another process: not differing (the same trace
+	 * twice would be read once) */
+	tb->hdr.pid = 4344;
+	paths[1] = tb_write(tb);
 	text = run_report(&opt, "json", paths[0]);
 	ck_assert_ptr_nonnull(strstr(text, "\"record_filters_differ\": false,\n"));
 	free(text);

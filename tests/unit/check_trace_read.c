@@ -209,12 +209,16 @@ START_TEST(test_not_a_trace)
 	path = tb_write_bytes(tb, noise, sizeof(noise));
 	ck_assert_str_eq(open_error(path), expect_line(path, "not an mprof trace"));
 	path = tb_write_bytes(tb, "MPRO", 4);
-	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header: the file was cut "
+							     "inside its header (4 bytes)"));
 	path = tb_write_cut(tb, 200);
-	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header: the file was cut "
+							     "inside its header (200 bytes)"));
 	tb->hdr.header_size = 8192;
 	path = tb_write_cut(tb, 4096);
-	ck_assert_str_eq(open_error(path), expect_line(path, "truncated header"));
+	ck_assert_str_eq(open_error(path),
+			 expect_line(path, "truncated header: the file was cut inside its header "
+					   "area (4096 of 8192 bytes)"));
 }
 END_TEST
 
@@ -224,7 +228,8 @@ START_TEST(test_not_a_file)
 
 	ck_assert_str_eq(open_error(path), expect_line(path, "No such file or directory"));
 	ck_assert_str_eq(open_error(tb_dir(tb)), expect_line(tb_dir(tb), "is a directory"));
-	ck_assert_str_eq(open_error("/dev/null"), expect_line("/dev/null", "not a regular file"));
+	ck_assert_str_eq(open_error("/dev/null"),
+			 expect_line("/dev/null", "not a regular file (a character device)"));
 }
 END_TEST
 
@@ -509,14 +514,12 @@ END_TEST
 
 /* ---------------------------------------------------------- cut short */
 
-static void check_cut_warning(const char *path)
+/* The one warning line about `path`: "trace cut short" and `why`. */
+static void check_cut_warning(const char *path, const char *why)
 {
 	char line[1024];
 
-	snprintf(line, sizeof(line),
-		 "mprof-report: warning: '%s': trace cut short (the process did not finish "
-		 "normally)\n",
-		 path);
+	snprintf(line, sizeof(line), "mprof-report: warning: '%s': trace cut short%s\n", path, why);
 	ck_assert_str_eq(captured, line);
 }
 
@@ -536,20 +539,135 @@ START_TEST(test_cut_short_warning)
 	ck_assert_int_eq(e.ret, 0);
 	ck_assert_uint_eq(e.n, 2);
 	check_event(&e, 1, TRACE_EV_ENTER, 0x2000, 20);
-	check_cut_warning(path);
+	check_cut_warning(path, ": the file ends inside chunk 2");
 
 	path = tb_write_cut(tb, TRACE_HEADER_SIZE + TRACE_CHUNK_MIN + 40);
 	read_events(path, &e, NULL);
 	ck_assert_int_eq(e.ret, 0);
 	ck_assert_uint_eq(e.n, 1);
-	check_cut_warning(path);
+	check_cut_warning(path, ": the file ends inside chunk 2");
 
 	tb->hdr.flags = 0;
 	path = tb_write(tb);
 	read_events(path, &e, NULL);
 	ck_assert_int_eq(e.ret, 0);
 	ck_assert_uint_eq(e.n, 3);
-	check_cut_warning(path);
+	check_cut_warning(path, " (the process did not finish normally)");
+}
+END_TEST
+
+/* Three chunks, each with a call; the header counts them as the runtime does. */
+static void three_chunks(void)
+{
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x1000, 10);
+	tb_chunk(tb, 1, 10);
+	tb_exit(tb, 20);
+	tb_chunk(tb, 1, 20);
+	tb_enter(tb, 0x2000, 30);
+	tb_exit(tb, 40);
+	tb_thread_end(tb, 50, tb_events(tb, 1), 0);
+	tb->hdr.nchunks = tb->nchunks;
+}
+
+/* A file cut at a chunk boundary: whole chunks, so only the header's count tells. */
+START_TEST(test_cut_at_chunk_boundary)
+{
+	struct trace_reader r;
+	const char *path;
+	struct events e;
+	char why[256];
+	size_t keep;
+
+	three_chunks();
+	for (keep = 1; keep < tb->nchunks; keep++) {
+		path = tb_write_cut(tb, TRACE_HEADER_SIZE + keep * TRACE_CHUNK_MIN);
+		read_events(path, &e, &r);
+		ck_assert_int_eq(e.ret, 0);
+		ck_assert(trace_reader_cut(&r));
+		ck_assert(!trace_reader_complete(&r));
+		ck_assert(trace_reader_ended(&r));
+		trace_reader_release(&r);
+		snprintf(why, sizeof(why),
+			 ": the file holds %zu of the %zu chunks the process wrote (%zu missing)",
+			 keep, tb->nchunks, tb->nchunks - keep);
+		check_cut_warning(path, why);
+	}
+	/* Inside a chunk, with the count: which chunk, how many after it. */
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE + TRACE_CHUNK_MIN + 100);
+	read_events(path, &e, NULL);
+	ck_assert_int_eq(e.ret, 0);
+	snprintf(why, sizeof(why),
+		 ": the file ends inside chunk 2 of the %zu the process wrote (%zu missing "
+		 "after it)",
+		 tb->nchunks, tb->nchunks - 2);
+	check_cut_warning(path, why);
+	/* A process that did not finish, cut too: one line says both. */
+	tb->hdr.flags = 0;
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE + TRACE_CHUNK_MIN);
+	read_events(path, &e, NULL);
+	snprintf(why, sizeof(why),
+		 ": the file holds 1 of the %zu chunks the process wrote (%zu missing); the "
+		 "process did not finish normally",
+		 tb->nchunks, tb->nchunks - 1);
+	check_cut_warning(path, why);
+	/* Whole: no warning, complete. */
+	tb->hdr.flags = TRACE_FLAG_COMPLETE;
+	read_events(tb_write(tb), &e, &r);
+	ck_assert_str_eq(captured, "");
+	ck_assert(trace_reader_complete(&r));
+	ck_assert(!trace_reader_cut(&r));
+	trace_reader_release(&r);
+}
+END_TEST
+
+/* Cut at the end of the header area: refused, one line, whatever the clock says. */
+START_TEST(test_cut_at_header)
+{
+	const char *path;
+	char what[256];
+
+	three_chunks();
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE);
+	snprintf(what, sizeof(what),
+		 "truncated trace: the file ends with its header area, none of the %zu chunks "
+		 "the process wrote is there",
+		 tb->nchunks);
+	ck_assert_str_eq(open_error(path), expect_line(path, what));
+	/* Without the count (an older trace), a process that did not finish. */
+	tb->hdr.nchunks = 0;
+	tb->hdr.flags = 0;
+	path = tb_write_cut(tb, TRACE_HEADER_SIZE);
+	ck_assert_str_eq(open_error(path),
+			 expect_line(path, "truncated trace: the file ends with its header area "
+					   "and the process did not finish"));
+}
+END_TEST
+
+/* A process that ended through _exit or exec is not told its trace was cut. */
+START_TEST(test_ended_without_finalizing)
+{
+	static const unsigned hows[] = { TRACE_END_EXIT, TRACE_END__EXIT, TRACE_END_EXEC };
+	struct trace_reader r;
+	struct events e;
+	size_t i;
+
+	three_chunks();
+	tb->hdr.flags = 0;
+	for (i = 0; i < ARRAY_SIZE(hows); i++) {
+		tb->hdr.end_how = hows[i];
+		tb->hdr.exit_status = 3;
+		read_events(tb_write(tb), &e, &r);
+		ck_assert_int_eq(e.ret, 0);
+		ck_assert_str_eq(captured, "");
+		ck_assert(trace_reader_ended(&r));
+		ck_assert(trace_reader_complete(&r));
+		trace_reader_release(&r);
+	}
+	tb->hdr.end_how = 99; /* from a newer writer: not known to have ended */
+	read_events(tb_write(tb), &e, &r);
+	ck_assert(!trace_reader_ended(&r));
+	trace_reader_release(&r);
 }
 END_TEST
 
@@ -1829,6 +1947,9 @@ static Suite *trace_read_suite(void)
 	tcase_add_test(tc, test_corrupt_chunks);
 	tcase_add_test(tc, test_random_records);
 	tcase_add_test(tc, test_cut_short_warning);
+	tcase_add_test(tc, test_cut_at_chunk_boundary);
+	tcase_add_test(tc, test_cut_at_header);
+	tcase_add_test(tc, test_ended_without_finalizing);
 	tcase_add_test(tc, test_thread_end_mismatch);
 	suite_add_tcase(s, tc);
 

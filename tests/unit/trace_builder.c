@@ -304,6 +304,17 @@ void tb_pause(struct tb *tb, uint64_t from, uint64_t to)
 	tb_ext(tb, TRACE_EXT_PAUSE, 0, w, 3);
 }
 
+void tb_context(struct tb *tb, uint32_t id, uint64_t at)
+{
+	tb_ext(tb, TRACE_EXT_CONTEXT, id, &at, 2);
+}
+
+void tb_end(struct tb *tb, unsigned how, int status)
+{
+	tb->hdr.end_how = how;
+	tb->hdr.exit_status = status;
+}
+
 void tb_thread_start(struct tb *tb, uint32_t tid, uint64_t at)
 {
 	tb_ext(tb, TRACE_EXT_THREAD_START, tid, &at, 2);

@@ -95,6 +95,10 @@ void tb_stage_end(struct tb *tb, uint32_t id, uint64_t at, uint64_t records);
 void tb_filter(struct tb *tb, unsigned kind, uint64_t limit, const char *pattern);
 /* A PAUSE record: the thread was in the runtime from `from` to `to`. */
 void tb_pause(struct tb *tb, uint64_t from, uint64_t to);
+/* A CONTEXT record: the thread runs context `id` from `at` (the delta base unchanged). */
+void tb_context(struct tb *tb, uint32_t id, uint64_t at);
+/* How the process ended, as the header records it (end_how, exit_status). */
+void tb_end(struct tb *tb, unsigned how, int status);
 
 /* An extended record of any type; `w` holds its nwords - 1 payload words. */
 void tb_ext(struct tb *tb, unsigned type, uint32_t aux, const uint64_t *w, unsigned nwords);
