@@ -22,6 +22,10 @@
 
 extern bool alloc_enabled; /* the runtime records allocation events */
 
+/* Where `malloc` resolves when it is not ours (preload/alloc.c; absent from
+ * a runtime built without the allocator wrappers): its address, or 0. */
+uint64_t alloc_malloc_elsewhere(void) __attribute__((weak));
+
 /*
  * Enter the runtime for an allocator call: take the guard, always, and get
  * the thread's state; NULL when the event is not to be recorded (inside the

@@ -84,7 +84,11 @@ NOINSTR static uint64_t *calls_reserve(struct thread_state *t, unsigned n, uint6
 NOINSTR static void calls_write_enter(struct thread_state *t, uint64_t *p, uintptr_t fn,
 				      uint64_t now)
 {
-	uint64_t delta = now - t->last;
+	uint64_t delta;
+
+	if (unlikely(now < t->last)) /* deltas are unsigned */
+		now = t->last;
+	delta = now - t->last;
 
 	if (fn >= TRACE_ENTER_FN_LIMIT) {
 		p[1] = fn;
@@ -104,15 +108,21 @@ NOINSTR static void calls_write_enter(struct thread_state *t, uint64_t *p, uintp
 	t->last = now;
 }
 
-/* Write one exit at `now`. Room is reserved here; a lost exit is counted. */
-NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t now)
+/*
+ * Write one exit at *now. Room is reserved here; a lost exit is counted.
+ * A new window or chunk moves *now past its pause: the caller's next event
+ * (the next frame an unwind closes) is timed from there, never before.
+ */
+NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t *now)
 {
-	if (calls_reserve(t, 1, &now) == NULL) {
+	if (calls_reserve(t, 1, now) == NULL) {
 		thread_drop(t, 1);
 		return;
 	}
-	EMIT(t, (now - t->last) << 2 | TRACE_TAG_EXIT);
-	t->last = now;
+	if (unlikely(*now < t->last)) /* deltas are unsigned */
+		*now = t->last;
+	EMIT(t, (*now - t->last) << 2 | TRACE_TAG_EXIT);
+	t->last = *now;
 }
 
 /*
@@ -137,7 +147,7 @@ NOINSTR static bool calls_take_back(struct thread_state *t, const struct frame_m
 /* Pop the top frame: record its exit, unless it was entered before this
  * trace began (below base), its entry was lost (then its exit is too) or
  * left out by a filter, or the call was too short to keep. */
-NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
+NOINSTR static void calls_pop(struct thread_state *t, uint64_t *now)
 {
 	uint32_t top = --t->depth;
 
@@ -145,15 +155,19 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t now)
 		t->base = top;
 		return;
 	}
-	if (top >= t->cap || FRAME_UNWRITTEN(&t->stack[top])) {
-		if (top >= t->cap || FRAME_WAS_LOST(&t->stack[top]))
+	if (top >= t->cap) {
+		thread_drop_cause(t, 1, TRACE_LOST_NOMEM);
+		return;
+	}
+	if (FRAME_UNWRITTEN(&t->stack[top])) {
+		if (FRAME_WAS_LOST(&t->stack[top]))
 			thread_drop(t, 1);
 		return;
 	}
 	if (t->slow & THREAD_SLOW_FILTER) {
 		if (t->shown)
 			t->shown--;
-		if (t->marks && calls_take_back(t, &t->marks[top], now))
+		if (t->marks && calls_take_back(t, &t->marks[top], *now))
 			return;
 	}
 	calls_emit_exit(t, now);
@@ -191,7 +205,7 @@ NOINSTR static inline void calls_unwound(struct thread_state *t)
  * frame, was abandoned (a retry loop).
  */
 NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t cfa, bool entry,
-				 uint64_t now)
+				 uint64_t *now)
 {
 	while (calls_must_unwind(t, fn, cfa, entry))
 		calls_pop(t, now);
@@ -237,7 +251,7 @@ NOINSTR static void calls_enter_write(struct thread_state *t, uintptr_t fn, uint
 	 * record as well: the delta is known only after the reservation (a
 	 * chunk switch reads the clock again). */
 	if (t->depth >= t->cap && !thread_stack_grow(t)) {
-		thread_drop(t, 1);
+		thread_drop_cause(t, 1, TRACE_LOST_NOMEM);
 		t->depth++;
 		return;
 	}
@@ -262,7 +276,7 @@ NOINSTR static void calls_enter_write(struct thread_state *t, uintptr_t fn, uint
 NOINSTR NOINLINE static void calls_enter_rare(struct thread_state *t, uintptr_t fn, uintptr_t cfa,
 					      uint64_t now)
 {
-	calls_unwind(t, fn, cfa, true, now);
+	calls_unwind(t, fn, cfa, true, &now);
 	if ((t->slow & THREAD_SLOW_FILTER) && !calls_filter_keeps(fn, t->shown))
 		calls_hide(t, fn, cfa);
 	else
@@ -280,7 +294,7 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 {
 	uint32_t top;
 
-	calls_unwind(t, fn, cfa, false, now);
+	calls_unwind(t, fn, cfa, false, &now);
 	if (t->depth == 0)
 		return;
 	top = t->depth - 1;
@@ -288,7 +302,7 @@ NOINSTR NOINLINE static void calls_exit_rare(struct thread_state *t, uintptr_t f
 	 * trust. */
 	if (top >= t->cap || t->stack[top].fn == fn || t->stack[top].fn == FRAME_LOST(fn) ||
 	    t->stack[top].fn == FRAME_HIDDEN(fn))
-		calls_pop(t, now);
+		calls_pop(t, &now);
 }
 
 NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until);
@@ -318,7 +332,7 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 	if (t && tls_calls)
 		calls_enter_rare(t, fn, cfa, clock_ticks());
 	else if (t == NULL && runtime_active())
-		writer_add_lost(1); /* no memory for a thread state */
+		writer_add_lost(1, TRACE_LOST_NOMEM); /* no state */
 	tls_guard--;
 	errno = saved;
 }
@@ -361,7 +375,7 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 			q->skip++;
 		else if (q->skip)
 			q->skip--;
-		thread_drop(t, 1);
+		thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
 		return;
 	}
 	q->busy = 1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "compiler.h"
 #include "duration.h"
 #include "env.h"
@@ -27,36 +28,50 @@ NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
 	return -1;
 }
 
-/* A byte count with an optional K or M suffix; a power of two in [min, max]. */
+/* A byte count (bytes.h); a power of two in [min, max]. */
 NOINSTR int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max,
 			   uint64_t *out)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	if (*val < '0' || *val > '9')
-		goto bad;
-	n = strtoull(val, &end, 10);
-	if (*end == 'k' || *end == 'K') {
-		n = n > (1ull << 53) ? ~0ull : n << 10;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		n = n > (1ull << 43) ? ~0ull : n << 20;
-		end++;
-	}
-	if (*end != '\0')
-		goto bad;
-	if (n < min || n > max || (n & (n - 1)) != 0) {
-		log_warn("%s='%s': must be a power of two from %llu to %llu bytes; using %llu",
-			 name, val, (unsigned long long)min, (unsigned long long)max,
+	const char *what = "not a power of two";
+
+	if (bytes_parse(val, &n) < 0)
+		what = "not a size, a power of two";
+	else if (n >= min && n <= max && (n & (n - 1)) == 0)
+		what = NULL;
+	if (what) {
+		log_warn("%s='%s': %s from %llu to %llu bytes (e.g. 256K, 1M); using %llu", name,
+			 val, what, (unsigned long long)min, (unsigned long long)max,
 			 (unsigned long long)*out);
 		return -1;
 	}
 	*out = n;
 	return 0;
-bad:
-	log_warn("%s='%s': not a size (e.g. 256K, 1M); using %llu", name, val,
-		 (unsigned long long)*out);
+}
+
+/* The cap on the trace file's size: auto, unlimited (or none, or 0), or a
+ * byte count of at least ENV_MAX_SIZE_MIN. */
+NOINSTR int env_parse_max_size(const char *name, const char *val, uint64_t *out)
+{
+	uint64_t n;
+
+	if (!strcmp(val, "auto")) {
+		*out = ENV_MAX_SIZE_AUTO;
+		return 0;
+	}
+	if (!strcmp(val, "unlimited") || !strcmp(val, "none") || !strcmp(val, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (bytes_parse(val, &n) == 0 && n >= ENV_MAX_SIZE_MIN && n != ENV_MAX_SIZE_AUTO) {
+		*out = n;
+		return 0;
+	}
+	log_warn("%s='%s': expected auto, unlimited or a size of at least 64K (e.g. 512M, 2G); "
+		 "using auto",
+		 name, val);
+	*out = ENV_MAX_SIZE_AUTO;
 	return -1;
 }
 
@@ -226,6 +241,9 @@ NOINSTR void env_read(struct env_config *cfg)
 	if ((val = secure_getenv("MPROF_BUFFER_SIZE")))
 		env_parse_size("MPROF_BUFFER_SIZE", val, TRACE_CHUNK_MIN, TRACE_CHUNK_MAX, &size);
 	cfg->chunk_size = (uint32_t)size;
+	cfg->max_size = ENV_MAX_SIZE_AUTO;
+	if ((val = secure_getenv("MPROF_MAX_SIZE")))
+		env_parse_max_size("MPROF_MAX_SIZE", val, &cfg->max_size);
 	size = STACK_DEPTH_DEFAULT;
 	if ((val = secure_getenv("MPROF_STACK_DEPTH")))
 		env_parse_uint("MPROF_STACK_DEPTH", val, 1, STACK_DEPTH_MAX, &size);

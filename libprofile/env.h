@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* MPROF_MAX_SIZE=auto (env_config.max_size), and the smallest cap. */
+#define ENV_MAX_SIZE_AUTO UINT64_MAX
+#define ENV_MAX_SIZE_MIN  (64u * 1024)
+
 /* The deepest MPROF_MAX_DEPTH (written frames). */
 #define ENV_MAX_DEPTH_MAX 1000000u
 
@@ -25,6 +29,7 @@ struct env_config {
 	bool calibrate;		     /* MPROF_CALIBRATE */
 	int clock;		     /* MPROF_CLOCK: 0 = auto, else enum trace_clock_source */
 	uint32_t chunk_size;	     /* MPROF_BUFFER_SIZE */
+	uint64_t max_size;	     /* MPROF_MAX_SIZE: bytes, 0: none, ENV_MAX_SIZE_AUTO */
 	unsigned stack_depth;	     /* MPROF_STACK_DEPTH */
 	int snapshot_signal;	     /* MPROF_SNAPSHOT_SIGNAL, 0: none */
 	uint64_t snapshot_period_ms; /* MPROF_SNAPSHOT_PERIOD, 0: none */
@@ -41,6 +46,7 @@ void env_read(struct env_config *cfg);
 int env_parse_bool(const char *name, const char *val, bool *out);
 int env_parse_size(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_events(const char *name, const char *val, bool *calls, bool *alloc, bool *stages);
+int env_parse_max_size(const char *name, const char *val, uint64_t *out);
 int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_signal(const char *name, const char *val, int *out);
 int env_parse_duration(const char *name, const char *val, uint64_t *out);

@@ -8,7 +8,9 @@
  * and SIGKILL skip it, and the trace stays readable (see writer.h).
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -37,7 +39,7 @@ NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 	 * an address until then (mprof-trace(5)). */
 	bool always = reason != TRACE_MAPS_DLOPEN;
 	struct modmap_capture *cap;
-	int cancel;
+	struct writer_hold hold;
 
 	if (!always && !modmap_changed())
 		return;
@@ -47,31 +49,31 @@ NOINSTR void runtime_capture_maps(enum trace_maps_reason reason)
 	if (cap == MAP_FAILED)
 		return;
 	if (modmap_collect(cap) == 0) {
-		cancel = writer_lock();
+		writer_lock(&hold);
 		if (writer.hdr) {
 			modmap_write_locked(cap, reason, clock_ticks());
 			/* A trace's first records say how it was filtered. */
 			if (reason == TRACE_MAPS_START && runtime_cfg.calls)
 				filter_write_records_locked();
 		}
-		writer_unlock(cancel);
+		writer_unlock(&hold);
 		modmap_release(cap);
 	}
 	munmap(cap, sizeof(*cap));
 }
 
-static int fork_cancel_state; /* of the forking thread, across the fork */
+static struct writer_hold fork_hold; /* of the forking thread, across the fork */
 
 NOINSTR static void runtime_fork_prepare(void)
 {
 	tls_guard++;
 	filter_fork_lock();
-	fork_cancel_state = writer_lock();
+	writer_lock(&fork_hold);
 }
 
 NOINSTR static void runtime_fork_parent(void)
 {
-	writer_unlock(fork_cancel_state);
+	writer_unlock(&fork_hold);
 	filter_fork_unlock();
 	tls_guard--;
 }
@@ -86,7 +88,7 @@ NOINSTR static void runtime_fork_child(void)
 		if (writer.hdr == NULL)
 			__atomic_store_n(&runtime_state, RT_OFF, __ATOMIC_RELEASE);
 	}
-	writer_unlock(fork_cancel_state);
+	writer_unlock(&fork_hold);
 	filter_fork_unlock();
 	if (runtime_active())
 		runtime_capture_maps(TRACE_MAPS_START);
@@ -101,11 +103,33 @@ NOINSTR static uint64_t runtime_ticks_per_ms(const struct trace_clock_point *a,
 	return (b->ticks - a->ticks) * 1000000 / (b->ns - a->ns);
 }
 
+static int runtime_exit_status; /* what exit() was given, once runtime_on_exit ran */
+static bool runtime_exit_known;
+
+/* exit()'s status (an on_exit handler has it; our destructor does not). It
+ * may run before the destructor or after it: the last one to run writes. */
+NOINSTR static void runtime_on_exit(int status, void *arg)
+{
+	(void)arg;
+	runtime_exit_status = status;
+	runtime_exit_known = true;
+	if (writer.hdr && (writer.hdr->flags & TRACE_FLAG_COMPLETE))
+		writer_set_end(TRACE_END_EXIT, status);
+}
+
 NOINSTR static int runtime_start(void)
 {
 	struct trace_clock_point start;
 	enum trace_clock_source src;
 
+	/* A program in secure-execution mode (setuid, setgid, file
+	 * capabilities) records nothing: it would write a file its caller
+	 * names (or that replaces one in the caller's directory) with
+	 * privileges the caller does not have. */
+	if (exit_init)
+		exit_init();
+	if (getauxval(AT_SECURE))
+		return -1;
 	env_read(&runtime_cfg);
 	if (runtime_cfg.disabled ||
 	    (!runtime_cfg.calls && !runtime_cfg.alloc && !runtime_cfg.stages))
@@ -127,9 +151,14 @@ NOINSTR static int runtime_start(void)
 	 * the calibration interval. */
 	clock_calibrate(&start, RUNTIME_CALIBRATION_NS, &writer.hdr->start_cal);
 	filter_set_clock(runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
+	/* After a failure to grow the file, one attempt a second. */
+	writer_set_retry_interval(runtime_ticks_per_ms(&start, &writer.hdr->start_cal) * 1000);
 	stack_init(runtime_cfg.stack_depth);
 	snapshot_init(&runtime_cfg, runtime_ticks_per_ms(&start, &writer.hdr->start_cal));
 	alloc_enabled = runtime_cfg.alloc;
+	if (alloc_enabled && alloc_malloc_elsewhere)
+		writer.hdr->malloc_elsewhere = alloc_malloc_elsewhere();
+	on_exit(runtime_on_exit, NULL);
 	pthread_atfork(runtime_fork_prepare, runtime_fork_parent, runtime_fork_child);
 	runtime_capture_maps(TRACE_MAPS_START);
 	return 0;
@@ -156,20 +185,38 @@ __attribute__((constructor)) NOINSTR static void runtime_constructor(void)
 	runtime_init();
 }
 
-__attribute__((destructor)) NOINSTR static void runtime_destructor(void)
+NOINSTR void runtime_end(unsigned how, int status)
 {
 	struct thread_state *t;
 
-	if (!runtime_active())
+	/* A vfork child runs in our memory: its end is not ours. */
+	if (!runtime_active() || writer.hdr == NULL || writer.hdr->pid != (uint32_t)getpid())
 		return;
 	tls_guard++;
-	runtime_capture_maps(TRACE_MAPS_EXIT);
-	t = thread_get();
-	if (t) {
-		if (alloc_enabled)
-			alloc_snapshot(t, "exit");
-		thread_finish(t);
+	if (how != TRACE_END_EXEC) {
+		runtime_capture_maps(TRACE_MAPS_EXIT);
+		t = thread_get();
+		if (t) {
+			if (alloc_enabled)
+				alloc_snapshot(t, "exit");
+			thread_finish(t);
+		}
+	} else if (tls_thread) {
+		writer_count_lost(tls_thread->lost_by);
 	}
-	writer_finish();
+	writer_finish(how, status);
 	tls_guard--;
+}
+
+NOINSTR void runtime_exec_failed(void)
+{
+	if (!runtime_active() || writer.hdr == NULL || writer.hdr->pid != (uint32_t)getpid())
+		return;
+	__atomic_fetch_and(&writer.hdr->flags, ~TRACE_FLAG_COMPLETE, __ATOMIC_RELAXED);
+	writer_set_end(TRACE_END_NONE, 0);
+}
+
+__attribute__((destructor)) NOINSTR static void runtime_destructor(void)
+{
+	runtime_end(TRACE_END_EXIT, runtime_exit_known ? runtime_exit_status : 0);
 }

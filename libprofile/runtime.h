@@ -30,6 +30,19 @@ static inline bool runtime_active(void)
  * any hook; returns at once if another thread is starting it. */
 void runtime_init(void);
 
+/*
+ * The process (this image of it) ends: how (enum trace_end_how) and with
+ * what status. Writes the calling thread's end and finalizes the trace;
+ * TRACE_END_EXEC only finalizes (the exec may fail: runtime_exec_failed
+ * takes it back). Nothing in a vfork child.
+ */
+void runtime_end(unsigned how, int status);
+void runtime_exec_failed(void);
+
+/* Look up the real _exit and exec family (preload/exit.c; absent from a
+ * runtime built without the wrappers). */
+void exit_init(void) __attribute__((weak));
+
 /* Record the module maps again if libraries were loaded or unloaded since
  * the last capture (or always, for `reason` START/EXIT). */
 void runtime_capture_maps(enum trace_maps_reason reason);

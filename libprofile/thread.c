@@ -105,13 +105,15 @@ NOINSTR void thread_filtered(struct thread_state *t)
 	t->chunk->filtered++;
 }
 
-NOINSTR void thread_drop(struct thread_state *t, uint64_t n)
+NOINSTR void thread_drop_cause(struct thread_state *t, uint64_t n, unsigned cause)
 {
 	t->lost += n;
-	if (t->chunk)
+	if (t->chunk) {
 		t->chunk->lost += n;
-	else
-		writer_add_lost(n);
+		t->lost_by[cause % TRACE_LOST_NCAUSES] += n;
+	} else {
+		writer_add_lost(n, cause);
+	}
 }
 
 /*
@@ -134,16 +136,21 @@ NOINSTR static size_t thread_window(void)
 	return writer.chunk_size < THREAD_WINDOW ? writer.chunk_size : THREAD_WINDOW;
 }
 
-NOINSTR static void thread_prefault(char *p, size_t len)
+NOINSTR static bool thread_prefault(char *p, size_t len)
 {
 	char *end = p + len;
 
 #ifdef MADV_POPULATE_WRITE
 	if (madvise(p, len, MADV_POPULATE_WRITE) == 0)
-		return;
+		return true;
+	/* Only a kernel without it (EINVAL) is worked around by touching the
+	 * pages: any other failure would be a fault (SIGBUS) at a store. */
+	if (errno != EINVAL)
+		return false;
 #endif
 	for (; p < end; p += 4096)
 		*(volatile char *)p = *(volatile char *)p;
+	return true;
 }
 
 /* Record the time the runtime spent since t0 as a PAUSE; room reserved. */
@@ -167,9 +174,12 @@ NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n)
 		len = thread_window();
 	if (t->pos + 3 + n > (uint64_t *)(from + len))
 		return false;
-	if (writer_fill_window(t->chunk_off + (from - base), len) < 0)
+	if ((t->fail_cause = writer_fill_window(t->chunk_off + (from - base), len)))
 		return false;
-	thread_prefault(from, len);
+	if (!thread_prefault(from, len)) {
+		t->fail_cause = TRACE_LOST_IO;
+		return false;
+	}
 	t->end = (uint64_t *)(from + len);
 	thread_pause(t, t0);
 	return true;
@@ -186,10 +196,16 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 	if (t->scratch)
 		return NULL;
 	c = writer_chunk_open(TRACE_CHUNK_THREAD, t->serial, (uint32_t)t->tid, t->seq, t->last,
-			      thread_window(), &off);
+			      thread_window(), &off, &t->fail_cause);
 	if (c == NULL)
 		return NULL;
-	thread_prefault((char *)c, thread_window());
+	if (!thread_prefault((char *)c, thread_window())) {
+		/* Its pages are written: a chunk the reader finds, with
+		 * nothing in it but its header. */
+		writer_chunk_close(c);
+		t->fail_cause = TRACE_LOST_IO;
+		return NULL;
+	}
 	/* The new chunk first: a signal handler counting a lost event in
 	 * t->chunk must never find it unmapped. */
 	old = t->chunk;
@@ -221,17 +237,28 @@ NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 	 * must come out as it went in. Records run on into the next window
 	 * of the chunk, if it has room. */
 	saved = errno;
-	if (t->chunk && !t->scratch && thread_next_window(t, n))
-		p = t->pos;
-	else
-		p = thread_next_chunk(t, n);
+	if (t->scratch) {
+		p = NULL;
+	} else if ((t->fail_cause = writer_blocked())) {
+		/* The file could not grow a moment ago: no system call per
+		 * event until the retry interval has passed. */
+		p = NULL;
+	} else {
+		if (t->chunk && thread_next_window(t, n))
+			p = t->pos;
+		else
+			p = thread_next_chunk(t, n);
+		writer_count_lost(t->lost_by);
+	}
 	errno = saved;
 	return p;
 }
 
 NOINSTR static void thread_link(struct thread_state *t)
 {
-	int cancel = writer_lock();
+	struct writer_hold hold;
+
+	writer_lock(&hold);
 
 	t->next = thread_list;
 	if (thread_list)
@@ -239,7 +266,7 @@ NOINSTR static void thread_link(struct thread_state *t)
 	thread_list = t;
 	if (writer.hdr)
 		writer.hdr->threads++;
-	writer_unlock(cancel);
+	writer_unlock(&hold);
 }
 
 /* Unlink t from the list. Lock held. */
@@ -263,7 +290,9 @@ NOINSTR static void thread_reap(void)
 {
 	struct thread_state *t, *next, *dead = NULL;
 	pid_t pid = getpid();
-	int cancel = writer_lock();
+	struct writer_hold hold;
+
+	writer_lock(&hold);
 
 	for (t = thread_list; t; t = next) {
 		next = t->next;
@@ -273,7 +302,7 @@ NOINSTR static void thread_reap(void)
 			dead = t;
 		}
 	}
-	writer_unlock(cancel);
+	writer_unlock(&hold);
 	for (t = dead; t; t = next) {
 		next = t->next;
 		writer_chunk_close(t->chunk);
@@ -294,7 +323,7 @@ NOINSTR struct thread_state *thread_get(void)
 	thread_reap();
 	t = thread_alloc(0);
 	if (t == NULL) {
-		writer_add_lost(1);
+		writer_add_lost(1, TRACE_LOST_NOMEM);
 		return NULL;
 	}
 	t->tid = gettid();
@@ -330,6 +359,7 @@ NOINSTR void thread_finish(struct thread_state *t)
 		t->pos = p + 4;
 		t->last = now;
 	}
+	writer_count_lost(t->lost_by);
 }
 
 NOINSTR static void thread_key_destructor(void *arg)
@@ -368,6 +398,8 @@ NOINSTR void thread_fork_child(void)
 	self->pos = self->end = NULL;
 	self->seq = 0;
 	self->events = self->lost = self->filtered = 0;
+	memset(self->lost_by, 0, sizeof(self->lost_by));
+	self->fail_cause = 0;
 	self->shown = 0;
 	self->next = self->prev = NULL;
 	self->tid = gettid();

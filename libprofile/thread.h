@@ -95,10 +95,12 @@ struct thread_state {
 	uint32_t serial;	  /* 1-based thread number in this process */
 	uint64_t events;	  /* events recorded by this thread */
 	uint64_t lost;		  /* events this thread dropped */
-	uint64_t filtered;	  /* calls the filters left out */
-	struct trace_chunk_header *chunk; /* NULL if none could be opened */
-	off_t chunk_off;		  /* the chunk's offset in the file */
-	uint64_t seq;			  /* chunks this thread has opened */
+	unsigned fail_cause;	  /* why its last reservation failed (enum trace_lost_cause) */
+	uint64_t lost_by[TRACE_LOST_NCAUSES]; /* dropped, by cause, not yet in the header */
+	uint64_t filtered;		      /* calls the filters left out */
+	struct trace_chunk_header *chunk;     /* NULL if none could be opened */
+	off_t chunk_off;		      /* the chunk's offset in the file */
+	uint64_t seq;			      /* chunks this thread has opened */
 	pid_t tid;
 	bool scratch;		     /* a calibration buffer: never written to the file */
 	bool exited;		     /* its exit handler ran: it records on (later TLS destructors
@@ -131,11 +133,20 @@ extern __thread struct thread_tls thread_tls TLS_IE;
 struct thread_state *thread_get(void);
 
 /* Room for n words in the current chunk, switching chunks if needed.
- * NULL when no chunk can be had: the caller counts the event lost. */
+ * NULL when no chunk can be had (t->fail_cause says why): the caller counts
+ * the event lost. */
 uint64_t *thread_reserve(struct thread_state *t, unsigned n);
 
-/* Count n events of t that could not be recorded. */
-void thread_drop(struct thread_state *t, uint64_t n);
+/* Count n events of t that could not be recorded, for `cause` (enum
+ * trace_lost_cause): in the current chunk's header at once, in the file
+ * header's counts by cause at the thread's next chunk switch or end. */
+void thread_drop_cause(struct thread_state *t, uint64_t n, unsigned cause);
+
+/* The same, for an event its reservation could not hold. */
+static inline void thread_drop(struct thread_state *t, uint64_t n)
+{
+	thread_drop_cause(t, n, t->fail_cause);
+}
 
 /* Count one call of t that a record-time filter left out. */
 void thread_filtered(struct thread_state *t);

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,10 +19,166 @@
 
 #define WRITER_PROC_USED (64u * 1024) /* of each process chunk (module maps) */
 
+/* MPROF_MAX_SIZE=auto: half the space free at start, at most this much. */
+#define WRITER_AUTO_CAP (4ull << 30)
+/* A cap or file-size limit leaves room for this many chunks at least: the
+ * chunks are made smaller (down to TRACE_CHUNK_MIN) if it would not. */
+#define WRITER_MIN_CHUNKS 4
+/* The most names tried for one trace (PATH, PATH.<pid>, PATH.<pid>.N). */
+#define WRITER_NAMES_MAX (1u << 20)
+
 struct writer writer = {
 	.fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+NOINSTR void writer_lock(struct writer_hold *h)
+{
+	sigset_t all;
+
+	/* Faults stay deliverable: blocked, they would kill the process. */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGTRAP);
+	sigdelset(&all, SIGABRT);
+	sigdelset(&all, SIGSYS);
+	pthread_sigmask(SIG_BLOCK, &all, &h->mask);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &h->cancel);
+	pthread_mutex_lock(&writer.lock);
+}
+
+NOINSTR void writer_unlock(struct writer_hold *h)
+{
+	pthread_mutex_unlock(&writer.lock);
+	pthread_setcancelstate(h->cancel, NULL);
+	pthread_sigmask(SIG_SETMASK, &h->mask, NULL);
+}
+
+/* ---------------------------------------------------------------- limits */
+
+/* Why a write failing with `err` lost its events. */
+NOINSTR static unsigned writer_cause_of(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EDQUOT:
+		return TRACE_LOST_NOSPACE;
+	case EFBIG:
+		return TRACE_LOST_FSIZE;
+	default:
+		return TRACE_LOST_IO;
+	}
+}
+
+/* RLIMIT_FSIZE now (the program may change it at any time); 0: none. */
+NOINSTR static uint64_t writer_fsize_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	return rl.rlim_cur;
+}
+
+/* May the file reach `end` bytes? 0, or the cause that forbids it. */
+NOINSTR static unsigned writer_room(uint64_t end)
+{
+	uint64_t fsize = writer_fsize_limit();
+
+	if (writer.max_size && end > writer.max_size)
+		return TRACE_LOST_SIZE_CAP;
+	if (fsize && end > fsize)
+		return TRACE_LOST_FSIZE;
+	return 0;
+}
+
+/*
+ * A write beyond RLIMIT_FSIZE fails with EFBIG and raises SIGXFSZ at the
+ * thread; writer_room keeps us below the limit, but the program may lower
+ * it meanwhile. Our writes run with signals blocked (writer_lock): take
+ * back the signal our write raised before it can be delivered.
+ */
+NOINSTR static void writer_swallow_sigxfsz(void)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGXFSZ);
+	sigtimedwait(&set, NULL, &now);
+}
+
+/* Remember that the file could not grow, for `cause`. Lock held. */
+NOINSTR static void writer_fail_locked(unsigned cause)
+{
+	uint64_t now = clock_ticks();
+	uint64_t zero = 0;
+
+	if (writer.hdr)
+		__atomic_compare_exchange_n(&writer.hdr->first_failure_ticks, &zero, now, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	/* A size cap does not move: no new attempt is worth making. */
+	__atomic_store_n(&writer.retry_ticks,
+			 cause == TRACE_LOST_SIZE_CAP ? ~0ull : now + writer.retry_interval,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&writer.failing, cause, __ATOMIC_RELEASE);
+}
+
+NOINSTR unsigned writer_blocked(void)
+{
+	unsigned cause = __atomic_load_n(&writer.failing, __ATOMIC_ACQUIRE);
+
+	if (cause == 0 || clock_ticks() >= __atomic_load_n(&writer.retry_ticks, __ATOMIC_RELAXED))
+		return 0;
+	return cause;
+}
+
+NOINSTR void writer_set_retry_interval(uint64_t ticks)
+{
+	writer.retry_interval = ticks;
+}
+
+/*
+ * Write `len` zero bytes at `off`: the blocks come into being (a full disk
+ * fails here, not at a store through the mapping), and the page-cache pages,
+ * through write(2), which costs a fifth of what first-touch faults on a
+ * shared file mapping cost (measured on ext4: 0.2 vs 1.0 ns per byte).
+ * Returns 0 or a cause.
+ */
+NOINSTR static unsigned writer_zero(int fd, off_t off, size_t len)
+{
+	static const char zero[64 * 1024];
+	struct iovec iov[16];
+
+	while (len > 0) {
+		size_t n = 0, bytes = 0;
+		ssize_t w;
+
+		for (; n < ARRAY_SIZE(iov) && bytes < len; n++) {
+			iov[n].iov_base = (void *)zero;
+			iov[n].iov_len = len - bytes < sizeof(zero) ? len - bytes : sizeof(zero);
+			bytes += iov[n].iov_len;
+		}
+		w = pwritev(fd, iov, (int)n, off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int err = w < 0 ? errno : ENOSPC;
+
+			if (err == EFBIG)
+				writer_swallow_sigxfsz();
+			return writer_cause_of(err);
+		}
+		off += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------------- names */
 
 /* Expand %p and %% of the absolute template into out. Returns 0 or -1 if too long. */
 NOINSTR static int writer_expand(const char *tmpl, char *out, size_t size)
@@ -72,104 +230,107 @@ NOINSTR static int writer_set_template(const char *output)
 	return 0;
 }
 
+/* The i-th name tried for the trace: PATH, PATH.<pid>, PATH.<pid>.<i-1>. */
+NOINSTR static void writer_name(const char *base, unsigned i, char *out, size_t size)
+{
+	if (i == 0)
+		snprintf(out, size, "%s", base);
+	else if (i == 1)
+		snprintf(out, size, "%s.%d", base, (int)getpid());
+	else
+		snprintf(out, size, "%s.%d.%u", base, (int)getpid(), i - 1);
+}
+
+NOINSTR static const char *writer_file_kind(mode_t mode)
+{
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISDIR(mode))
+		return "a directory";
+	return "not a regular file";
+}
+
+enum writer_place {
+	WRITER_PLACED,	/* the new trace has the name */
+	WRITER_BUSY,	/* a live trace has it: try the next name */
+	WRITER_AGAIN,	/* the name changed under us: try it again */
+	WRITER_REFUSED, /* not a file we may replace (warned) */
+	WRITER_ERROR,	/* errno says why */
+};
+
 /*
- * Is `path` a trace that a live process is writing? The writer holds an
+ * Is the regular file open as `fd` a trace in use? The writer holds an
  * exclusive flock on its file for its whole life (a fork child shares the
  * parent's); an exec'd image finds its own pid in the header of the file
- * its previous image wrote.
+ * its previous image wrote. On false, *fd's lock is ours.
  */
-NOINSTR static bool writer_path_busy(const char *path)
+NOINSTR static bool writer_in_use(int fd)
 {
 	struct trace_file_header hdr;
-	struct stat st;
-	bool busy = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
-	if (fd < 0)
-		return false; /* missing, or a symlink: replaced */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-			busy = true;
-		else if (pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
-			 !memcmp(hdr.magic, TRACE_MAGIC, TRACE_MAGIC_LEN) &&
-			 hdr.pid == (uint32_t)getpid())
-			busy = true;
-	}
-	close(fd);
-	return busy;
-}
-
-/* Pick the file name: the expanded template, or PATH.<pid>[.N] on collision. */
-NOINSTR static int writer_pick_path(void)
-{
-	char base[PATH_MAX - 64]; /* room for .<pid>.<n> */
-
-	if (writer_expand(writer.template, base, sizeof(base)) < 0)
-		return -1;
-	snprintf(writer.path, sizeof(writer.path), "%s", base);
-	for (int i = 0; i < 16 && writer_path_busy(writer.path); i++) {
-		if (i == 0)
-			snprintf(writer.path, sizeof(writer.path), "%s.%d", base, (int)getpid());
-		else
-			snprintf(writer.path, sizeof(writer.path), "%s.%d.%d", base, (int)getpid(),
-				 i);
-	}
-	return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	return pread(fd, &hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr) &&
+	       !memcmp(hdr.magic, TRACE_MAGIC, TRACE_MAGIC_LEN) && hdr.pid == (uint32_t)getpid();
 }
 
 /*
- * Create the file under a temporary name, lock it, size it for the header,
- * then rename it over the final name: an existing file (or symlink) is
- * replaced, never written through.
+ * Give the file `tmp` the name `path`, unless a live trace has it or it is
+ * not a file: a new name is made with link (which fails if another process
+ * made it first), an old file is replaced by rename while we hold its lock,
+ * so that no other process starting now can take it for free.
  */
-NOINSTR static int writer_create(void)
+NOINSTR static enum writer_place writer_place(const char *tmp, const char *path)
 {
-	char tmp[PATH_MAX + 32];
+	enum writer_place ret = WRITER_ERROR;
 	struct stat st;
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp%d", writer.path, (int)getpid());
-	unlink(tmp);
-	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return WRITER_ERROR;
+		if (link(tmp, path) == 0) {
+			unlink(tmp);
+			return WRITER_PLACED;
+		}
+		if (errno == EEXIST)
+			return WRITER_AGAIN;
+		/* A file system without hard links. */
+		return rename(tmp, path) == 0 ? WRITER_PLACED : WRITER_ERROR;
+	}
+	if (S_ISLNK(st.st_mode)) /* replaced, never followed */
+		return rename(tmp, path) == 0 ? WRITER_PLACED : WRITER_ERROR;
+	if (!S_ISREG(st.st_mode)) {
+		log_warn("MPROF_OUTPUT: '%s' is %s, not a regular file; recording nothing", path,
+			 writer_file_kind(st.st_mode));
+		return WRITER_REFUSED;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		goto fail;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || ftruncate(fd, TRACE_HEADER_SIZE) < 0 ||
-	    fstat(fd, &st) < 0 || rename(tmp, writer.path) < 0) {
-		int saved = errno;
-
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		goto fail;
-	}
-	writer.fd = fd;
-	writer.dev = st.st_dev;
-	writer.ino = st.st_ino;
-	return 0;
-fail:
-	log_warn("MPROF_OUTPUT: cannot create '%s': %s; recording nothing", writer.path,
-		 strerror(errno));
-	return -1;
+		return errno == ENOENT || errno == ELOOP ? WRITER_AGAIN : WRITER_ERROR;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		ret = WRITER_AGAIN;
+	else if (writer_in_use(fd))
+		ret = WRITER_BUSY;
+	else if (rename(tmp, path) == 0)
+		ret = WRITER_PLACED;
+	close(fd);
+	return ret;
 }
 
-NOINSTR static void writer_exe_path(char *out, size_t size)
+/* The header page as it starts: static fields filled, magic last (later). */
+NOINSTR static void writer_header_init(struct trace_file_header *h)
 {
-	ssize_t n = readlink("/proc/self/exe", out, size - 1);
-
-	out[n > 0 ? n : 0] = '\0';
-}
-
-/* Map the header page and fill what is known at start. */
-NOINSTR static int writer_map_header(void)
-{
-	struct trace_file_header *h;
 	struct timespec rt;
+	ssize_t n;
 
-	h = mmap(NULL, TRACE_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, writer.fd, 0);
-	if (h == MAP_FAILED) {
-		log_warn("cannot map '%s': %s; recording nothing", writer.path, strerror(errno));
-		return -1;
-	}
+	memset(h, 0, sizeof(*h));
 	clock_gettime(CLOCK_REALTIME, &rt);
 	h->version = TRACE_VERSION;
 	h->header_size = TRACE_HEADER_SIZE;
@@ -178,7 +339,136 @@ NOINSTR static int writer_map_header(void)
 	h->pid = (uint32_t)getpid();
 	h->ppid = (uint32_t)getppid();
 	h->realtime_start_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
-	writer_exe_path(h->exe, sizeof(h->exe));
+	h->max_size = writer.max_size;
+	n = readlink("/proc/self/exe", h->exe, sizeof(h->exe) - 1);
+	h->exe[n > 0 ? n : 0] = '\0';
+}
+
+/* Write the header page of the new file: its blocks exist from now on. */
+NOINSTR static int writer_write_header(int fd)
+{
+	static _Alignas(8) char page[TRACE_HEADER_SIZE];
+	struct trace_file_header *h = (struct trace_file_header *)page;
+	unsigned cause;
+
+	writer_header_init(h);
+	if ((cause = writer_room(TRACE_HEADER_SIZE))) {
+		errno = EFBIG;
+		return -1;
+	}
+	for (size_t done = 0; done < sizeof(page);) {
+		ssize_t w = pwrite(fd, page + done, sizeof(page) - done, (off_t)done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			if (errno == EFBIG)
+				writer_swallow_sigxfsz();
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Create the file under a temporary name beside its final one, lock it,
+ * write its header page, then give it the first free name (writer_place).
+ * Lock held (writer_lock), so that no signal handler runs meanwhile.
+ */
+NOINSTR static int writer_create(void)
+{
+	char base[PATH_MAX - 64], tmp[PATH_MAX];
+	enum writer_place placed = WRITER_ERROR;
+	struct stat st;
+	unsigned i;
+	int fd;
+
+	if (writer_expand(writer.template, base, sizeof(base)) < 0) {
+		log_warn("MPROF_OUTPUT: '%s': path too long; recording nothing", writer.template);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", base, (int)getpid());
+	snprintf(writer.path, sizeof(writer.path), "%s", base);
+	unlink(tmp);
+	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		goto fail;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || writer_write_header(fd) < 0 || fstat(fd, &st) < 0)
+		goto fail_tmp;
+	for (i = 0; i < WRITER_NAMES_MAX; i++) {
+		writer_name(base, i, writer.path, sizeof(writer.path));
+		placed = writer_place(tmp, writer.path);
+		for (int again = 0; placed == WRITER_AGAIN && again < 16; again++)
+			placed = writer_place(tmp, writer.path);
+		if (placed != WRITER_BUSY)
+			break;
+	}
+	if (placed == WRITER_PLACED) {
+		writer.fd = fd;
+		writer.dev = st.st_dev;
+		writer.ino = st.st_ino;
+		return 0;
+	}
+	if (placed == WRITER_REFUSED) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (placed != WRITER_ERROR)
+		errno = EEXIST; /* every name taken, or it kept changing */
+fail_tmp : {
+	int saved = errno;
+
+	close(fd);
+	unlink(tmp);
+	errno = saved;
+}
+fail:
+	log_warn("MPROF_OUTPUT: cannot create '%s': %s; recording nothing", writer.path,
+		 strerror(errno));
+	return -1;
+}
+
+/* Resolve MPROF_MAX_SIZE=auto against the file system the trace is on. */
+NOINSTR static uint64_t writer_auto_cap(int fd)
+{
+	const uint64_t floor = TRACE_HEADER_SIZE + WRITER_MIN_CHUNKS * (uint64_t)TRACE_CHUNK_MIN;
+	struct statvfs vfs;
+	uint64_t cap;
+
+	if (fstatvfs(fd, &vfs) < 0)
+		return WRITER_AUTO_CAP;
+	cap = (uint64_t)vfs.f_bavail * vfs.f_frsize / 2;
+	if (cap > WRITER_AUTO_CAP)
+		cap = WRITER_AUTO_CAP;
+	/* A full disk says so by its own failure, not by a cap of nothing. */
+	return cap < floor ? floor : cap;
+}
+
+/* Chunks small enough that a few fit under the cap and the file-size limit. */
+NOINSTR static void writer_fit_chunks(uint64_t cap)
+{
+	uint64_t fsize = writer_fsize_limit();
+	uint64_t limit = cap && (!fsize || cap < fsize) ? cap : fsize;
+
+	while (limit && writer.chunk_size > TRACE_CHUNK_MIN &&
+	       TRACE_HEADER_SIZE + WRITER_MIN_CHUNKS * (uint64_t)writer.chunk_size > limit)
+		writer.chunk_size /= 2;
+}
+
+/* Map the header page and publish it, magic last. */
+NOINSTR static int writer_map_header(void)
+{
+	struct trace_file_header *h;
+
+	h = mmap(NULL, TRACE_HEADER_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, writer.fd, 0);
+	if (h == MAP_FAILED) {
+		log_warn("cannot map '%s': %s; recording nothing", writer.path, strerror(errno));
+		return -1;
+	}
 	writer.hdr = h;
 	return 0;
 }
@@ -189,22 +479,54 @@ NOINSTR static void writer_publish_header(void)
 	memcpy(writer.hdr->magic, TRACE_MAGIC, TRACE_MAGIC_LEN);
 }
 
-NOINSTR int writer_open(const struct env_config *cfg, enum trace_clock_source src)
+/* Create the file and map its header. Lock held. */
+NOINSTR static int writer_start_locked(void)
 {
-	writer.chunk_size = cfg->chunk_size;
-	if (writer_set_template(cfg->output) < 0)
-		return -1;
-	if (writer_pick_path() < 0) {
-		log_warn("MPROF_OUTPUT='%s': path too long; recording nothing", cfg->output);
+	uint64_t fsize;
+
+	/* The cap first (the header records it); auto needs the file system,
+	 * hence a first guess from the start directory's. */
+	writer.max_size = writer.max_size_cfg == ENV_MAX_SIZE_AUTO ? 0 : writer.max_size_cfg;
+	fsize = writer_fsize_limit();
+	if (fsize && fsize < TRACE_HEADER_SIZE + (uint64_t)TRACE_CHUNK_MIN) {
+		log_warn(
+		    "the file-size limit (ulimit -f) of %llu bytes leaves no room for a trace; "
+		    "recording nothing",
+		    (unsigned long long)fsize);
 		return -1;
 	}
+	writer_fit_chunks(writer.max_size);
 	if (writer_create() < 0)
 		return -1;
+	if (writer.max_size_cfg == ENV_MAX_SIZE_AUTO) {
+		writer.max_size = writer_auto_cap(writer.fd);
+		writer_fit_chunks(writer.max_size);
+	}
 	if (writer_map_header() < 0) {
 		close(writer.fd);
 		writer.fd = -1;
 		return -1;
 	}
+	writer.hdr->max_size = writer.max_size;
+	writer.hdr->chunk_size = writer.chunk_size;
+	writer.failing = 0;
+	return 0;
+}
+
+NOINSTR int writer_open(const struct env_config *cfg, enum trace_clock_source src)
+{
+	struct writer_hold hold;
+	int ret;
+
+	writer.chunk_size = cfg->chunk_size;
+	writer.max_size_cfg = cfg->max_size;
+	if (writer_set_template(cfg->output) < 0)
+		return -1;
+	writer_lock(&hold);
+	ret = writer_start_locked();
+	writer_unlock(&hold);
+	if (ret < 0)
+		return -1;
 	writer.hdr->clock_source = src;
 	writer.hdr->features = (cfg->calls ? TRACE_FEAT_CALLS : 0) |
 			       (cfg->alloc ? TRACE_FEAT_ALLOC : 0) |
@@ -212,6 +534,8 @@ NOINSTR int writer_open(const struct env_config *cfg, enum trace_clock_source sr
 	writer_publish_header();
 	return 0;
 }
+
+/* ---------------------------------------------------------------- chunks */
 
 /* The program may have closed our descriptor and reused the number: check
  * it still names our file, and reopen by path if not. Lock held. */
@@ -234,62 +558,58 @@ NOINSTR static int writer_check_fd(void)
 	return 0;
 }
 
-/*
- * Write `len` zero bytes at `off`. The chunk's page-cache pages come into
- * being through write(2), which costs a fifth of what first-touch faults on a
- * shared file mapping cost (measured on ext4: 0.2 vs 1.0 ns per byte); the
- * mapping then finds them present.
- */
-NOINSTR static int writer_fill_zero(int fd, off_t off, size_t len)
+/* Grow the file by one chunk, its first `prefill` bytes written. Lock held.
+ * Returns the chunk's offset, or -1 with the cause in *cause. */
+NOINSTR static off_t writer_grow_locked(size_t prefill, unsigned *cause)
 {
-	static const char zero[64 * 1024];
-	struct iovec iov[16];
+	off_t off = (off_t)TRACE_HEADER_SIZE + (off_t)writer.nchunks * writer.chunk_size;
 
-	while (len > 0) {
-		size_t n = 0, bytes = 0;
-		ssize_t w;
-
-		for (; n < ARRAY_SIZE(iov) && bytes < len; n++) {
-			iov[n].iov_base = (void *)zero;
-			iov[n].iov_len = len - bytes < sizeof(zero) ? len - bytes : sizeof(zero);
-			bytes += iov[n].iov_len;
-		}
-		w = pwritev(fd, iov, (int)n, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		off += w;
-		len -= (size_t)w;
+	if (writer.hdr == NULL || writer_check_fd() < 0) {
+		*cause = TRACE_LOST_IO;
+		return -1;
 	}
-	return 0;
-}
-
-/* Grow the file by one chunk. Lock held. Returns the chunk's offset or -1. */
-NOINSTR static off_t writer_grow_locked(size_t prefill)
-{
-	off_t off;
-
-	if (writer.hdr == NULL || writer_check_fd() < 0)
+	if ((*cause = writer_blocked()))
 		return -1;
-	off = (off_t)TRACE_HEADER_SIZE + (off_t)writer.nchunks * writer.chunk_size;
 	/* The chunk as a hole, its first `prefill` bytes written (see
-	 * writer_fill_zero); the rest is filled a window at a time as the
-	 * thread reaches it (writer_fill_window). */
-	if (ftruncate(writer.fd, off + writer.chunk_size) < 0 ||
-	    (prefill && writer_fill_zero(writer.fd, off, prefill) < 0))
+	 * writer_zero); the rest is written a window at a time as the thread
+	 * reaches it (writer_fill_window). */
+	*cause = writer_room((uint64_t)off + writer.chunk_size);
+	if (*cause == 0 && prefill)
+		*cause = writer_zero(writer.fd, off, prefill);
+	if (*cause == 0 && ftruncate(writer.fd, off + writer.chunk_size) < 0) {
+		*cause = writer_cause_of(errno);
+		if (errno == EFBIG)
+			writer_swallow_sigxfsz();
+	}
+	if (*cause) {
+		if (ftruncate(writer.fd, off) < 0 && errno == EFBIG)
+			writer_swallow_sigxfsz();
+		writer_fail_locked(*cause);
 		return -1;
+	}
 	writer.nchunks++;
+	/* After the file has grown: the header never claims a chunk that
+	 * is not there. */
+	__atomic_store_n(&writer.hdr->nchunks, writer.nchunks, __ATOMIC_RELEASE);
+	__atomic_store_n(&writer.failing, 0, __ATOMIC_RELEASE);
 	return off;
 }
 
-NOINSTR int writer_fill_window(off_t off, size_t len)
+NOINSTR unsigned writer_fill_window(off_t off, size_t len)
 {
-	int cancel = writer_lock();
-	int ret = writer.hdr && writer_check_fd() == 0 ? writer_fill_zero(writer.fd, off, len) : -1;
+	struct writer_hold hold;
+	unsigned cause;
 
-	writer_unlock(cancel);
-	return ret;
+	writer_lock(&hold);
+	/* Within the file: only the file-size limit can stand in the way. */
+	if (writer.hdr == NULL || writer_check_fd() < 0)
+		cause = TRACE_LOST_IO;
+	else if (!(cause = writer_blocked()) && !(cause = writer_room((uint64_t)off + len)))
+		cause = writer_zero(writer.fd, off, len);
+	if (cause && cause != writer.failing)
+		writer_fail_locked(cause);
+	writer_unlock(&hold);
+	return cause;
 }
 
 /* Map the chunk at `off` and publish its header, magic last. */
@@ -315,23 +635,29 @@ writer_map_chunk(int fd, off_t off, const struct trace_clock_point *open, uint32
 
 NOINSTR struct trace_chunk_header *writer_chunk_open(uint32_t kind, uint32_t serial, uint32_t tid,
 						     uint64_t seq, uint64_t base_ticks,
-						     size_t prefill, off_t *file_off)
+						     size_t prefill, off_t *file_off,
+						     unsigned *cause)
 {
+	struct trace_chunk_header *c;
 	struct trace_clock_point open;
+	struct writer_hold hold;
 	off_t off;
-	int fd, cancel;
+	int fd;
 
 	/* The open point is read under the lock: chunks lie in the file in the
 	 * order of their open ticks (see trace_format.h). */
-	cancel = writer_lock();
-	off = writer_grow_locked(prefill);
+	writer_lock(&hold);
+	off = writer_grow_locked(prefill, cause);
 	fd = writer.fd;
 	clock_point(&open);
-	writer_unlock(cancel);
+	writer_unlock(&hold);
 	if (off < 0)
 		return NULL;
 	*file_off = off;
-	return writer_map_chunk(fd, off, &open, kind, serial, tid, seq, base_ticks);
+	c = writer_map_chunk(fd, off, &open, kind, serial, tid, seq, base_ticks);
+	if (c == NULL)
+		*cause = TRACE_LOST_NOMEM;
+	return c;
 }
 
 NOINSTR void writer_chunk_close(struct trace_chunk_header *chunk)
@@ -340,30 +666,45 @@ NOINSTR void writer_chunk_close(struct trace_chunk_header *chunk)
 		munmap(chunk, writer.chunk_size);
 }
 
-NOINSTR void writer_add_lost(uint64_t n)
+NOINSTR void writer_add_lost(uint64_t n, unsigned cause)
 {
-	if (writer.hdr)
-		__atomic_fetch_add(&writer.hdr->lost_events, n, __ATOMIC_RELAXED);
+	if (writer.hdr == NULL)
+		return;
+	__atomic_fetch_add(&writer.hdr->lost_events, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&writer.hdr->lost_cause[cause % TRACE_LOST_NCAUSES], n,
+			   __ATOMIC_RELAXED);
+}
+
+NOINSTR void writer_count_lost(uint64_t lost[TRACE_LOST_NCAUSES])
+{
+	for (unsigned i = 0; i < TRACE_LOST_NCAUSES; i++) {
+		if (lost[i] && writer.hdr)
+			__atomic_fetch_add(&writer.hdr->lost_cause[i], lost[i], __ATOMIC_RELAXED);
+		lost[i] = 0;
+	}
 }
 
 NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 {
 	if (writer.proc_chunk == NULL || writer.proc_pos + n > writer.proc_end) {
 		/* Only the written part of a process chunk is used: stores into
-		 * a hole of the file could fault with SIGBUS on a full disk. */
+		 * a hole of the file would fault with SIGBUS on a full disk. */
 		size_t used =
 		    writer.chunk_size < WRITER_PROC_USED ? writer.chunk_size : WRITER_PROC_USED;
-		off_t off = writer_grow_locked(used);
+		unsigned cause;
+		off_t off = writer_grow_locked(used, &cause);
 		struct trace_chunk_header *c = NULL;
 		struct trace_clock_point open;
 
 		clock_point(&open);
-		if (off >= 0)
+		if (off >= 0) {
 			c = writer_map_chunk(writer.fd, off, &open, TRACE_CHUNK_PROCESS, 0,
 					     (uint32_t)getpid(), writer.proc_seq, 0);
+			cause = c ? TRACE_LOST_OTHER : TRACE_LOST_NOMEM; /* OTHER: too long */
+		}
 		if (c == NULL || writer_chunk_records(c) + n > (uint64_t *)((char *)c + used)) {
 			writer_chunk_close(c);
-			writer_add_lost(1);
+			writer_add_lost(1, cause);
 			return -1;
 		}
 		writer_chunk_close(writer.proc_chunk);
@@ -380,16 +721,32 @@ NOINSTR int writer_process_record_locked(const uint64_t *words, unsigned n)
 	return 0;
 }
 
-NOINSTR void writer_finish(void)
-{
-	int cancel = writer_lock();
+/* ------------------------------------------------------------------- end */
 
-	if (writer.hdr) {
+NOINSTR void writer_set_end(unsigned how, int status)
+{
+	/* A vfork child shares our memory, mapping included: its end is not
+	 * this process's. */
+	if (writer.hdr == NULL || writer.hdr->pid != (uint32_t)getpid())
+		return;
+	writer.hdr->exit_status = status;
+	barrier();
+	writer.hdr->end_how = how;
+}
+
+NOINSTR void writer_finish(unsigned how, int status)
+{
+	struct writer_hold hold;
+
+	writer_lock(&hold);
+	if (writer.hdr && writer.hdr->pid == (uint32_t)getpid()) {
 		clock_point(&writer.hdr->end);
+		if (how != TRACE_END_NONE)
+			writer_set_end(how, status);
 		barrier();
 		writer.hdr->flags |= TRACE_FLAG_COMPLETE;
 	}
-	writer_unlock(cancel);
+	writer_unlock(&hold);
 }
 
 NOINSTR void writer_fork_child(void)
@@ -406,21 +763,18 @@ NOINSTR void writer_fork_child(void)
 	writer.proc_pos = writer.proc_end = NULL;
 	writer.proc_seq = 0;
 	writer.nchunks = 0;
+	writer.chunk_size = parent.chunk_size;
 	/* The inherited descriptor shares the parent's open file (and lock). */
 	if (writer.fd >= 0)
 		close(writer.fd);
 	writer.fd = -1;
-	if (writer_pick_path() < 0 || writer_create() < 0)
+	if (writer_start_locked() < 0)
 		return;
-	if (writer_map_header() < 0) {
-		close(writer.fd);
-		writer.fd = -1;
-		return;
-	}
 	writer.hdr->clock_source = parent.clock_source;
 	writer.hdr->features = parent.features;
 	writer.hdr->probe_self_ticks = parent.probe_self_ticks;
 	writer.hdr->probe_parent_ticks = parent.probe_parent_ticks;
+	writer.hdr->malloc_elsewhere = parent.malloc_elsewhere;
 	/* Keep the parent's calibration slope: a fresh start point, and a
 	 * second point displaced exactly as the parent's was. */
 	clock_point(&writer.hdr->start);

@@ -159,10 +159,16 @@ MPROF_EXPORT void free(void *ptr)
 {
 	struct thread_state *t;
 
-	if (ptr == NULL || boot_owns(ptr))
+	if (boot_owns(ptr))
 		return;
 	if (!READY())
-		return; /* unreachable: only the arena's blocks exist then */
+		return; /* only the arena's blocks (or NULL) exist then */
+	if (ptr == NULL) {
+		/* Nothing to record, but an allocator or shim after us may
+		 * count it: every call goes on unchanged. */
+		real.free(NULL);
+		return;
+	}
 	t = alloc_begin();
 	if (t) {
 		int saved = errno;
@@ -304,6 +310,17 @@ MPROF_EXPORT void *pvalloc(size_t size)
 		return boot_alloc(size, 4096);
 	RECORD_ALLOCATION(real.pvalloc(size), TRACE_ALLOC_PVALLOC, size, p);
 	return p;
+}
+
+/* Our own malloc, by a name the dynamic linker cannot bind elsewhere. */
+extern __typeof__(malloc) alloc_malloc_here
+    __attribute__((alias("malloc"), visibility("hidden"), copy(malloc)));
+
+NOINSTR uint64_t alloc_malloc_elsewhere(void)
+{
+	void *p = dlsym(RTLD_DEFAULT, "malloc");
+
+	return p && p != (void *)alloc_malloc_here ? (uintptr_t)p : 0;
 }
 
 MPROF_EXPORT size_t malloc_usable_size(void *ptr)

@@ -30,17 +30,14 @@ for mode in return exit _exit abort kill; do
 	times_add_up $mode.bin
 	# How it ended, as the trace says: exit and _exit with their status
 	# and no warning; abort and SIGKILL unfinished, with the cut-short
-	# warning. (A runtime that does not record how a process ended leaves
-	# "finished" for exit and "unfinished" for _exit, as before.)
+	# warning.
 	how=$(json $mode.json 'r["end"]["how"]')
 	case $mode:$how in
 	return:exit|exit:exit|_exit:_exit)
 		check_eq "$mode: exit status in the trace" "$st" \
 			"$(json $mode.json 'r["end"]["exit_status"]')"
 		[ ! -s $mode.rerr ] || fail "$mode: unexpected warning: $(cat $mode.rerr)" ;;
-	return:finished|exit:finished)
-		[ ! -s $mode.rerr ] || fail "$mode: unexpected warning: $(cat $mode.rerr)" ;;
-	_exit:unfinished|abort:unfinished|kill:unfinished)
+	abort:unfinished|kill:unfinished)
 		grep -q "warning: '$mode.bin': trace cut short" $mode.rerr ||
 			fail "$mode: no cut-short warning: $(cat $mode.rerr)" ;;
 	*) fail "$mode: the trace says the process ended by '$how'" ;;

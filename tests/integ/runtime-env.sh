@@ -26,6 +26,11 @@ try MPROF_BUFFER_SIZE -5 'not a size'
 try MPROF_BUFFER_SIZE 3M 'power of two'
 try MPROF_BUFFER_SIZE 99999999999999999999 'power of two'
 try MPROF_BUFFER_SIZE '' 'not a size'
+try MPROF_MAX_SIZE abc 'auto, unlimited or a size'
+try MPROF_MAX_SIZE 1K 'at least 64K'
+try MPROF_MAX_SIZE 2Q 'auto, unlimited or a size'
+try MPROF_MAX_SIZE -1 'auto, unlimited or a size'
+try MPROF_MAX_SIZE 99999999999999999999 'auto, unlimited or a size'
 try MPROF_EVENTS bogus 'calls, alloc'
 try MPROF_EVENTS '' 'calls, alloc'
 try MPROF_CALIBRATE maybe 'not a boolean'
@@ -81,9 +86,11 @@ check_eq "default trace.bin: fib(10)'s calls" \
 [ ! -e start/trace.bin ] || fail "MPROF_DISABLE=1 still wrote a trace"
 cmp -s plain.out start/out || fail "MPROF_DISABLE=1 changed the output"
 
-# A setuid program ignores MPROF_* (secure_getenv): run as nobody, a setuid
-# root copy of fib writes trace.bin in its directory, not where the
-# variable points. Only as root, with setpriv, where nobody may run it.
+# A program in secure-execution mode (setuid) records nothing: run as
+# nobody, a setuid root copy of fib writes no trace, neither where
+# MPROF_OUTPUT points nor in its directory (an old trace.bin there stays as
+# it was), and prints what it prints unprofiled. Only as root, with
+# setpriv, where nobody may run it.
 if [ "$(id -u)" != 0 ]; then
 	skip_part "setuid: not root (a setuid root copy cannot be made)"
 elif ! have setpriv; then
@@ -91,6 +98,8 @@ elif ! have setpriv; then
 else
 	mkdir suid && chmod 755 "$TMP" suid
 	cp "$PROGS/fib" suid/fib && chmod 4755 suid/fib
+	echo "not a trace" >suid/trace.bin
+	MPROF_DISABLE=1 "$PROGS/fib" 10 2 >suid/expected
 	set +e
 	(cd suid && setpriv --reuid=65534 --regid=65534 --clear-groups \
 		env MPROF_OUTPUT="$TMP/evil.bin" ./fib 10 2 >out 2>err)
@@ -98,8 +107,13 @@ else
 	set -e
 	if [ "$st" = 0 ]; then
 		[ ! -e "$TMP/evil.bin" ] || fail "setuid: MPROF_OUTPUT was obeyed"
-		[ -f suid/trace.bin ] || fail "setuid: no trace.bin in its directory"
-		echo "ok: setuid program ignores MPROF_OUTPUT"
+		check_eq "setuid: trace.bin in its directory untouched" "not a trace" \
+			"$(cat suid/trace.bin)"
+		[ -z "$(ls suid | grep -v -x -e fib -e trace.bin -e out -e err -e expected)" ] ||
+			fail "setuid: it wrote files: $(ls suid)"
+		cmp -s suid/out suid/expected || fail "setuid: its output changed"
+		[ ! -s suid/err ] || fail "setuid: it printed on stderr: $(cat suid/err)"
+		echo "ok: a setuid program records nothing"
 	else
 		skip_part "setuid: nobody cannot run the setuid copy here (status $st: $(cat suid/err))"
 	fi

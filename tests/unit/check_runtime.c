@@ -270,7 +270,7 @@ START_TEST(test_round_trip_threads)
 		pthread_create(&th[i], NULL, hammer, (void *)(long)CALLS);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("rt.bin", &k);
 	ck_assert_uint_eq(k.enter[1], THREADS * CALLS);
 	ck_assert_uint_eq(k.enter[2], THREADS * CALLS);
@@ -307,7 +307,7 @@ START_TEST(test_guard_holds_handler_calls)
 	__cyg_profile_func_enter(FN(1), NULL);
 	__cyg_profile_func_exit(FN(1), NULL);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("guard.bin", &k);
 	ck_assert_uint_eq(k.enter[1], 2);
 	ck_assert_uint_eq(k.enter[2], 1);
@@ -354,7 +354,7 @@ START_TEST(test_longjmp_resync)
 	frame1();
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("longjmp.bin", &k);
 	ck_assert_uint_eq(k.enter[1], 1);
 	ck_assert_uint_eq(k.enter[2], 1);
@@ -395,7 +395,7 @@ START_TEST(test_deep_stack)
 	pthread_attr_setstacksize(&attr, 64 << 20);
 	pthread_create(&th, &attr, recurse_thread, NULL);
 	pthread_join(th, NULL);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("deep.bin", &k);
 	ck_assert_uint_eq(k.enter[1], DEPTH);
 	ck_assert_uint_eq(k.exits, DEPTH);
@@ -416,7 +416,7 @@ START_TEST(test_sibling_after_longjmp)
 	frame2(0); /* closes 3 and the first 2, then enters and leaves 2 */
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("sibling.bin", &k);
 	ck_assert_uint_eq(k.enter[2], 2);
 	ck_assert_uint_eq(k.enter[3], 1);
@@ -446,7 +446,7 @@ START_TEST(test_inlined_nested)
 	inlined_calls();
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("inlined.bin", &k);
 	ck_assert_uint_eq(k.enter[1], 1);
 	ck_assert_uint_eq(k.enter[2], 3);
@@ -514,7 +514,7 @@ START_TEST(test_filter_patterns)
 		filt_nest();
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	watch_filt();
 	read_back("pat.bin", &k);
 	ck_assert_uint_eq(k.watched[0], N);
@@ -554,7 +554,7 @@ START_TEST(test_filter_max_depth)
 	for (int i = 0; i < N; i++)
 		filt_nest();
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	watch_filt();
 	read_back("depth1.bin", &k);
 	ck_assert_uint_eq(k.watched[0], N);
@@ -575,7 +575,7 @@ START_TEST(test_filter_max_depth_hidden_no_level)
 	for (int i = 0; i < N; i++)
 		filt_nest();
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	watch_filt();
 	read_back("depth2.bin", &k);
 	ck_assert_uint_eq(k.watched[0], N);
@@ -598,7 +598,7 @@ START_TEST(test_filter_min_duration_takes_back)
 	hammer((void *)(long)CALLS); /* with a TIME record and an ENTER_FULL */
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	read_back("min.bin", &k);
 	ck_assert_uint_eq(k.enter[0] + k.enter[1] + k.enter[2], 0);
 	ck_assert_uint_eq(k.exits, 0);
@@ -627,7 +627,7 @@ START_TEST(test_filter_min_duration_keeps)
 	ck_assert_uint_eq(tls_thread->slow & THREAD_SLOW_HELD, 0);
 	call_leaf(FN(3)); /* taken back */
 	thread_finish(tls_thread);
-	writer_finish();
+	writer_finish(TRACE_END_EXIT, 0);
 	watch_filt();
 	read_back("keep.bin", &k);
 	ck_assert_uint_eq(k.enter[1], 1);
