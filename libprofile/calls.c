@@ -309,7 +309,7 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until);
 
 NOINSTR void calls_write_all_held(struct thread_state *t)
 {
-	if (t->nested.n)
+	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, ~0ull);
 }
 
@@ -342,10 +342,10 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
 						      uintptr_t cfa, uint64_t now)
 {
-	if (t->nested.n)
+	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, now); /* handlers that ran before now */
 	calls_enter_rare(t, fn, cfa, now);
-	if (t->nested.n)
+	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, ~0ull);
 	barrier();
 	tls_guard = 0;
@@ -354,23 +354,23 @@ NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, ui
 NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
 						     uintptr_t cfa, uint64_t now)
 {
-	if (t->nested.n)
+	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, now);
 	calls_exit_rare(t, fn, cfa, now);
-	if (t->nested.n)
+	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, ~0ull);
 	barrier();
 	tls_guard = 0;
 }
 
 /* Hold a signal handler's call event (fn 0: an exit) for the interrupted
- * code to write. */
+ * code to write (see thread_nested). */
 NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 {
 	struct thread_nested *q = &t->nested;
-	unsigned i;
+	unsigned tail = q->tail;
 
-	if (q->busy || q->n >= THREAD_NESTED_MAX || (fn == 0 && q->skip)) {
+	if (q->busy || tail - q->head >= THREAD_NESTED_MAX || (fn == 0 && q->skip)) {
 		if (fn)
 			q->skip++;
 		else if (q->skip)
@@ -380,12 +380,13 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 	}
 	q->busy = 1;
 	barrier();
-	i = q->n;
-	q->ev[i].fn = fn;
-	q->ev[i].ticks = clock_ticks();
+	q->ev[tail % THREAD_NESTED_MAX].fn = fn;
+	q->ev[tail % THREAD_NESTED_MAX].ticks = clock_ticks();
 	barrier();
-	q->n = i + 1;
-	t->slow |= THREAD_SLOW_HELD;
+	q->tail = tail + 1; /* the commit: one store */
+	/* One instruction each way (a handler may interrupt the consumer
+	 * between its own read and write of `slow`). */
+	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
 	barrier();
 	q->busy = 0;
 }
@@ -431,42 +432,46 @@ NOINSTR static bool calls_held_filter(struct thread_state *t, uintptr_t fn)
 /*
  * Write the held events earlier than `until` (all of them with ~0), in
  * order, then keep the rest. The handlers' calls are balanced: they nest
- * under whatever this thread has open at that moment of the stream.
+ * under whatever this thread has open at that moment of the stream. A
+ * handler may add events meanwhile (thread_nested): they are written too
+ * if early enough, else at a later hook.
  */
 NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 {
 	struct thread_nested *q = &t->nested;
-	unsigned i, n;
 
-	q->busy = 1;
-	barrier();
-	n = q->n;
-	for (i = 0; i < n && q->ev[i].ticks < until; i++) {
-		/* Never before the last record: an exit's delta is unsigned. */
-		uint64_t ticks = q->ev[i].ticks > t->last ? q->ev[i].ticks : t->last;
+	while (thread_nested_pending(q)) {
+		uintptr_t fn = q->ev[q->head % THREAD_NESTED_MAX].fn;
+		uint64_t ticks = q->ev[q->head % THREAD_NESTED_MAX].ticks;
 		uint64_t *p;
 
-		if ((t->slow & THREAD_SLOW_FILTER) && !calls_held_filter(t, q->ev[i].fn))
+		if (ticks >= until)
+			break;
+		barrier();
+		q->head++; /* its slot is free for a handler from here on */
+		/* Never before the last record: an exit's delta is unsigned. */
+		if (ticks < t->last)
+			ticks = t->last;
+		if ((t->slow & THREAD_SLOW_FILTER) && !calls_held_filter(t, fn))
 			continue;
 		p = thread_reserve(t, 3);
-
 		if (p == NULL) {
 			thread_drop(t, 1);
 			continue;
 		}
-		if (q->ev[i].fn == 0) {
+		if (fn == 0) {
 			EMIT(t, (ticks - t->last) << 2 | TRACE_TAG_EXIT);
 			t->last = ticks;
 		} else {
-			calls_write_enter(t, p, q->ev[i].fn, ticks);
+			calls_write_enter(t, p, fn, ticks);
 		}
 	}
-	memmove(q->ev, q->ev + i, (n - i) * sizeof(q->ev[0]));
-	q->n = n - i;
-	if (q->n == 0)
-		t->slow &= ~THREAD_SLOW_HELD;
+	/* Cleared first, then set again if a handler added events in
+	 * between: never clear with events waiting. */
+	__atomic_fetch_and(&t->slow, ~THREAD_SLOW_HELD, __ATOMIC_RELAXED);
 	barrier();
-	q->busy = 0;
+	if (thread_nested_pending(q))
+		__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
 }
 
 /* A hook that cannot record now: no state yet, or inside the runtime (a

@@ -61,13 +61,20 @@ struct frame_mark {
  * runtime (the guard held: the buffer may be mid-update). They are held
  * here, with their own clock readings, and written by the interrupted code
  * at its next hook, in time order with its own events.
+ *
+ * A ring with one producer (the handlers) and one consumer (the thread,
+ * writing them out), both on this thread: a handler interrupts the writing
+ * out at any point and still appends (it writes only slots the consumer is
+ * not reading, then moves tail in one store); the consumer moves head. Only
+ * a handler that interrupts another handler's append drops its events
+ * (counted).
  */
-#define THREAD_NESTED_MAX 512
+#define THREAD_NESTED_MAX 512 /* a power of two */
 
 struct thread_nested {
-	unsigned n;	/* events held */
-	unsigned busy;	/* being appended to or written out: a handler that
-			* interrupts that drops its events (counted) */
+	unsigned head;	/* the next event to write out (the consumer's) */
+	unsigned tail;	/* one past the last event held (the producer's) */
+	unsigned busy;	/* a handler is appending: one interrupting it drops */
 	unsigned skip;	/* entries dropped whose exits must be dropped too */
 	unsigned level; /* held calls written and open (with filters) */
 	uint64_t hidden[THREAD_NESTED_MAX / 64]; /* bit i: the open held call
@@ -78,6 +85,12 @@ struct thread_nested {
 		uint64_t ticks;
 	} ev[THREAD_NESTED_MAX];
 };
+
+/* Whether handler calls wait in q to be written. */
+static inline bool thread_nested_pending(const struct thread_nested *q)
+{
+	return __atomic_load_n(&q->tail, __ATOMIC_RELAXED) != q->head;
+}
 
 struct thread_state {
 	uint64_t *pos;	   /* next free word of the current chunk */
