@@ -8,6 +8,7 @@
  * longjmp) folds into one unlikely branch to an out-of-line function.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 #include "clock.h"
 #include "compiler.h"
 #include "filter.h"
+#include "jump.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -173,9 +175,37 @@ NOINSTR static void calls_pop(struct thread_state *t, uint64_t *now)
 	calls_emit_exit(t, now);
 }
 
-/* Whether calls_unwind would close the top frame (see below). */
+/*
+ * Whether this thread runs on its signal stack (sigaltstack) and p lies in
+ * it: asked of the kernel once per unwind, only when a frame would be
+ * closed for being below a call's (a handler's stack may lie anywhere).
+ */
+struct calls_alt {
+	int known; /* 0: not asked yet; 1: on it, [lo, hi); -1: not */
+	uintptr_t lo, hi;
+};
+
+NOINSTR static bool calls_on_altstack(struct calls_alt *a, uintptr_t p)
+{
+	if (a->known == 0) {
+		stack_t ss;
+		int saved = errno;
+
+		a->known = -1;
+		if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK)) {
+			a->known = 1;
+			a->lo = (uintptr_t)ss.ss_sp;
+			a->hi = a->lo + ss.ss_size;
+		}
+		errno = saved;
+	}
+	return a->known > 0 && p >= a->lo && p < a->hi;
+}
+
+/* Whether calls_unwind would close the top frame (see below); with alt,
+ * never one a signal handler on its own stack is called above. */
 NOINSTR static bool calls_must_unwind(const struct thread_state *t, uintptr_t fn, uintptr_t cfa,
-				      bool entry)
+				      bool entry, struct calls_alt *alt)
 {
 	const struct shadow_frame *top;
 
@@ -184,7 +214,9 @@ NOINSTR static bool calls_must_unwind(const struct thread_state *t, uintptr_t fn
 	top = &t->stack[t->depth - 1];
 	if (top->cfa > cfa)
 		return false;
-	return top->cfa < cfa || (entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn);
+	if (top->cfa < cfa)
+		return !alt || !calls_on_altstack(alt, cfa) || calls_on_altstack(alt, top->cfa);
+	return entry && t->depth - 1 < t->jmp_mark && FRAME_FUNCTION(top) == fn;
 }
 
 /* The stack is unwound as far as it goes: frames from here up are entered
@@ -202,12 +234,16 @@ NOINSTR static inline void calls_unwound(struct thread_state *t)
  * nothing (an inlined function calls its hooks from its caller's frame),
  * except for an entry after longjmp: a frame that was open when longjmp ran
  * (below jmp_mark) and is the same function, entered again from the same
- * frame, was abandoned (a retry loop).
+ * frame, was abandoned (a retry loop). A signal handler running on a stack
+ * of its own (sigaltstack) may be above the frames it interrupted: those
+ * are not closed.
  */
 NOINSTR static void calls_unwind(struct thread_state *t, uintptr_t fn, uintptr_t cfa, bool entry,
 				 uint64_t *now)
 {
-	while (calls_must_unwind(t, fn, cfa, entry))
+	struct calls_alt alt = { 0 };
+
+	while (calls_must_unwind(t, fn, cfa, entry, &alt))
 		calls_pop(t, now);
 	calls_unwound(t);
 }
@@ -313,12 +349,78 @@ NOINSTR void calls_write_all_held(struct thread_state *t)
 		calls_write_held(t, ~0ull);
 }
 
-NOINSTR void calls_longjmp(void)
+/*
+ * The frames a jump to a stack pointer of `target` abandons: those whose
+ * CFA is below it, and, from a signal handler on its own stack, the frames
+ * on that stack when the target is not. They are closed at once; the
+ * frames left may still hold abandoned calls (an inlined one, at the
+ * target's own level): jmp_mark marks them for calls_unwind.
+ */
+NOINSTR void calls_longjmp(const struct __jmp_buf_tag *env)
+{
+	calls_jump_to(env ? jump_target_sp(env) : 0);
+}
+
+NOINSTR void calls_jump_to(uintptr_t target)
 {
 	struct thread_state *t = tls_calls;
+	struct calls_alt alt = { 0 };
+	uint64_t now;
 
-	if (t)
-		t->jmp_mark = t->depth;
+	if (t == NULL)
+		return;
+	tls_guard++;
+	if (target) {
+		now = clock_ticks();
+		if (thread_nested_pending(&t->nested))
+			calls_write_held(t, now);
+		while (t->depth > t->base && t->depth <= t->cap) {
+			uintptr_t cfa = t->stack[t->depth - 1].cfa;
+
+			if (cfa >= target &&
+			    (!calls_on_altstack(&alt, cfa) || calls_on_altstack(&alt, target)))
+				break;
+			calls_pop(t, &now);
+		}
+	}
+	t->jmp_mark = t->depth;
+	tls_guard--;
+}
+
+/*
+ * Signal handlers that interrupted the runtime jump out of it at `ticks`:
+ * their calls still open end there, as if they returned. Made by the
+ * jumping handler itself (the producer: an append it interrupted was
+ * abandoned with it), before the interrupted code writes anything more, so
+ * that the handlers' calls are whole when they are written. With `torn`,
+ * the interrupted event is abandoned half made: counted lost.
+ */
+NOINSTR void calls_close_held(uint64_t ticks, bool torn)
+{
+	struct thread_state *t = tls_calls;
+	struct thread_nested *q;
+
+	if (t == NULL)
+		return;
+	q = &t->nested;
+	q->busy = 0;
+	q->skip = 0;
+	for (; q->open; q->open--) {
+		unsigned tail = q->tail;
+
+		if (tail - q->head >= THREAD_NESTED_MAX) {
+			thread_drop_cause(t, q->open, TRACE_LOST_SIGNAL);
+			q->open = 0;
+			break;
+		}
+		q->ev[tail % THREAD_NESTED_MAX].fn = 0;
+		q->ev[tail % THREAD_NESTED_MAX].ticks = ticks;
+		barrier();
+		q->tail = tail + 1;
+	}
+	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
+	if (torn)
+		thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
 }
 
 /* No state yet (first event of this thread, or the runtime not started). */
@@ -384,6 +486,10 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 	q->ev[tail % THREAD_NESTED_MAX].ticks = clock_ticks();
 	barrier();
 	q->tail = tail + 1; /* the commit: one store */
+	if (fn)
+		q->open++;
+	else if (q->open)
+		q->open--;
 	/* One instruction each way (a handler may interrupt the consumer
 	 * between its own read and write of `slow`). */
 	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
@@ -500,7 +606,7 @@ NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr
 	uint64_t now, delta;
 	uint32_t d = t->depth;
 
-	if (t->slow != THREAD_SLOW_FILTER || calls_must_unwind(t, fn, cfa, true))
+	if (t->slow != THREAD_SLOW_FILTER || calls_must_unwind(t, fn, cfa, true, NULL))
 		return calls_enter_rare_release(t, fn, cfa, clock_ticks());
 	calls_unwound(t);
 	if (!calls_filter_keeps(fn, t->shown)) {

@@ -14,12 +14,25 @@
  */
 void calls_calibrate(uint64_t *self_ticks, uint64_t *parent_ticks);
 
+#include <setjmp.h>
+#include <stdbool.h>
+
 /*
- * The program is about to longjmp: frames open now may be abandoned. The
- * next entry at the same level as one of them, of the same function, closes
- * it (see calls_unwind). Called by the longjmp wrappers.
+ * The program is about to longjmp to env: the frames below the target are
+ * closed now. Frames left open at the target's level may be abandoned too:
+ * the next entry at the same level as one of them, of the same function,
+ * closes it (see calls_unwind). Called by the longjmp wrappers.
  */
-void calls_longjmp(void);
+void calls_longjmp(const struct __jmp_buf_tag *env);
+
+/* The same for a jump that resumes with stack pointer target (0: not
+ * known, mark only; UINTPTR_MAX: every open call ends). */
+void calls_jump_to(uintptr_t target);
+
+/* Signal handlers whose calls are held (the runtime was interrupted) jump
+ * out at `ticks`: their open calls end there; one event is counted lost if
+ * the interrupted one is `torn` (abandoned half made). Guard held. */
+void calls_close_held(uint64_t ticks, bool torn);
 
 struct thread_state;
 

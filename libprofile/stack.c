@@ -45,6 +45,11 @@ NOINSTR void stack_init(unsigned max_depth)
 	dl_iterate_phdr(stack_self_cb, (void *)(uintptr_t)stack_init);
 }
 
+NOINSTR bool stack_in_self(uintptr_t pc)
+{
+	return pc >= self_lo && pc < self_hi;
+}
+
 NOINSTR unsigned stack_max_depth(void)
 {
 	return stack_depth;

@@ -47,6 +47,9 @@ void stack_init(unsigned max_depth);
 /* The maximum depth, in frames. */
 unsigned stack_max_depth(void);
 
+/* Whether pc lies in libmprof's own code (known once stack_init ran). */
+bool stack_in_self(uintptr_t pc);
+
 /*
  * Capture the calling thread's stack above the allocator: frames[0] is
  * `site`, the return address into the allocator's caller; the rest come

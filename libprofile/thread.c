@@ -8,6 +8,7 @@
 
 #include "calls.h"
 #include "clock.h"
+#include "context.h"
 #include "filter.h"
 #include "runtime.h"
 #include "thread.h"
@@ -29,36 +30,59 @@ NOINSTR static void *thread_map(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+NOINSTR bool thread_call_stack_new(struct call_stack *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->stack = thread_map(THREAD_STACK_INITIAL * sizeof(*s->stack));
+	if (s->stack == NULL)
+		return false;
+	s->cap = THREAD_STACK_INITIAL;
+	if (filter.min_ticks) {
+		s->marks = thread_map(THREAD_STACK_INITIAL * sizeof(*s->marks));
+		if (s->marks == NULL) {
+			munmap(s->stack, s->cap * sizeof(*s->stack));
+			s->stack = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
+NOINSTR void thread_call_stack_free(struct call_stack *s)
+{
+	if (s->stack)
+		munmap(s->stack, s->cap * sizeof(*s->stack));
+	if (s->marks)
+		munmap(s->marks, s->cap * sizeof(*s->marks));
+	s->stack = NULL;
+	s->marks = NULL;
+}
+
 NOINSTR static struct thread_state *thread_alloc(unsigned extra_words)
 {
 	size_t size = sizeof(struct thread_state) + extra_words * sizeof(uint64_t);
 	struct thread_state *t = thread_map(size);
+	struct call_stack s;
 
 	if (t == NULL)
 		return NULL;
-	t->stack = thread_map(THREAD_STACK_INITIAL * sizeof(*t->stack));
-	if (t->stack == NULL) {
+	if (!thread_call_stack_new(&s)) {
 		munmap(t, size);
 		return NULL;
 	}
-	t->cap = THREAD_STACK_INITIAL;
-	if (filter.min_ticks) {
-		t->marks = thread_map(THREAD_STACK_INITIAL * sizeof(*t->marks));
-		if (t->marks == NULL) {
-			munmap(t->stack, t->cap * sizeof(*t->stack));
-			munmap(t, size);
-			return NULL;
-		}
-	}
+	t->stack = s.stack;
+	t->marks = s.marks;
+	t->cap = s.cap;
 	return t;
 }
 
 NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 {
+	struct call_stack s = { .stack = t->stack, .marks = t->marks, .cap = t->cap };
+
 	stack_table_release(&t->stacks);
-	munmap(t->stack, t->cap * sizeof(*t->stack));
-	if (t->marks)
-		munmap(t->marks, t->cap * sizeof(*t->marks));
+	context_release_all(t);
+	thread_call_stack_free(&s);
 	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
 }
 

@@ -52,6 +52,21 @@ struct frame_mark {
 	uint64_t seq;	 /* the chunk it was written to */
 };
 
+/*
+ * A call stack apart from its thread: the shadow stack fields of
+ * thread_state, for a context that does not run now (context.h).
+ */
+struct call_stack {
+	struct shadow_frame *stack;
+	struct frame_mark *marks;
+	uint32_t cap, depth, base, jmp_mark, shown;
+};
+
+/* A new empty call stack (with marks if a minimum duration applies);
+ * false when there is no memory. */
+bool thread_call_stack_new(struct call_stack *s);
+void thread_call_stack_free(struct call_stack *s);
+
 /* Why a thread's hooks must take their slow paths (thread_state.slow). */
 #define THREAD_SLOW_HELD   1u /* signal handler calls are held (thread_nested) */
 #define THREAD_SLOW_FILTER 2u /* record-time filters apply (filter.h) */
@@ -76,6 +91,7 @@ struct thread_nested {
 	unsigned tail;	/* one past the last event held (the producer's) */
 	unsigned busy;	/* a handler is appending: one interrupting it drops */
 	unsigned skip;	/* entries dropped whose exits must be dropped too */
+	unsigned open;	/* calls held and not yet returned (the handlers') */
 	unsigned level; /* held calls written and open (with filters) */
 	uint64_t hidden[THREAD_NESTED_MAX / 64]; /* bit i: the open held call
 						   * at level i was left out
@@ -121,6 +137,10 @@ struct thread_state {
 	struct stack_table stacks;   /* interned allocation stacks */
 	struct thread_nested nested; /* calls of signal handlers that
 				      * interrupted the runtime */
+	struct context_table *contexts;	  /* call stacks of contexts not running
+					 * (context.h); NULL before a switch */
+	uint32_t context;		  /* the running context: 0 the thread's own stack */
+	uint32_t context_ids;		  /* context ids handed out */
 	struct thread_state *next, *prev; /* all threads (writer.lock) */
 };
 

@@ -4,18 +4,23 @@
  *
  * longjmp skips the exit hooks of every frame it unwinds. Frames below the
  * target are closed by the runtime as soon as it sees a call at or above
- * their level (calls.c); a frame at exactly the target's level, entered
- * again by a retry loop, can only be told from an inlined call by knowing a
- * longjmp happened. These wrappers pass that on and jump.
+ * their level (calls.c); the wrappers close them at once, from the target's
+ * stack pointer, and mark the jump: a frame at exactly the target's level,
+ * entered again by a retry loop, can only be told from an inlined call by
+ * knowing a longjmp happened.
+ *
+ * A jump from a signal handler that interrupted the runtime (the guard
+ * held) is put off until the runtime is back in the program (jump.h).
  */
 #include <dlfcn.h>
 #include <setjmp.h>
 #include <stddef.h>
 
 #include "calls.h"
+#include "clock.h"
 #include "compiler.h"
-
-typedef void (*jump_fn)(struct __jmp_buf_tag *, int);
+#include "jump.h"
+#include "thread.h"
 
 /* The real function `name`, looked up once. */
 NOINSTR static jump_fn setjmp_real(jump_fn *cache, const char *name)
@@ -25,15 +30,29 @@ NOINSTR static jump_fn setjmp_real(jump_fn *cache, const char *name)
 	return *cache;
 }
 
+/* Jump with f, the real function, to env. */
+NOINSTR __attribute__((noreturn)) static void setjmp_jump(jump_fn f, struct __jmp_buf_tag *env,
+							  int val)
+{
+	if (tls_guard) {
+		if (jump_from_runtime(f, env, val) > 0)
+			f(env, val); /* within a handler: the runtime's calls stay open */
+		/* Cannot be put off: the interrupted event is abandoned. */
+		calls_close_held(clock_ticks(), true);
+		tls_guard = 0;
+	}
+	calls_longjmp(env);
+	f(env, val);
+	__builtin_unreachable();
+}
+
 #define MPROF_JUMP_WRAPPER(name, type)                                      \
 	MPROF_EXPORT __attribute__((noreturn)) void name(type env, int val) \
 	{                                                                   \
 		static jump_fn real;                                        \
 		jump_fn f = setjmp_real(&real, #name);                      \
                                                                             \
-		calls_longjmp();                                            \
-		f(env, val);                                                \
-		__builtin_unreachable();                                    \
+		setjmp_jump(f, env, val);                                   \
 	}
 
 MPROF_JUMP_WRAPPER(longjmp, jmp_buf)

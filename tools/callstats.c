@@ -221,6 +221,14 @@ static void stack_grow(struct cs_thread *t)
 	t->stack = xgrow(t->stack, &t->alloc, t->depth + 1, sizeof(*t->stack));
 }
 
+/* An activation of st's function (or edge) opens at `now`. */
+static inline void stats_open(struct cs_stats *st, uint64_t now)
+{
+	st->active++;
+	if (st->open++ == 0)
+		st->open_since = now;
+}
+
 static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
 {
 	struct cs_func *fn = func_lookup(&t->table, addr, now);
@@ -239,21 +247,41 @@ static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
 	fr->child_corr = 0;
 	fr->nchildren = 0;
 	fr->alloc_incl = 0;
-	fn->st.active++;
+	fr->hidden = false;
+	stats_open(&fn->st, now);
 	if (edge)
-		edge->st.active++;
+		stats_open(&edge->st, now);
 }
 
-static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl, uint64_t alloc)
+/*
+ * An activation of st's function (or edge) closes: `self` and `incl` its
+ * corrected times, `raw` its raw inclusive ticks, at `now`. An activation
+ * inside another of the same function on the same stack is a recursive
+ * call: its time is in the outer one's already. Activations on the stacks
+ * of different contexts (coroutines) may overlap in time without nesting:
+ * the cumulative time is then that of the span while any was open (the
+ * union of their times, less the probe's cost in them), never counted
+ * twice, and at least the last one's own.
+ */
+static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl, uint64_t alloc,
+			       uint64_t raw, uint64_t now)
 {
 	st->calls++;
 	st->self_ticks += self;
-	if (--st->active == 0) {
-		st->cum_ticks += incl;
-		st->alloc_cum += alloc;
+	if (--st->active != 0) {
+		st->rec_calls++; /* in the outer activation's times */
 	} else {
-		st->rec_calls++;
+		st->alloc_open += alloc;
+		st->probe_open += raw > incl ? raw - incl : 0;
 	}
+	if (--st->open != 0)
+		return;
+	uint64_t span = now > st->open_since ? now - st->open_since : 0;
+	uint64_t cum = span > st->probe_open ? span - st->probe_open : 0;
+
+	st->cum_ticks += cum > incl ? cum : incl;
+	st->alloc_cum += st->alloc_open;
+	st->alloc_open = st->probe_open = 0;
 }
 
 /*
@@ -285,9 +313,9 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	raw = now > fr->start ? now - fr->start : 0;
 	self = corrected_self(p, fr, raw);
 	incl = self + fr->child_corr;
-	stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
+	stats_close(&fr->fn->st, self, incl, fr->alloc_incl, raw, now);
 	if (fr->edge)
-		stats_close(&fr->edge->st, self, incl, fr->alloc_incl);
+		stats_close(&fr->edge->st, self, incl, fr->alloc_incl, raw, now);
 	if (unlikely(p->on_call))
 		p->on_call(p->on_call_arg, t, fr, now, self, incl);
 	if (t->depth) {
@@ -340,9 +368,9 @@ static void cs_enter_filtered(const struct cs_profile *p, struct cs_thread *t, u
 	if (fr->owner)
 		fr->edge = edge_lookup(&t->table, t->stack[fr->owner - 1].fn, fn);
 	fr->owner = t->depth;
-	fn->st.active++;
+	stats_open(&fn->st, now);
 	if (fr->edge)
-		fr->edge->st.active++;
+		stats_open(&fr->edge->st, now);
 }
 
 /* Charge `bytes` to the function of the shown frame `o`. */
@@ -361,9 +389,11 @@ static void frame_unshow(struct cs_thread *t, struct cs_frame *fr)
 
 	fr->hidden = true;
 	fr->fn->st.active--;
+	fr->fn->st.open--;
 	fr->fn->st.alloc_self -= fr->alloc_own;
 	if (fr->edge) {
 		fr->edge->st.active--;
+		fr->edge->st.open--;
 		fr->edge->st.alloc_self -= fr->alloc_own;
 	}
 	if (parent && parent->owner)
@@ -391,9 +421,9 @@ static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t
 			fr[-1].folded += self + fr->folded;
 	} else {
 		self += fr->folded;
-		stats_close(&fr->fn->st, self, incl, fr->alloc_incl);
+		stats_close(&fr->fn->st, self, incl, fr->alloc_incl, raw, now);
 		if (fr->edge)
-			stats_close(&fr->edge->st, self, incl, fr->alloc_incl);
+			stats_close(&fr->edge->st, self, incl, fr->alloc_incl, raw, now);
 		if (p->on_call)
 			p->on_call(p->on_call_arg, t, fr, now, self, incl);
 	}
@@ -492,11 +522,25 @@ static struct cs_context *context_get(struct cs_thread *t, uint32_t id)
 	return slot;
 }
 
+/* The frames of a stack that leaves (by -1) or becomes (+1) the running
+ * one: a call of a function open in another context is not recursive. */
+static void context_activate(struct cs_frame *stack, size_t depth, int by)
+{
+	for (size_t i = 0; i < depth; i++) {
+		if (stack[i].hidden)
+			continue;
+		stack[i].fn->st.active += (uint64_t)(int64_t)by;
+		if (stack[i].edge)
+			stack[i].edge->st.active += (uint64_t)(int64_t)by;
+	}
+}
+
 /* Save the running context's stack, switched away at `now`. */
 static void context_save(struct cs_thread *t, uint64_t now)
 {
 	struct cs_context *slot = context_get(t, t->context);
 
+	context_activate(t->stack, t->depth, -1);
 	slot->saved = true;
 	slot->depth = t->depth;
 	slot->left = now;
@@ -526,6 +570,7 @@ static void context_load(struct cs_thread *t, struct cs_context *slot, uint64_t 
 	slot->stack = NULL;
 	slot->depth = slot->alloc = 0;
 	slot->saved = false;
+	context_activate(t->stack, t->depth, +1);
 	if (t->depth) {
 		t->stack[t->depth - 1].child_raw += away;
 		t->stack[t->depth - 1].child_corr += away;

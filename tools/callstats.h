@@ -70,7 +70,12 @@ struct cs_stats {
 	uint64_t cum_ticks;
 	uint64_t alloc_self; /* bytes allocated by the function itself */
 	uint64_t alloc_cum;  /* bytes allocated by it and its callees */
-	uint64_t active;     /* activations open on the stack (thread tables only) */
+	/* Thread tables only: */
+	uint64_t active;     /* activations open on the running context's stack */
+	uint64_t open;	     /* activations open on any context's stack */
+	uint64_t open_since; /* tick count when `open` last left 0 */
+	uint64_t alloc_open; /* bytes of the activations closed since then */
+	uint64_t probe_open; /* the probe's cost in them (raw - corrected ticks) */
 };
 
 struct cs_eslot;

@@ -141,7 +141,9 @@ START_TEST(test_switch_to_same_context)
 }
 END_TEST
 
-/* A coroutine that calls itself in two contexts at once: cumulative stays within the wall. */
+/* A function open in two contexts at once: not a recursive call; its
+ * cumulative time is the span while either was open (0 to 50), within the
+ * wall and never below the self time. */
 START_TEST(test_open_in_two_contexts)
 {
 	tb_chunk(tb, 1, 0);
@@ -157,8 +159,31 @@ START_TEST(test_open_in_two_contexts)
 	/* self: ctx 1 runs 0-10 and 20-30, ctx 2 10-20 and 30-50 */
 	ck_assert_uint_eq(stats(CO_A)->calls, 2);
 	ck_assert_uint_eq(stats(CO_A)->self_ticks, 50);
-	ck_assert_uint_le(stats(CO_A)->cum_ticks, 50);
-	ck_assert_uint_eq(stats(CO_A)->cum_ticks, 40); /* the activation that closed last */
+	ck_assert_uint_eq(stats(CO_A)->rec_calls, 0);
+	ck_assert_uint_eq(stats(CO_A)->cum_ticks, 50);
+}
+END_TEST
+
+/* Apart in time, the activations of two contexts add up; one of them
+ * recursive on its own stack counts once. */
+START_TEST(test_two_contexts_apart)
+{
+	tb_chunk(tb, 1, 0);
+	tb_context(tb, 1, 0);
+	tb_enter(tb, CO_A, 0);
+	tb_enter(tb, CO_A, 2); /* recursive: inside the first */
+	tb_exit(tb, 8);
+	tb_exit(tb, 10);
+	tb_context(tb, 2, 20);
+	tb_enter(tb, CO_A, 20);
+	tb_context(tb, 1, 25); /* away 25-28: its frame stays open */
+	tb_context(tb, 2, 28);
+	tb_exit(tb, 30);
+	profile(NULL);
+	ck_assert_uint_eq(stats(CO_A)->calls, 3);
+	ck_assert_uint_eq(stats(CO_A)->rec_calls, 1);
+	ck_assert_uint_eq(stats(CO_A)->self_ticks, 17);
+	ck_assert_uint_eq(stats(CO_A)->cum_ticks, 20);
 }
 END_TEST
 
@@ -274,6 +299,7 @@ static Suite *contexts_suite(void)
 	tcase_add_test(tc, test_scheduler_times);
 	tcase_add_test(tc, test_switch_to_same_context);
 	tcase_add_test(tc, test_open_in_two_contexts);
+	tcase_add_test(tc, test_two_contexts_apart);
 	tcase_add_test(tc, test_scheduler_filtered);
 	tcase_add_test(tc, test_scheduler_folded);
 	tcase_add_test(tc, test_scheduler_chrome);

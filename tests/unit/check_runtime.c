@@ -319,13 +319,17 @@ START_TEST(test_guard_holds_handler_calls)
 END_TEST
 
 /* longjmp skips the exits of the frames it unwinds: the runtime closes them
- * when an outer frame returns (their CFAs are deeper than its). */
+ * as the jump is made (their CFAs are below the target's stack pointer). */
 static jmp_buf jb;
+static uint32_t depth_before_jump, depth_after_jump;
+static bool target_unknown; /* as where the jmp_buf cannot be read */
 
 __attribute__((noinline)) static void frame3(void)
 {
 	__cyg_profile_func_enter(FN(3), NULL);
-	calls_longjmp(); /* what libmprof's longjmp wrapper does */
+	depth_before_jump = tls_thread->depth;
+	calls_longjmp(target_unknown ? NULL : jb); /* what libmprof's longjmp wrapper does */
+	depth_after_jump = tls_thread->depth;
 	longjmp(jb, 1);
 }
 
@@ -352,6 +356,8 @@ START_TEST(test_longjmp_resync)
 
 	start_runtime("longjmp.bin", "64K");
 	frame1();
+	ck_assert_uint_eq(depth_before_jump, 3);
+	ck_assert_uint_eq(depth_after_jump, 1); /* frame1, the target's */
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
 	writer_finish(TRACE_END_EXIT, 0);
@@ -402,18 +408,20 @@ START_TEST(test_deep_stack)
 }
 END_TEST
 
-/* A function entered at the level of a frame longjmp abandoned (here the
- * same function from the same caller, as in a retry loop) replaces it: the
- * abandoned frames are closed first. */
+/* Where the target is not known, a function entered at the level of a
+ * frame longjmp abandoned (here the same function from the same caller, as
+ * in a retry loop) replaces it: the abandoned frames are closed first. */
 START_TEST(test_sibling_after_longjmp)
 {
 	struct count k;
 
 	start_runtime("sibling.bin", "64K");
+	target_unknown = true;
 	if (setjmp(jb) == 0)
 		frame2(1); /* enters 2, then 3, then longjmps back here */
 	ck_assert_uint_eq(tls_thread->depth, 2);
 	frame2(0); /* closes 3 and the first 2, then enters and leaves 2 */
+	target_unknown = false;
 	ck_assert_uint_eq(tls_thread->depth, 0);
 	thread_finish(tls_thread);
 	writer_finish(TRACE_END_EXIT, 0);

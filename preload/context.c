@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * context.c - tell the call recorder when the program switches stacks with
+ * swapcontext or setcontext (coroutines; see libprofile/context.h).
+ *
+ * makecontext needs nothing: a context it made is known by its stack.
+ * getcontext cannot be wrapped (it returns twice, into a frame that would
+ * be ours); a state it saved is told apart when it is switched to.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stddef.h>
+#include <ucontext.h>
+
+#include "compiler.h"
+#include "context.h"
+#include "thread.h"
+
+typedef int (*swapcontext_fn)(ucontext_t *, const ucontext_t *);
+typedef int (*setcontext_fn)(const ucontext_t *);
+
+MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
+{
+	static swapcontext_fn real;
+	struct context_leave l;
+	struct thread_state *t;
+	int ret, saved;
+
+	if (real == NULL)
+		real = (swapcontext_fn)dlsym(RTLD_NEXT, "swapcontext");
+	if (real == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	t = tls_calls;
+	if (t == NULL || tls_guard || oucp == NULL || ucp == NULL)
+		return real(oucp, ucp);
+	saved = errno;
+	tls_guard++;
+	context_leave(t, oucp, ucp, &l);
+	tls_guard--;
+	errno = saved;
+	ret = real(oucp, ucp);
+	/* Here again: maybe much later, maybe on another thread. */
+	saved = errno;
+	if (!tls_guard) {
+		tls_guard++;
+		context_back(&l, ret);
+		tls_guard--;
+	}
+	errno = saved;
+	return ret;
+}
+
+MPROF_EXPORT int setcontext(const ucontext_t *ucp)
+{
+	static setcontext_fn real;
+	struct thread_state *t;
+	int saved;
+
+	if (real == NULL)
+		real = (setcontext_fn)dlsym(RTLD_NEXT, "setcontext");
+	if (real == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	t = tls_calls;
+	if (t && !tls_guard && ucp) {
+		saved = errno;
+		tls_guard++;
+		context_set(t, ucp);
+		tls_guard--;
+		errno = saved;
+	}
+	return real(ucp);
+}

@@ -1,0 +1,312 @@
+/*
+ * jumps.c - control flow that is hard on a call recorder: jumps MODE ARGS.
+ * Each mode prints its ground truth (calls it counted, times it measured
+ * with its own clock) and exits 0.
+ *
+ *   longjmp N DEPTH   N times: recurse to a depth from 1 to DEPTH (varying),
+ *                     longjmp back to the top
+ *   watchdog N        the timeout idiom, N times: arm a 50 us timer, compute
+ *                     (instrumented calls) until its handler siglongjmps out;
+ *                     then a tail of calls that must all be recorded
+ *   altstack K        a thread whose SIGUSR1 handler runs on an alternate
+ *                     stack mapped above its own; measured() makes K calls,
+ *                     raising the signal at the middle one, and measures
+ *                     itself (the bounds of its own time, in ns)
+ *   coroutines K      a scheduler run() resumes two coroutines whose stacks
+ *                     lie in main's own frame until each has made K calls
+ *                     (each yields from inside one); run() measures itself
+ *   getcontext N DEPTH  as longjmp, with getcontext and setcontext
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define NOIPA __attribute__((noipa))
+
+/* rec() and crec() end by jumping, which GCC does not count as an end. */
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+
+static volatile unsigned long sink;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------ longjmp */
+
+static jmp_buf top;
+static unsigned long rec_calls;
+
+NOIPA static void rec(int depth)
+{
+	rec_calls++;
+	if (depth <= 1)
+		longjmp(top, 1);
+	rec(depth - 1);
+	sink++;
+}
+
+static int mode_longjmp(long n, int depth)
+{
+	volatile long i = 0;
+
+	setjmp(top);
+	while (i < n) {
+		long k = i++;
+
+		rec(1 + (int)((k * 7919) % depth));
+	}
+	printf("rec_calls=%lu\njumps=%ld\n", rec_calls, n);
+	return 0;
+}
+
+/* ----------------------------------------------------------- watchdog */
+
+static sigjmp_buf watch;
+static volatile sig_atomic_t fired;
+static unsigned long step_calls, tail_calls, compute_calls;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fired++;
+	siglongjmp(watch, 1);
+}
+
+NOIPA static void step(void)
+{
+	step_calls++;
+	sink++;
+}
+
+NOIPA static void compute(void)
+{
+	compute_calls++;
+	for (;;)
+		step();
+}
+
+NOIPA static void tail(void)
+{
+	tail_calls++;
+}
+
+static int mode_watchdog(long n)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 0, 0 }, { 0, 50 } };
+	volatile long jumps = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sigsetjmp(watch, 1);
+	if (jumps++ < n) {
+		setitimer(ITIMER_REAL, &it, NULL);
+		compute();
+	}
+	for (int i = 0; i < 1000; i++)
+		tail();
+	printf("jumps=%ld\nfired=%d\ncompute_calls=%lu\nstep_calls=%lu\ntail_calls=%lu\n",
+	       jumps - 1, (int)fired, compute_calls, step_calls, tail_calls);
+	return 0;
+}
+
+/* ----------------------------------------------------------- altstack */
+
+static void *alt;
+static size_t alt_size = 1 << 20;
+static int alt_above;
+static unsigned long handler_calls, leaf_calls, measured_calls;
+static uint64_t inner_ns, outer_ns;
+
+NOIPA static void handler_work(void)
+{
+	handler_calls++;
+	for (int i = 0; i < 1000; i++)
+		sink++;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handler_work();
+}
+
+NOIPA static void leaf(void)
+{
+	leaf_calls++;
+	for (int i = 0; i < 100; i++)
+		sink++;
+}
+
+NOIPA static void measured(int k)
+{
+	uint64_t t0 = now_ns();
+
+	measured_calls++;
+	for (int i = 0; i < k; i++) {
+		if (i == k / 2)
+			pthread_kill(pthread_self(), SIGUSR1);
+		leaf();
+	}
+	inner_ns = now_ns() - t0;
+}
+
+static void *alt_thread(void *arg)
+{
+	stack_t ss = { .ss_sp = alt, .ss_size = alt_size };
+	struct sigaction sa;
+	uint64_t t0;
+
+	alt_above = (char *)alt > (char *)&ss;
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	t0 = now_ns();
+	measured((int)(intptr_t)arg);
+	outer_ns = now_ns() - t0;
+	return NULL;
+}
+
+static int mode_altstack(int k)
+{
+	pthread_t th;
+
+	/* Mapped before the thread: above the thread's stack, which
+	 * pthread_create maps later (mappings go downwards). */
+	alt = mmap(NULL, alt_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (alt == MAP_FAILED)
+		return perror("mmap"), 2;
+	pthread_create(&th, NULL, alt_thread, (void *)(intptr_t)k);
+	pthread_join(th, NULL);
+	printf("measured_calls=%lu\nleaf_calls=%lu\nhandler_calls=%lu\n", measured_calls,
+	       leaf_calls, handler_calls);
+	printf("measured_inner_ns=%llu\nmeasured_outer_ns=%llu\n", (unsigned long long)inner_ns,
+	       (unsigned long long)outer_ns);
+	printf("altstack_above=%d\n", alt_above);
+	return 0;
+}
+
+/* --------------------------------------------------------- coroutines */
+
+static ucontext_t sched_ctx, co_ctx[2];
+static int co_done[2];
+static unsigned long co_work_calls, co_main_calls, run_calls;
+static int co_k;
+
+NOIPA static void co_work(int id)
+{
+	co_work_calls++;
+	for (int i = 0; i < 200; i++)
+		sink += (unsigned long)id;
+	swapcontext(&co_ctx[id], &sched_ctx); /* yield, from inside a call */
+}
+
+NOIPA static void co_main(int id)
+{
+	co_main_calls++;
+	for (int i = 0; i < co_k; i++)
+		co_work(id);
+	co_done[id] = 1;
+}
+
+NOIPA static void run(void)
+{
+	uint64_t t0 = now_ns();
+
+	run_calls++;
+	while (!co_done[0] || !co_done[1]) {
+		for (int id = 0; id < 2; id++) {
+			if (!co_done[id])
+				swapcontext(&sched_ctx, &co_ctx[id]);
+		}
+	}
+	inner_ns = now_ns() - t0;
+}
+
+static int mode_coroutines(int k)
+{
+	/* The coroutines' stacks in main's own frame: above run()'s. */
+	static const size_t size = 256 * 1024;
+	char stacks[2][256 * 1024];
+	uint64_t t0;
+
+	co_k = k;
+	for (int id = 0; id < 2; id++) {
+		getcontext(&co_ctx[id]);
+		co_ctx[id].uc_stack.ss_sp = stacks[id];
+		co_ctx[id].uc_stack.ss_size = size;
+		co_ctx[id].uc_link = &sched_ctx;
+		makecontext(&co_ctx[id], (void (*)(void))co_main, 1, id);
+	}
+	t0 = now_ns();
+	run();
+	outer_ns = now_ns() - t0;
+	printf("run_calls=%lu\nco_main_calls=%lu\nco_work_calls=%lu\n", run_calls, co_main_calls,
+	       co_work_calls);
+	printf("run_inner_ns=%llu\nrun_outer_ns=%llu\n", (unsigned long long)inner_ns,
+	       (unsigned long long)outer_ns);
+	return 0;
+}
+
+/* --------------------------------------------------------- getcontext */
+
+static ucontext_t again;
+
+NOIPA static void crec(int depth)
+{
+	rec_calls++;
+	if (depth <= 1)
+		setcontext(&again);
+	crec(depth - 1);
+	sink++;
+}
+
+static int mode_getcontext(long n, int depth)
+{
+	volatile long i = 0;
+
+	getcontext(&again);
+	while (i < n) {
+		long k = i++;
+
+		crec(1 + (int)((k * 7919) % depth));
+	}
+	printf("rec_calls=%lu\njumps=%ld\n", rec_calls, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "longjmp") && argc > 3)
+		return mode_longjmp(atol(argv[2]), atoi(argv[3]));
+	if (!strcmp(mode, "watchdog") && argc > 2)
+		return mode_watchdog(atol(argv[2]));
+	if (!strcmp(mode, "altstack") && argc > 2)
+		return mode_altstack(atoi(argv[2]));
+	if (!strcmp(mode, "coroutines") && argc > 2)
+		return mode_coroutines(atoi(argv[2]));
+	if (!strcmp(mode, "getcontext") && argc > 3)
+		return mode_getcontext(atol(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: jumps longjmp N DEPTH | watchdog N | altstack K | coroutines K | "
+			"getcontext N DEPTH\n");
+	return 2;
+}
