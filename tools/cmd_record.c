@@ -163,23 +163,14 @@ static int add_pattern(char **list, const char *pat)
 	return 0;
 }
 
-/* A power of two from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX, with K or M. */
+/* A byte count (bytes.h, as MPROF_BUFFER_SIZE is read): a power of two
+ * from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX. */
 static bool valid_size(const char *arg)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	if (*arg < '0' || *arg > '9')
-		return false;
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (errno || n > TRACE_CHUNK_MAX)
-		return false;
-	if (*end == 'k' || *end == 'K')
-		n <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		n <<= 20, end++;
-	return !*end && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX && !(n & (n - 1));
+	return bytes_parse(arg, &n) == 0 && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX &&
+	       !(n & (n - 1));
 }
 
 /*
