@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "cmd.h"
 #include "duration.h"
 #include "env.h"
@@ -51,6 +52,11 @@ static const char record_usage_text[] =
     "      --buffer-size=SIZE\n"
     "                        write the trace in chunks of SIZE bytes: a power\n"
     "                        of two from 64K to 64M (1M by default)\n"
+    "      --max-size=SIZE   stop writing the trace when it would grow past SIZE\n"
+    "                        bytes (at least 64K, e.g. 512M or 2G) and count the\n"
+    "                        events left out; unlimited (or none, or 0) for no\n"
+    "                        cap; auto (the default): half the space free on its\n"
+    "                        file system at start, at most 4G\n"
     "\n"
     "Filters of the function calls written (fewer events, a smaller trace):\n"
     "      --include=PATTERN only the functions whose name matches PATTERN\n"
@@ -77,6 +83,7 @@ enum {
 	OPT_STAGES,
 	OPT_STACK_DEPTH,
 	OPT_BUFFER_SIZE,
+	OPT_MAX_SIZE,
 	OPT_INCLUDE,
 	OPT_EXCLUDE,
 	OPT_MAX_DEPTH,
@@ -90,6 +97,7 @@ static const struct option record_long_options[] = {
 	{ "stages", no_argument, NULL, OPT_STAGES },
 	{ "stack-depth", required_argument, NULL, OPT_STACK_DEPTH },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
@@ -105,6 +113,7 @@ struct record_options {
 	bool calls, alloc, stages; /* the event options given */
 	const char *stack_depth;   /* validated text, or NULL */
 	const char *buffer_size;   /* validated text, or NULL */
+	const char *max_size;	   /* validated text, or NULL */
 	char *include, *exclude;   /* comma-joined patterns, or NULL (owned) */
 	const char *max_depth;	   /* validated text, or NULL */
 	const char *min_duration;  /* validated text, or NULL */
@@ -154,23 +163,29 @@ static int add_pattern(char **list, const char *pat)
 	return 0;
 }
 
-/* A power of two from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX, with K or M. */
+/* A byte count (bytes.h, as MPROF_BUFFER_SIZE is read): a power of two
+ * from TRACE_CHUNK_MIN to TRACE_CHUNK_MAX. */
 static bool valid_size(const char *arg)
 {
-	unsigned long long n;
-	char *end;
+	uint64_t n;
 
-	if (*arg < '0' || *arg > '9')
-		return false;
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (errno || n > TRACE_CHUNK_MAX)
-		return false;
-	if (*end == 'k' || *end == 'K')
-		n <<= 10, end++;
-	else if (*end == 'm' || *end == 'M')
-		n <<= 20, end++;
-	return !*end && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX && !(n & (n - 1));
+	return bytes_parse(arg, &n) == 0 && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX &&
+	       !(n & (n - 1));
+}
+
+/*
+ * A value MPROF_MAX_SIZE takes without a warning: auto, unlimited (none, 0),
+ * or a byte count (bytes.h, the runtime's parser) of at least
+ * ENV_MAX_SIZE_MIN. The runtime parses the text again; both must agree.
+ */
+static bool valid_max_size(const char *arg)
+{
+	uint64_t n;
+
+	if (!strcmp(arg, "auto") || !strcmp(arg, "unlimited") || !strcmp(arg, "none") ||
+	    !strcmp(arg, "0"))
+		return true;
+	return bytes_parse(arg, &n) == 0 && n >= ENV_MAX_SIZE_MIN && n != ENV_MAX_SIZE_AUTO;
 }
 
 /* getopt_long() failed on argv[optind - 1]. */
@@ -215,6 +230,15 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 			    "bad buffer size '%s': expected a power of two from 64K to 64M",
 			    optarg);
 		opt->buffer_size = optarg;
+		return 0;
+	case OPT_MAX_SIZE:
+		if (!valid_max_size(optarg))
+			return cmd_usage_error(
+			    record_usage_line,
+			    "bad size cap '%s': expected auto, unlimited or a size "
+			    "of at least 64K (e.g. 512M, 2G)",
+			    optarg);
+		opt->max_size = optarg;
 		return 0;
 	case OPT_INCLUDE:
 		return add_pattern(&opt->include, optarg);
@@ -317,6 +341,7 @@ static int set_environment(const struct record_options *opt, const char *lib)
 	    (opt->output && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
 	    (opt->stack_depth && setenv("MPROF_STACK_DEPTH", opt->stack_depth, 1) < 0) ||
 	    (opt->buffer_size && setenv("MPROF_BUFFER_SIZE", opt->buffer_size, 1) < 0) ||
+	    (opt->max_size && setenv("MPROF_MAX_SIZE", opt->max_size, 1) < 0) ||
 	    (opt->include && setenv("MPROF_INCLUDE", opt->include, 1) < 0) ||
 	    (opt->exclude && setenv("MPROF_EXCLUDE", opt->exclude, 1) < 0) ||
 	    (opt->max_depth && setenv("MPROF_MAX_DEPTH", opt->max_depth, 1) < 0) ||

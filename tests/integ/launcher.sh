@@ -2,7 +2,8 @@
 # The mprof launcher: "mprof record" profiles an unmodified program with the
 # build tree's libmprof.so and changes nothing else the program sees (its
 # output, input, exit status, death by a signal, the user's LD_PRELOAD); the
-# event options become MPROF_EVENTS; a signal sent to mprof reaches the
+# event options become MPROF_EVENTS; --max-size caps the trace, validated
+# as the runtime parses MPROF_MAX_SIZE; a signal sent to mprof reaches the
 # program; bad usage, a missing command and a missing library are one line
 # and the documented status; "mprof report" is mprof-report.
 . "$top_srcdir/tests/integ/lib.sh"
@@ -62,6 +63,40 @@ env=$("$MPROF" record -o "$TMP/env.bin" --calls --stages --stack-depth 7 --buffe
 check_eq "environment from the options" "$TMP/env.bin|calls,stages|7|128K|1" "$env"
 env=$(env -u MPROF_EVENTS "$MPROF" record -o "$TMP/env.bin" -- sh -c 'echo "$MPROF_EVENTS"')
 check_eq "no event option: all" all "$env"
+for cap in auto unlimited none 0 64K 300k 2G; do
+	check_eq "--max-size $cap: MPROF_MAX_SIZE" "$cap" \
+		"$("$MPROF" record -o "$TMP/env.bin" --max-size "$cap" -- sh -c 'echo "$MPROF_MAX_SIZE"')"
+done
+
+# --max-size reaches the runtime: a program making more calls than the cap
+# holds gets a trace no larger than the cap, its own output and status,
+# and a report whose second line says events were lost to the size cap.
+# The option wins over the variable.
+cap_kib=300
+cap_arg=${cap_kib}K
+cap=$((cap_kib * 1024))
+MPROF_DISABLE=1 "$PROGS/limits" work 300000 >work.plain
+set +e
+MPROF_MAX_SIZE=unlimited "$MPROF" record -o "$TMP/cap.bin" --max-size "$cap_arg" -- \
+	"$PROGS/limits" work 300000 >work.out 2>work.err
+st=$?
+set -e
+check_eq "--max-size $cap_arg: exit status" 0 "$st"
+cmp -s work.plain work.out || fail "--max-size: output changed: $(diff work.plain work.out)"
+[ ! -s work.err ] || fail "--max-size $cap_arg: it warned: $(cat work.err)"
+size=$(stat -c %s cap.bin)
+[ "$size" -le "$cap" ] || fail "--max-size $cap_arg: the trace holds $size bytes, more than $cap"
+echo "ok: --max-size $cap_arg: the trace holds $size bytes, at most $cap"
+report_json cap.bin cap.json
+check_eq "--max-size $cap_arg: the cap in the trace" "$cap" "$(json cap.json 'r["max_size"]')"
+lost=$(json cap.json 'r["lost_events"]')
+[ "$lost" -gt 0 ] || fail "--max-size $cap_arg: nothing lost: the cap was not reached"
+check_eq "--max-size $cap_arg: every lost event lost to the size cap" "$lost" \
+	"$(json cap.json 'r["lost_by_cause"].get("size_cap", 0)')"
+"$REPORT" cap.bin >cap.txt 2>/dev/null || fail "--max-size: text report exited $?"
+sed -n 2p cap.txt | grep -q "^lost events: $lost: $lost the size cap MPROF_MAX_SIZE=$cap_arg" ||
+	fail "--max-size: the second line does not say events were lost to the size cap: $(sed -n 2p cap.txt)"
+
 # The program's own options and arguments are its own, even after "--".
 check_eq "arguments passed on" "-o|--alloc|--|a b" \
 	"$("$MPROF" record -o "$TMP/a.bin" -- sh -c 'IFS="|"; echo "$*"' sh -o --alloc -- 'a b')"
@@ -114,7 +149,9 @@ check_eq "not executable: one line" 1 "$(wc -l <err)"
 for args in "record --bogus ls" "record -x ls" "record -qx ls" "record" "record --" "record -o" \
 	"record --stack-depth 0 ls" "record --stack-depth 129 ls" "record --stack-depth x ls" \
 	"record --buffer-size 100K ls" "record --buffer-size 32K ls" "record --buffer-size 128M ls" \
-	"record --buffer-size 1G ls" "frob" "--bogus" ""; do
+	"record --buffer-size 1G ls" "record --max-size 32K ls" "record --max-size 0K ls" \
+	"record --max-size 1X ls" "record --max-size -1 ls" "record --max-size auto2 ls" \
+	"record --max-size 99999999999999999999 ls" "frob" "--bogus" ""; do
 	# shellcheck disable=SC2086
 	set +e
 	"$MPROF" $args 2>err >out
@@ -128,6 +165,11 @@ for args in "record --bogus ls" "record -x ls" "record -qx ls" "record" "record 
 done
 "$MPROF" record -qx ls 2>err && fail "mprof record -qx succeeded"
 check_eq "unknown short option" "mprof: unknown option '-x'" "$(sed -n 1p err)"
+for bad in 32K 1X; do
+	"$MPROF" record --max-size "$bad" true 2>err && fail "mprof record --max-size $bad succeeded"
+	sed -n 1p err | grep -q "^mprof: bad size cap '$bad': " ||
+		fail "--max-size $bad: the message does not name the value: $(cat err)"
+done
 check_eq "--buffer-size 64M accepted" 0 "$(status "$MPROF" record -o "$TMP/x.bin" --buffer-size 64M true)"
 check_eq "--stack-depth 128 accepted" 0 "$(status "$MPROF" record -o "$TMP/x.bin" --stack-depth 128 true)"
 
