@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "trace_format.h"
 
 /* Parse `text` into *out. Returns 0, or -1 (nothing stored) if it is not a
  * byte count or does not fit 64 bits. */
@@ -53,6 +56,34 @@ static inline int bytes_parse(const char *text, uint64_t *out)
 	if (shift && n > (~0ull >> shift))
 		return -1;
 	*out = (uint64_t)n << shift;
+	return 0;
+}
+
+/*
+ * The cap on a trace's size (MPROF_MAX_SIZE, mprof record --max-size):
+ * auto (BYTES_MAX_SIZE_AUTO), unlimited, none or 0 (0: no cap), or a byte
+ * count of at least BYTES_MAX_SIZE_MIN, room for the header page and two
+ * of the smallest chunks (the process's and one thread's: less records
+ * nothing). Returns 0, or -1 (nothing stored) for anything else.
+ */
+#define BYTES_MAX_SIZE_AUTO UINT64_MAX
+#define BYTES_MAX_SIZE_MIN  (TRACE_HEADER_SIZE + 2 * (uint64_t)TRACE_CHUNK_MIN)
+
+static inline int max_size_parse(const char *text, uint64_t *out)
+{
+	uint64_t n;
+
+	if (!strcmp(text, "auto")) {
+		*out = BYTES_MAX_SIZE_AUTO;
+		return 0;
+	}
+	if (!strcmp(text, "unlimited") || !strcmp(text, "none") || !strcmp(text, "0")) {
+		*out = 0;
+		return 0;
+	}
+	if (bytes_parse(text, &n) < 0 || n < BYTES_MAX_SIZE_MIN || n == BYTES_MAX_SIZE_AUTO)
+		return -1;
+	*out = n;
 	return 0;
 }
 

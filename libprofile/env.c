@@ -50,27 +50,14 @@ NOINSTR int env_parse_size(const char *name, const char *val, uint64_t min, uint
 	return 0;
 }
 
-/* The cap on the trace file's size: auto, unlimited (or none, or 0), or a
- * byte count of at least ENV_MAX_SIZE_MIN. */
+/* The cap on the trace file's size (bytes.h, max_size_parse). */
 NOINSTR int env_parse_max_size(const char *name, const char *val, uint64_t *out)
 {
-	uint64_t n;
-
-	if (!strcmp(val, "auto")) {
-		*out = ENV_MAX_SIZE_AUTO;
+	if (max_size_parse(val, out) == 0)
 		return 0;
-	}
-	if (!strcmp(val, "unlimited") || !strcmp(val, "none") || !strcmp(val, "0")) {
-		*out = 0;
-		return 0;
-	}
-	if (bytes_parse(val, &n) == 0 && n >= ENV_MAX_SIZE_MIN && n != ENV_MAX_SIZE_AUTO) {
-		*out = n;
-		return 0;
-	}
-	log_warn("%s='%s': expected auto, unlimited or a size of at least 64K (e.g. 512M, 2G); "
+	log_warn("%s='%s': expected auto, unlimited or a size of at least %lluK (e.g. 512M, 2G); "
 		 "using auto",
-		 name, val);
+		 name, val, (unsigned long long)(ENV_MAX_SIZE_MIN >> 10));
 	*out = ENV_MAX_SIZE_AUTO;
 	return -1;
 }

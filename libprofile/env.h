@@ -13,9 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bytes.h"
+
 /* MPROF_MAX_SIZE=auto (env_config.max_size), and the smallest cap. */
-#define ENV_MAX_SIZE_AUTO UINT64_MAX
-#define ENV_MAX_SIZE_MIN  (64u * 1024)
+#define ENV_MAX_SIZE_AUTO BYTES_MAX_SIZE_AUTO
+#define ENV_MAX_SIZE_MIN  BYTES_MAX_SIZE_MIN
 
 /* The deepest MPROF_MAX_DEPTH (written frames). */
 #define ENV_MAX_DEPTH_MAX 1000000u

@@ -111,15 +111,27 @@ NOINSTR static void writer_swallow_sigxfsz(void)
 	sigtimedwait(&set, NULL, &now);
 }
 
-/* Remember that the file could not grow, for `cause`. Lock held. */
+/*
+ * Remember that the file could not grow, for `cause`. Lock held. The first
+ * failure that is not the size cap (chosen, and in the report's first
+ * lines) gets one warning: a run that loses events to a full disk says so
+ * while it runs.
+ */
 NOINSTR static void writer_fail_locked(unsigned cause)
 {
 	uint64_t now = clock_ticks();
 	uint64_t zero = 0;
 
-	if (writer.hdr)
-		__atomic_compare_exchange_n(&writer.hdr->first_failure_ticks, &zero, now, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	if (writer.hdr &&
+	    __atomic_compare_exchange_n(&writer.hdr->first_failure_ticks, &zero, now, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED) &&
+	    cause != TRACE_LOST_SIZE_CAP)
+		log_warn("cannot write '%s' on: %s; the events from now on are counted lost "
+			 "(the report says how many)",
+			 writer.path,
+			 cause == TRACE_LOST_NOSPACE ? "the file system is full"
+			 : cause == TRACE_LOST_FSIZE ? "the file-size limit (ulimit -f) is reached"
+						     : "a write failed");
 	/* A size cap does not move: no new attempt is worth making. */
 	__atomic_store_n(&writer.retry_ticks,
 			 cause == TRACE_LOST_SIZE_CAP ? ~0ull : now + writer.retry_interval,
@@ -392,6 +404,13 @@ NOINSTR static int writer_create(void)
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp%d", base, (int)getpid());
 	snprintf(writer.path, sizeof(writer.path), "%s", base);
+	/* Refused before anything is made beside it (writer_place checks
+	 * again, for a file that appears meanwhile). */
+	if (lstat(base, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		log_warn("MPROF_OUTPUT: '%s' is %s, not a regular file; recording nothing", base,
+			 writer_file_kind(st.st_mode));
+		return -1;
+	}
 	unlink(tmp);
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
@@ -484,11 +503,11 @@ NOINSTR static int writer_start_locked(void)
 {
 	uint64_t fsize;
 
-	/* The cap first (the header records it); auto needs the file system,
-	 * hence a first guess from the start directory's. */
+	/* The cap first (the header records it); auto needs the file's own
+	 * file system: none until the file exists. */
 	writer.max_size = writer.max_size_cfg == ENV_MAX_SIZE_AUTO ? 0 : writer.max_size_cfg;
 	fsize = writer_fsize_limit();
-	if (fsize && fsize < TRACE_HEADER_SIZE + (uint64_t)TRACE_CHUNK_MIN) {
+	if (fsize && fsize < ENV_MAX_SIZE_MIN) {
 		log_warn(
 		    "the file-size limit (ulimit -f) of %llu bytes leaves no room for a trace; "
 		    "recording nothing",

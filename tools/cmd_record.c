@@ -173,19 +173,12 @@ static bool valid_size(const char *arg)
 	       !(n & (n - 1));
 }
 
-/*
- * A value MPROF_MAX_SIZE takes without a warning: auto, unlimited (none, 0),
- * or a byte count (bytes.h, the runtime's parser) of at least
- * ENV_MAX_SIZE_MIN. The runtime parses the text again; both must agree.
- */
+/* A value MPROF_MAX_SIZE takes without a warning (the runtime's parser). */
 static bool valid_max_size(const char *arg)
 {
 	uint64_t n;
 
-	if (!strcmp(arg, "auto") || !strcmp(arg, "unlimited") || !strcmp(arg, "none") ||
-	    !strcmp(arg, "0"))
-		return true;
-	return bytes_parse(arg, &n) == 0 && n >= ENV_MAX_SIZE_MIN && n != ENV_MAX_SIZE_AUTO;
+	return max_size_parse(arg, &n) == 0;
 }
 
 /* getopt_long() failed on argv[optind - 1]. */
@@ -236,8 +229,8 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 			return cmd_usage_error(
 			    record_usage_line,
 			    "bad size cap '%s': expected auto, unlimited or a size "
-			    "of at least 64K (e.g. 512M, 2G)",
-			    optarg);
+			    "of at least %lluK (e.g. 512M, 2G)",
+			    optarg, (unsigned long long)(BYTES_MAX_SIZE_MIN >> 10));
 		opt->max_size = optarg;
 		return 0;
 	case OPT_INCLUDE:

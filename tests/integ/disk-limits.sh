@@ -82,6 +82,9 @@ else
 	[ "$(stat -c %s fs2.bin)" -le 2097152 ] || fail "the trace outgrew the file-size limit"
 	report_json fs2.bin fs2.json
 	accounted "2 MiB limit" fs2.json "$calls" file_size_limit
+	check_eq "2 MiB limit: warning lines" 1 "$(wc -l <fs2.err)"
+	grep -q "cannot write '$TMP/fs2.bin' on: the file-size limit" fs2.err ||
+		fail "2 MiB limit: $(cat fs2.err)"
 	# Nothing fits at all: one warning, the program runs.
 	set +e
 	prlimit --fsize=8192 env MPROF_OUTPUT="$TMP/fs3.bin" "$L" work 100 >fs3.out 2>fs3.err
@@ -103,6 +106,7 @@ same "a FIFO as output" fifo.out small.out $st
 [ -p fifo ] || fail "the FIFO was replaced: $(ls -l fifo)"
 check_eq "a FIFO as output: warning lines" 1 "$(wc -l <fifo.err)"
 grep -q "'$TMP/fifo' is a FIFO, not a regular file" fifo.err || fail "FIFO: $(cat fifo.err)"
+check_eq "a FIFO as output: nothing made beside it" "" "$(cd "$TMP" && ls -d fifo.tmp* 2>/dev/null)"
 mkdir dir.bin
 MPROF_OUTPUT=$TMP/dir.bin "$L" work 100 >dir.out 2>dir.err
 [ -d dir.bin ] && [ -z "$(ls dir.bin)" ] || fail "the directory was touched"
@@ -179,7 +183,9 @@ st=$?
 set -e
 elapsed=$(($(date +%s) - start))
 same "disk full mid-run" mid.out plain.out $st
-[ ! -s mid.err ] || fail "disk full mid-run: it warned: $(cat mid.err)"
+check_eq "disk full mid-run: warning lines" 1 "$(wc -l <mid.err)"
+grep -q "cannot write '$TMP/full/mid.bin' on: the file system is full" mid.err ||
+	fail "disk full mid-run: $(cat mid.err)"
 report_json full/mid.bin mid.json
 accounted "disk full mid-run" mid.json "$calls" disk_full
 [ "$(json mid.json 'fn("work")["calls"]')" -gt 0 ] ||

@@ -63,7 +63,7 @@ env=$("$MPROF" record -o "$TMP/env.bin" --calls --stages --stack-depth 7 --buffe
 check_eq "environment from the options" "$TMP/env.bin|calls,stages|7|128K|1" "$env"
 env=$(env -u MPROF_EVENTS "$MPROF" record -o "$TMP/env.bin" -- sh -c 'echo "$MPROF_EVENTS"')
 check_eq "no event option: all" all "$env"
-for cap in auto unlimited none 0 64K 300k 2G; do
+for cap in auto unlimited none 0 132K 300k 2G; do
 	check_eq "--max-size $cap: MPROF_MAX_SIZE" "$cap" \
 		"$("$MPROF" record -o "$TMP/env.bin" --max-size "$cap" -- sh -c 'echo "$MPROF_MAX_SIZE"')"
 done
@@ -149,7 +149,7 @@ check_eq "not executable: one line" 1 "$(wc -l <err)"
 for args in "record --bogus ls" "record -x ls" "record -qx ls" "record" "record --" "record -o" \
 	"record --stack-depth 0 ls" "record --stack-depth 129 ls" "record --stack-depth x ls" \
 	"record --buffer-size 100K ls" "record --buffer-size 32K ls" "record --buffer-size 128M ls" \
-	"record --buffer-size 1G ls" "record --max-size 32K ls" "record --max-size 0K ls" \
+	"record --buffer-size 1G ls" "record --max-size 32K ls" "record --max-size 131K ls" "record --max-size 0K ls" \
 	"record --max-size 1X ls" "record --max-size -1 ls" "record --max-size auto2 ls" \
 	"record --max-size 99999999999999999999 ls" "frob" "--bogus" ""; do
 	# shellcheck disable=SC2086
