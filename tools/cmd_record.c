@@ -53,7 +53,7 @@ static const char record_usage_text[] =
     "                        write the trace in chunks of SIZE bytes: a power\n"
     "                        of two from 64K to 64M (1M by default)\n"
     "      --max-size=SIZE   stop writing the trace when it would grow past SIZE\n"
-    "                        bytes (at least 64K, e.g. 512M or 2G) and count the\n"
+    "                        bytes (at least 132K, e.g. 512M or 2G) and count the\n"
     "                        events left out; unlimited (or none, or 0) for no\n"
     "                        cap; auto (the default): half the space free on its\n"
     "                        file system at start, at most 4G\n"
