@@ -47,6 +47,8 @@ seed snapshot "$p/alloc-instr" snapshot 20
 seed stages "$p/stages" 20 10 1 1
 seed crash "$p/hostile" crash
 seed longjmp "$p/lifecycle" longjmp 3
+# CONTEXT records: coroutines yielding from inside calls
+seed coroutines "$p/jumps" coroutines 20
 # record-time filters: FILTER records, chunks counting the calls left out
 seed filters env MPROF_EXCLUDE=even MPROF_MAX_DEPTH=8 MPROF_MIN_DURATION=1us "$p/fib" 12 4
 # a library unloaded and another loaded at its addresses: modules the
