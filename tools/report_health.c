@@ -67,7 +67,7 @@ static const struct {
 	const char *text, *json;
 } lost_causes[TRACE_LOST_NCAUSES] = {
 	[TRACE_LOST_NOSPACE] = { "the file system was full", "disk_full" },
-	[TRACE_LOST_SIZE_CAP] = { "the size cap MPROF_MAX_SIZE", "size_cap" },
+	[TRACE_LOST_SIZE_CAP] = { "the size cap", "size_cap" },
 	[TRACE_LOST_FSIZE] = { "the file-size limit (RLIMIT_FSIZE)", "file_size_limit" },
 	[TRACE_LOST_IO] = { "the file could not be written", "io_error" },
 	[TRACE_LOST_NOMEM] = { "no memory for the runtime", "no_memory" },
@@ -158,9 +158,11 @@ void report_text_lost(const struct report_lost *l, const char *indent, FILE *out
 			continue;
 		fprintf(out, "%s%llu %s", sep, (unsigned long long)l->by_cause[c],
 			lost_causes[c].text);
+		/* Chosen or the default (auto): the trace records its size. */
 		if (c == TRACE_LOST_SIZE_CAP && l->max_size) {
-			fputc('=', out);
+			fputs(" of ", out);
 			print_size(out, l->max_size);
+			fputs(" (MPROF_MAX_SIZE)", out);
 		}
 		sep = ", ";
 	}

@@ -94,7 +94,7 @@ lost=$(json cap.json 'r["lost_events"]')
 check_eq "--max-size $cap_arg: every lost event lost to the size cap" "$lost" \
 	"$(json cap.json 'r["lost_by_cause"].get("size_cap", 0)')"
 "$REPORT" cap.bin >cap.txt 2>/dev/null || fail "--max-size: text report exited $?"
-sed -n 2p cap.txt | grep -q "^lost events: $lost: $lost the size cap MPROF_MAX_SIZE=$cap_arg" ||
+sed -n 2p cap.txt | grep -q "^lost events: $lost: $lost the size cap of $cap_arg (MPROF_MAX_SIZE)" ||
 	fail "--max-size: the second line does not say events were lost to the size cap: $(sed -n 2p cap.txt)"
 
 # The program's own options and arguments are its own, even after "--".
