@@ -324,7 +324,7 @@ START_TEST(test_lost_first_lines)
 	second = strchr(text, '\n') + 1;
 	snprintf(line, sizeof(line),
 		 "lost events: %llu: %d the file system was full, %d the size cap "
-		 "MPROF_MAX_SIZE=1G, %llu without a recorded cause (the process was killed "
+		 "of 1G (MPROF_MAX_SIZE), %llu without a recorded cause (the process was killed "
 		 "before it counted them); the file first could not grow at %.3f s\n\n",
 		 (unsigned long long)total, LOST_DISK, LOST_CAP, (unsigned long long)uncounted,
 		 LOST_FAIL / 1e9);
@@ -357,12 +357,12 @@ START_TEST(test_lost_merged_compared)
 	other->hdr.pid = 4343;
 	paths[1] = tb_write(other);
 	text = run_reports(NULL, paths, 2);
-	snprintf(line, sizeof(line),
-		 "\nlost events: %d: %d the file system was full, %d the size cap "
-		 "MPROF_MAX_SIZE=1G, %d without a recorded cause (the process was killed before "
-		 "it counted them)\n\n",
-		 12345 + 12400, 2 * LOST_DISK, 2 * LOST_CAP,
-		 12345 + 12400 - 2 * (LOST_DISK + LOST_CAP));
+	snprintf(
+	    line, sizeof(line),
+	    "\nlost events: %d: %d the file system was full, %d the size cap "
+	    "of 1G (MPROF_MAX_SIZE), %d without a recorded cause (the process was killed before "
+	    "it counted them)\n\n",
+	    12345 + 12400, 2 * LOST_DISK, 2 * LOST_CAP, 12345 + 12400 - 2 * (LOST_DISK + LOST_CAP));
 	ck_assert_ptr_nonnull(strstr(text, line));
 	free(text);
 	opt.compare_old = paths[0];
