@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,7 +396,24 @@ NOINSTR void calls_jump_to(uintptr_t target)
  * that the handlers' calls are whole when they are written. With `torn`,
  * the interrupted event is abandoned half made: counted lost.
  */
-NOINSTR void calls_close_held(uint64_t ticks, bool torn)
+/* Publish appended held events: the new tail and open count in one store
+ * (an append is whole or not made, whatever interrupts it). */
+NOINSTR static inline void calls_held_commit(struct thread_nested *q, unsigned tail, unsigned open)
+{
+	union {
+		struct {
+			unsigned tail, open;
+		} s;
+		uint64_t w;
+	} c = { .s = { tail, open } };
+
+	_Static_assert(offsetof(struct thread_nested, open) ==
+			   offsetof(struct thread_nested, tail) + sizeof(unsigned),
+		       "tail and open side by side, as in the union");
+	q->commit = c.w;
+}
+
+NOINSTR static void calls_close_held_to(uint64_t ticks, bool torn, uintptr_t target)
 {
 	struct thread_state *t = tls_calls;
 	struct thread_nested *q;
@@ -403,11 +421,25 @@ NOINSTR void calls_close_held(uint64_t ticks, bool torn)
 	if (t == NULL)
 		return;
 	q = &t->nested;
-	q->busy = 0;
-	q->skip = 0;
-	for (; q->open; q->open--) {
+	if (target) {
+		/* The jump stays in a handler: one it interrupted may be
+		 * appending still, and goes on. */
+		if (q->busy)
+			return;
+	} else {
+		if (q->busy) /* an append the jump abandoned: its event is lost */
+			thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
+		q->busy = 0;
+		q->skip = 0;
+	}
+	while (q->open) {
 		unsigned tail = q->tail;
 
+		/* Only the calls below the target (with the target known, and
+		 * the call's level kept). */
+		if (target &&
+		    (q->open > THREAD_NESTED_OPEN_MAX || q->open_cfa[q->open - 1] >= target))
+			break;
 		if (tail - q->head >= THREAD_NESTED_MAX) {
 			thread_drop_cause(t, q->open, TRACE_LOST_SIGNAL);
 			q->open = 0;
@@ -416,11 +448,24 @@ NOINSTR void calls_close_held(uint64_t ticks, bool torn)
 		q->ev[tail % THREAD_NESTED_MAX].fn = 0;
 		q->ev[tail % THREAD_NESTED_MAX].ticks = ticks;
 		barrier();
-		q->tail = tail + 1;
+		calls_held_commit(q, tail + 1, q->open - 1);
 	}
 	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
 	if (torn)
 		thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
+}
+
+NOINSTR void calls_close_held(uint64_t ticks, bool torn)
+{
+	calls_close_held_to(ticks, torn, 0);
+}
+
+NOINSTR void calls_close_held_below(const struct __jmp_buf_tag *env)
+{
+	uintptr_t target = jump_target_sp(env);
+
+	if (target)
+		calls_close_held_to(clock_ticks(), false, target);
 }
 
 /* No state yet (first event of this thread, or the runtime not started). */
@@ -467,7 +512,7 @@ NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uin
 
 /* Hold a signal handler's call event (fn 0: an exit) for the interrupted
  * code to write (see thread_nested). */
-NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
+NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn, uintptr_t cfa)
 {
 	struct thread_nested *q = &t->nested;
 	unsigned tail = q->tail;
@@ -484,12 +529,10 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn)
 	barrier();
 	q->ev[tail % THREAD_NESTED_MAX].fn = fn;
 	q->ev[tail % THREAD_NESTED_MAX].ticks = clock_ticks();
+	if (fn && q->open < THREAD_NESTED_OPEN_MAX)
+		q->open_cfa[q->open] = cfa;
 	barrier();
-	q->tail = tail + 1; /* the commit: one store */
-	if (fn)
-		q->open++;
-	else if (q->open)
-		q->open--;
+	calls_held_commit(q, tail + 1, fn ? q->open + 1 : q->open ? q->open - 1 : 0);
 	/* One instruction each way (a handler may interrupt the consumer
 	 * between its own read and write of `slow`). */
 	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
@@ -588,7 +631,7 @@ NOINSTR NOINLINE static void calls_blocked(struct thread_state *t, uintptr_t fn,
 {
 	if (tls_guard) {
 		if (t)
-			calls_hold(t, enter ? fn : 0);
+			calls_hold(t, enter ? fn : 0, cfa);
 	} else if (enter) {
 		calls_enter_slow(fn, cfa);
 	}

@@ -34,6 +34,10 @@ void calls_jump_to(uintptr_t target);
  * the interrupted one is `torn` (abandoned half made). Guard held. */
 void calls_close_held(uint64_t ticks, bool torn);
 
+/* A handler whose calls are held jumps to env within itself: the held
+ * calls below the target end now. Guard held. */
+void calls_close_held_below(const struct __jmp_buf_tag *env);
+
 struct thread_state;
 
 /* Write the signal handlers' calls still held for thread t (at its end). */

@@ -292,6 +292,15 @@ NOINSTR void context_set(struct thread_state *t, const ucontext_t *ucp)
 	context_enter(t, kind, to);
 }
 
+NOINSTR void context_fork_child(struct thread_state *t)
+{
+	struct context_table *tab = t->contexts;
+
+	for (size_t i = 0; tab && i < tab->slots; i++)
+		if (tab->e[i].key > CONTEXT_KEY_GONE)
+			tab->e[i].s.base = tab->e[i].s.depth;
+}
+
 NOINSTR void context_release_all(struct thread_state *t)
 {
 	struct context_table *tab = t->contexts;

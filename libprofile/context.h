@@ -51,6 +51,10 @@ void context_back(const struct context_leave *l, int ret);
  * (its open calls end now), ucp's runs. */
 void context_set(struct thread_state *t, const ucontext_t *ucp);
 
+/* In a fork child: the calls open in every saved context were entered
+ * in the parent (their returns are not in the child's trace). */
+void context_fork_child(struct thread_state *t);
+
 /* Free every saved call stack of t (at its end). */
 void context_release_all(struct thread_state *t);
 

@@ -34,21 +34,14 @@
 #define JUMP_MAX_FRAMES 1024
 #define JUMP_HOLDER_GAP 32
 
-/* The jump to make when the interrupted runtime returns. */
-struct jump_pending {
-	jump_fn real;
-	struct __jmp_buf_tag *env;
-	int val;
-	sigset_t mask; /* the handler's signal mask then */
-};
-
-static __thread struct jump_pending jump_pending TLS_IE;
-
 void jump_trampoline(void) __attribute__((visibility("hidden"), noreturn));
-NOINSTR __attribute__((used, noreturn)) void jump_pending_run(void);
+void jump_swap_trampoline(void) __attribute__((visibility("hidden")));
+NOINSTR __attribute__((used, noreturn)) void jump_pending_run(uintptr_t slot);
+NOINSTR __attribute__((used)) uintptr_t jump_swap_run(uintptr_t slot);
 
 /* Entered by the return of the runtime's outermost frame: the stack
- * pointer is the program's caller's, aligned as at a call. */
+ * pointer is the program's caller's, the slot the return address was in
+ * just below it. One block: nothing comes between them. */
 __asm__(".text\n"
 	".globl jump_trampoline\n"
 	".hidden jump_trampoline\n"
@@ -56,17 +49,110 @@ __asm__(".text\n"
 	"jump_trampoline:\n"
 	"\t.cfi_startproc\n"
 	"\t.cfi_undefined rip\n" /* an unwinder stops here */
+	"\tleaq -8(%rsp), %rdi\n"
 	"\tandq $-16, %rsp\n"
 	"\tcall jump_pending_run\n"
 	"\tud2\n"
 	"\t.cfi_endproc\n"
-	".size jump_trampoline, .-jump_trampoline\n");
+	".size jump_trampoline, .-jump_trampoline\n"
+	/* The same for a switch: the registers the runtime's frame
+	 * returned with are kept across it (a return value in rax, rdx or
+	 * xmm0), and the program goes on where that frame would have
+	 * returned to. The stack pointer, 16-byte aligned at a call, is
+	 * again after the 80 bytes pushed. */
+	".globl jump_swap_trampoline\n"
+	".hidden jump_swap_trampoline\n"
+	".type jump_swap_trampoline, @function\n"
+	"jump_swap_trampoline:\n"
+	"\t.cfi_startproc\n"
+	"\t.cfi_undefined rip\n"
+	"\tleaq -8(%rsp), %rdi\n"
+	"\tpushq %rax\n"
+	"\tpushq %rdx\n"
+	"\tpushq %rbx\n"
+	"\tpushq %rbp\n"
+	"\tpushq %r12\n"
+	"\tpushq %r13\n"
+	"\tpushq %r14\n"
+	"\tpushq %r15\n"
+	"\tsubq $16, %rsp\n"
+	"\tmovdqu %xmm0, (%rsp)\n"
+	"\tcall jump_swap_run\n"
+	"\tmovq %rax, %r11\n"
+	"\tmovdqu (%rsp), %xmm0\n"
+	"\taddq $16, %rsp\n"
+	"\tpopq %r15\n"
+	"\tpopq %r14\n"
+	"\tpopq %r13\n"
+	"\tpopq %r12\n"
+	"\tpopq %rbp\n"
+	"\tpopq %rbx\n"
+	"\tpopq %rdx\n"
+	"\tpopq %rax\n"
+	"\tjmp *%r11\n"
+	"\t.cfi_endproc\n"
+	".size jump_swap_trampoline, .-jump_swap_trampoline\n"
+	".globl jump_trampolines_end\n"
+	".hidden jump_trampolines_end\n"
+	"jump_trampolines_end:\n");
 
-NOINSTR __attribute__((used, noreturn)) void jump_pending_run(void)
+/* Whether pc is inside a trampoline (a return address into one is the
+ * program's side, as the return it stands for). */
+NOINSTR static bool jump_in_trampoline(uintptr_t pc)
 {
-	struct jump_pending p = jump_pending;
+	extern char jump_trampolines_end[] __attribute__((visibility("hidden")));
 
-	jump_pending.real = NULL;
+	return pc >= (uintptr_t)jump_trampoline && pc < (uintptr_t)jump_trampolines_end;
+}
+
+/* The put-off jump or switch whose trampoline replaced the return address
+ * at `slot`; with `make`, a free entry (or the oldest) for it if none. */
+NOINSTR static struct jump_defer *jump_defer_find(struct thread_state *t, uintptr_t slot, bool make)
+{
+	struct jump_defer *d;
+
+	for (unsigned i = 0; i < THREAD_DEFER_MAX; i++)
+		if (t->defer[i].slot == slot)
+			return &t->defer[i];
+	if (!make)
+		return NULL;
+	/* Entries of jumps made past their trampoline (the frame was left
+	 * another way) are never taken back: the oldest goes. */
+	d = &t->defer[t->defer_next++ % THREAD_DEFER_MAX];
+	memset(d, 0, sizeof(*d));
+	d->slot = slot;
+	return d;
+}
+
+NOINSTR __attribute__((used)) uintptr_t jump_swap_run(uintptr_t slot)
+{
+	struct thread_state *t = tls_thread;
+	struct jump_defer *d = t ? jump_defer_find(t, slot, false) : NULL;
+	struct jump_defer p;
+
+	if (d == NULL)
+		__builtin_trap(); /* cannot happen: where would the program go? */
+	p = *d;
+	d->slot = 0;
+	tls_guard = 0; /* back in the program (see jump_pending_run) */
+	if (p.oucp)
+		swapcontext(p.oucp, p.ucp);
+	else
+		setcontext(p.ucp);
+	pthread_sigmask(SIG_SETMASK, &p.resume, NULL);
+	return p.ret;
+}
+
+NOINSTR __attribute__((used, noreturn)) void jump_pending_run(uintptr_t slot)
+{
+	struct thread_state *t = tls_thread;
+	struct jump_defer *d = t ? jump_defer_find(t, slot, false) : NULL;
+	struct jump_defer p;
+
+	if (d == NULL)
+		__builtin_trap();
+	p = *d;
+	d->slot = 0;
 	/* Back in the program: no runtime frame is left on this thread (a
 	 * handler's own hook may have been abandoned holding the guard). */
 	tls_guard = 0;
@@ -88,17 +174,25 @@ NOINSTR uintptr_t jump_target_sp(const struct __jmp_buf_tag *env)
 }
 
 /* Whether pc is the kernel's signal return code, glibc's __restore_rt:
- * mov $15, %rax; syscall. */
+ * mov $15, %rax; syscall. The first one found is the one every handler
+ * installed through the C library returns to: known from then on. */
 NOINSTR static bool jump_is_sigreturn(uintptr_t pc)
 {
 	static const unsigned char code[] = {
 		0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05
 	};
+	static uintptr_t restorer;
+	uintptr_t known = __atomic_load_n(&restorer, __ATOMIC_RELAXED);
 	Dl_info info;
 
+	if (known)
+		return pc == known;
 	/* Read only code of a loaded object. */
-	return dladdr((void *)pc, &info) && info.dli_fbase &&
-	       memcmp((const void *)pc, code, sizeof(code)) == 0;
+	if (!dladdr((void *)pc, &info) || !info.dli_fbase ||
+	    memcmp((const void *)pc, code, sizeof(code)) != 0)
+		return false;
+	__atomic_store_n(&restorer, pc, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* With the CPU's shadow stack on, a return address cannot be changed. */
@@ -122,13 +216,26 @@ NOINSTR __attribute__((noreturn)) static void jump_sigreturn(uintptr_t sp)
 	__builtin_unreachable();
 }
 
+/*
+ * Resume the interrupted runtime from its signal frame at sp, with the
+ * handler's signal mask: until the jump or switch is made, the program is
+ * still in its handler (a second timer signal must not run another
+ * handler that sees the first one's switch as not made).
+ */
+NOINSTR __attribute__((noreturn)) static void jump_resume(uintptr_t sp, const sigset_t *mask)
+{
+	((ucontext_t *)sp)->uc_sigmask = *mask;
+	jump_sigreturn(sp);
+}
+
 struct jump_walk {
 	uintptr_t sig_sp;   /* the innermost signal frame seen (its ucontext) */
 	uintptr_t hold_sig; /* the signal frame above the guard's holder */
 	uintptr_t *slot;    /* the holder's return address */
 	bool want_return;   /* the holder is the previous frame: its return
 			     * address is this frame's ip */
-	bool pending;	    /* the holder returns to the trampoline already */
+	bool pending;	    /* the holder returns to a trampoline already */
+	bool pending_swap;  /* ... to jump_swap_trampoline */
 	bool target;	    /* the jump's target frame was reached */
 	bool bad;	    /* a frame is not what it seemed */
 	unsigned gap;	    /* frames of other code since libmprof's */
@@ -146,8 +253,9 @@ NOINSTR static bool jump_walk_frame(struct jump_walk *w, uintptr_t ip, uintptr_t
 			w->bad = true;
 			return false;
 		}
-		if (ip == (uintptr_t)jump_trampoline) {
+		if (ip == (uintptr_t)jump_trampoline || ip == (uintptr_t)jump_swap_trampoline) {
 			w->pending = true;
+			w->pending_swap = ip == (uintptr_t)jump_swap_trampoline;
 			return false;
 		}
 	}
@@ -156,7 +264,9 @@ NOINSTR static bool jump_walk_frame(struct jump_walk *w, uintptr_t ip, uintptr_t
 		w->gap = 0;
 	} else if (w->sig_sp && w->gap < JUMP_HOLDER_GAP) {
 		/* A return address may be just past the end of a function. */
-		if (stack_in_self(exact ? ip : ip - 1)) {
+		uintptr_t pc = exact ? ip : ip - 1;
+
+		if (stack_in_self(pc) && !jump_in_trampoline(pc)) {
 			w->hold_sig = w->sig_sp;
 			w->want_return = true;
 			w->gap = 0;
@@ -167,10 +277,14 @@ NOINSTR static bool jump_walk_frame(struct jump_walk *w, uintptr_t ip, uintptr_t
 	return true;
 }
 
-NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
+/*
+ * Walk the stack from here to the frame holding `target` (0: to the end),
+ * finding the runtime's frame below it that a signal interrupted. Returns
+ * 0, or -1 if the stack cannot be walked or is not what it should be.
+ */
+NOINSTR static int jump_walk_stack(uintptr_t target, struct jump_walk *w)
 {
-	uintptr_t target = jump_target_sp(env), prev_sp = 0, want_ip = 0, want_sp = 0;
-	struct jump_walk w = { 0 };
+	uintptr_t prev_sp = 0, want_ip = 0, want_sp = 0;
 	bool prev_sig = false;
 	unw_context_t uc;
 	unw_cursor_t c;
@@ -192,13 +306,13 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 		}
 		/* The target lies in the previous frame: stop there. */
 		if (!prev_sig && prev_sp && prev_sp <= target && target < sp) {
-			w.target = true;
-			if (w.want_return)
-				w.bad = true;
+			w->target = true;
+			if (w->want_return)
+				w->bad = true;
 			break;
 		}
 		sig = n > 0 && jump_is_sigreturn(ip);
-		if (!jump_walk_frame(&w, ip, sp, exact, sig))
+		if (!jump_walk_frame(w, ip, sp, exact, sig))
 			break;
 		if (sig) {
 			const ucontext_t *u = (const ucontext_t *)sp;
@@ -213,18 +327,59 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 		if (unw_step(&c) <= 0)
 			break;
 	}
-	if (w.bad || w.sig_sp == 0 || w.want_return)
+	return w->bad || w->want_return ? -1 : 0;
+}
+
+NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
+{
+	struct thread_state *t = tls_thread;
+	struct jump_walk w = { 0 };
+	struct jump_defer *d;
+
+	if (t == NULL || jump_walk_stack(jump_target_sp(env), &w) < 0)
 		return -1;
 	if (w.hold_sig == 0)
 		return w.target ? 1 : -1; /* the jump stays in a handler */
-	jump_pending.real = real;
-	jump_pending.env = env;
-	jump_pending.val = val;
-	pthread_sigmask(SIG_SETMASK, NULL, &jump_pending.mask);
-	calls_close_held(clock_ticks(), false);
+	d = jump_defer_find(t, (uintptr_t)w.slot, true);
 	if (!w.pending)
-		*w.slot = (uintptr_t)jump_trampoline;
-	jump_sigreturn(w.hold_sig);
+		d->ret = *w.slot;
+	d->real = real;
+	d->env = env;
+	d->val = val;
+	d->oucp = NULL;
+	d->ucp = NULL;
+	pthread_sigmask(SIG_SETMASK, NULL, &d->mask);
+	calls_close_held(clock_ticks(), false);
+	/* A switch put off already: the jump leaves it unmade. */
+	*w.slot = (uintptr_t)jump_trampoline;
+	jump_resume(w.hold_sig, &d->mask);
+}
+
+NOINSTR int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp)
+{
+	struct thread_state *t = tls_thread;
+	struct jump_walk w = { 0 };
+	struct jump_defer *d;
+	sigset_t mask;
+
+	if (t == NULL || jump_walk_stack(0, &w) < 0 || w.hold_sig == 0)
+		return -1;
+	d = jump_defer_find(t, (uintptr_t)w.slot, true);
+	calls_close_held(clock_ticks(), false);
+	/* A jump put off already wins: it leaves this handler too. */
+	if (!w.pending || w.pending_swap) {
+		if (!w.pending) {
+			d->ret = *w.slot;
+			/* The program's mask once it goes on (as the
+			 * handler's return would have made it). */
+			d->resume = ((const ucontext_t *)w.hold_sig)->uc_sigmask;
+		}
+		d->oucp = oucp;
+		d->ucp = ucp;
+		*w.slot = (uintptr_t)jump_swap_trampoline;
+	}
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	jump_resume(w.hold_sig, &mask);
 }
 
 #else
@@ -240,6 +395,13 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 	(void)real;
 	(void)env;
 	(void)val;
+	return -1;
+}
+
+NOINSTR int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp)
+{
+	(void)oucp;
+	(void)ucp;
 	return -1;
 }
 

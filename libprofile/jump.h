@@ -24,6 +24,7 @@
 
 #include <setjmp.h>
 #include <stdint.h>
+#include <ucontext.h>
 
 typedef void (*jump_fn)(struct __jmp_buf_tag *, int);
 
@@ -38,5 +39,17 @@ uintptr_t jump_target_sp(const struct __jmp_buf_tag *env);
  * then jump). Does not return when the jump is put off.
  */
 int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val);
+
+/*
+ * The guard is held and a signal handler switches context: swapcontext
+ * (oucp, ucp), or setcontext(ucp) with oucp NULL. The switch is put off
+ * as a jump is, and made through the wrappers when the interrupted runtime
+ * returns; when the context that switched runs again, the program goes on
+ * where the runtime returned to (the handler's code after its switch does
+ * not run: it was left, as a jump leaves it). Does not return; returns -1
+ * if the switch cannot be put off (then made at once, not followed: the
+ * runtime's state belongs to the context left).
+ */
+int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp);
 
 #endif

@@ -243,6 +243,12 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 		t->pos[0] = trace_ext_word(TRACE_EXT_THREAD_START, 2, (uint32_t)t->tid);
 		t->pos[1] = t->last;
 		t->pos += 2;
+		/* A fork child that started inside a coroutine. */
+		if (t->context) {
+			t->pos[0] = trace_ext_word(TRACE_EXT_CONTEXT, 2, t->context);
+			t->pos[1] = t->last;
+			t->pos += 2;
+		}
 	}
 	/* Libraries loaded with dlopen since the last capture. */
 	runtime_capture_maps(TRACE_MAPS_DLOPEN);
@@ -428,8 +434,10 @@ NOINSTR void thread_fork_child(void)
 	self->next = self->prev = NULL;
 	self->tid = gettid();
 	self->serial = ++thread_serials;
-	/* Calls open in the parent return in the child: not in this trace. */
+	/* Calls open in the parent return in the child: not in this trace
+	 * (nor those of the contexts not running). */
 	self->base = self->depth;
+	context_fork_child(self);
 	thread_list = self;
 	if (writer.hdr)
 		writer.hdr->threads = 1;

@@ -11,6 +11,8 @@
 #ifndef MPROF_THREAD_H
 #define MPROF_THREAD_H
 
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -67,6 +69,25 @@ struct call_stack {
 bool thread_call_stack_new(struct call_stack *s);
 void thread_call_stack_free(struct call_stack *s);
 
+/*
+ * A jump or a context switch a signal handler made while the runtime was
+ * interrupted, put off until the runtime's frame returns through the
+ * trampoline that replaced its return address in `slot` (jump.c).
+ */
+struct jump_defer {
+	uintptr_t slot;				   /* 0: a free entry */
+	uintptr_t ret;				   /* the return address it replaced */
+	void (*real)(struct __jmp_buf_tag *, int); /* a jump: longjmp's own */
+	struct __jmp_buf_tag *env;
+	int val;
+	void *oucp;	 /* a switch: swapcontext's (NULL: setcontext) */
+	const void *ucp; /* the context switched to */
+	sigset_t mask;	 /* a jump: the handler's signal mask */
+	sigset_t resume; /* a switch: the program's, when it goes on */
+};
+
+#define THREAD_DEFER_MAX 8 /* put off at once, per thread: one is usual */
+
 /* Why a thread's hooks must take their slow paths (thread_state.slow). */
 #define THREAD_SLOW_HELD   1u /* signal handler calls are held (thread_nested) */
 #define THREAD_SLOW_FILTER 2u /* record-time filters apply (filter.h) */
@@ -84,14 +105,20 @@ void thread_call_stack_free(struct call_stack *s);
  * a handler that interrupts another handler's append drops its events
  * (counted).
  */
-#define THREAD_NESTED_MAX 512 /* a power of two */
+#define THREAD_NESTED_MAX      512 /* a power of two */
+#define THREAD_NESTED_OPEN_MAX 64  /* open held calls whose levels are kept */
 
 struct thread_nested {
-	unsigned head;	/* the next event to write out (the consumer's) */
-	unsigned tail;	/* one past the last event held (the producer's) */
+	unsigned head; /* the next event to write out (the consumer's) */
+	union {
+		struct {
+			unsigned tail; /* one past the last event held (the producer's) */
+			unsigned open; /* calls held and not yet returned (the handlers') */
+		};
+		uint64_t commit; /* both, stored at once: an append is whole or not made */
+	};
 	unsigned busy;	/* a handler is appending: one interrupting it drops */
 	unsigned skip;	/* entries dropped whose exits must be dropped too */
-	unsigned open;	/* calls held and not yet returned (the handlers') */
 	unsigned level; /* held calls written and open (with filters) */
 	uint64_t hidden[THREAD_NESTED_MAX / 64]; /* bit i: the open held call
 						   * at level i was left out
@@ -100,6 +127,8 @@ struct thread_nested {
 		uintptr_t fn; /* the function entered; 0 for an exit */
 		uint64_t ticks;
 	} ev[THREAD_NESTED_MAX];
+	uintptr_t open_cfa[THREAD_NESTED_OPEN_MAX]; /* the open held calls' CFAs,
+						     * outermost first */
 };
 
 /* Whether handler calls wait in q to be written. */
@@ -137,11 +166,13 @@ struct thread_state {
 	struct stack_table stacks;   /* interned allocation stacks */
 	struct thread_nested nested; /* calls of signal handlers that
 				      * interrupted the runtime */
-	struct context_table *contexts;	  /* call stacks of contexts not running
+	struct context_table *contexts; /* call stacks of contexts not running
 					 * (context.h); NULL before a switch */
-	uint32_t context;		  /* the running context: 0 the thread's own stack */
-	uint32_t context_ids;		  /* context ids handed out */
-	struct thread_state *next, *prev; /* all threads (writer.lock) */
+	uint32_t context;		/* the running context: 0 the thread's own stack */
+	uint32_t context_ids;		/* context ids handed out */
+	struct jump_defer defer[THREAD_DEFER_MAX]; /* jumps put off (jump.c) */
+	unsigned defer_next;			   /* the entry to take next */
+	struct thread_state *next, *prev;	   /* all threads (writer.lock) */
 };
 
 /* The calling thread's state, NULL until its first event (or when the

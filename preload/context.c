@@ -9,12 +9,29 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <ucontext.h>
 
 #include "compiler.h"
 #include "context.h"
+#include "jump.h"
 #include "thread.h"
+
+/*
+ * Every signal is blocked from before the call stacks change until the
+ * context runs again (the real functions set the new context's own mask as
+ * they switch): no handler runs with the bookkeeping half done, nor with
+ * the C library halfway through a switch. A context saved here holds that
+ * mask; the wrapper it resumes in puts back the one it had.
+ */
+static sigset_t context_all;
+
+__attribute__((constructor)) NOINSTR static void context_mask_init(void)
+{
+	sigfillset(&context_all);
+}
 
 typedef int (*swapcontext_fn)(ucontext_t *, const ucontext_t *);
 typedef int (*setcontext_fn)(const ucontext_t *);
@@ -24,6 +41,7 @@ MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 	static swapcontext_fn real;
 	struct context_leave l;
 	struct thread_state *t;
+	sigset_t mask;
 	int ret, saved;
 
 	if (real == NULL)
@@ -33,9 +51,12 @@ MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 		return -1;
 	}
 	t = tls_calls;
+	if (t && tls_guard && oucp && ucp)
+		jump_switch_from_runtime(oucp, ucp); /* a handler: returns if it cannot */
 	if (t == NULL || tls_guard || oucp == NULL || ucp == NULL)
 		return real(oucp, ucp);
 	saved = errno;
+	pthread_sigmask(SIG_SETMASK, &context_all, &mask);
 	tls_guard++;
 	context_leave(t, oucp, ucp, &l);
 	tls_guard--;
@@ -48,6 +69,7 @@ MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 		context_back(&l, ret);
 		tls_guard--;
 	}
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	errno = saved;
 	return ret;
 }
@@ -56,7 +78,8 @@ MPROF_EXPORT int setcontext(const ucontext_t *ucp)
 {
 	static setcontext_fn real;
 	struct thread_state *t;
-	int saved;
+	sigset_t mask;
+	int ret, saved;
 
 	if (real == NULL)
 		real = (setcontext_fn)dlsym(RTLD_NEXT, "setcontext");
@@ -65,12 +88,20 @@ MPROF_EXPORT int setcontext(const ucontext_t *ucp)
 		return -1;
 	}
 	t = tls_calls;
+	if (t && tls_guard && ucp)
+		jump_switch_from_runtime(NULL, ucp);
 	if (t && !tls_guard && ucp) {
 		saved = errno;
+		pthread_sigmask(SIG_SETMASK, &context_all, &mask);
 		tls_guard++;
 		context_set(t, ucp);
 		tls_guard--;
 		errno = saved;
+		ret = real(ucp); /* sets ucp's own mask; returns only if it fails */
+		saved = errno;
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+		errno = saved;
+		return ret;
 	}
 	return real(ucp);
 }

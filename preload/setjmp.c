@@ -35,8 +35,11 @@ NOINSTR __attribute__((noreturn)) static void setjmp_jump(jump_fn f, struct __jm
 							  int val)
 {
 	if (tls_guard) {
-		if (jump_from_runtime(f, env, val) > 0)
-			f(env, val); /* within a handler: the runtime's calls stay open */
+		if (jump_from_runtime(f, env, val) > 0) {
+			/* Within a handler: the runtime's calls stay open. */
+			calls_close_held_below(env);
+			f(env, val);
+		}
 		/* Cannot be put off: the interrupted event is abandoned. */
 		calls_close_held(clock_ticks(), true);
 		tls_guard = 0;

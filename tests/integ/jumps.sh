@@ -103,4 +103,48 @@ check_eq "coroutines: run called once, by mode_coroutines" "mode_coroutines:1" \
 	"$(callers coroutines run)"
 clean coroutines
 
+# A preemptive scheduler: the timer's handler switches coroutines, most
+# times out of a hook (the switch is made when the hook returns). The
+# program's sums are its own, every call is recorded with its caller.
+plain_sums=$(MPROF_DISABLE=1 "$J" preempt 200000 | grep '^sum')
+run preempt preempt 200000
+check_eq "preempt: the program's results" "$plain_sums" "$(grep '^sum' preempt/out)"
+for f in pre_body pre_work pre_leaf pick; do
+	check_eq "preempt: $f calls" "$(truth preempt ${f}_calls)" "$(calls preempt $f)"
+done
+check_eq "preempt: pre_work called by pre_body" "pre_body:$(truth preempt pre_work_calls)" \
+	"$(callers preempt pre_work)"
+check_eq "preempt: pre_leaf called by pre_work" "pre_work:$(truth preempt pre_leaf_calls)" \
+	"$(callers preempt pre_leaf)"
+check_eq "preempt: pre_body starts each coroutine's stack" "" "$(callers preempt pre_body)"
+clean preempt
+
+# A handler that longjmps to a setjmp of its own, often with the runtime
+# interrupted: the handler's calls below the target end at the jump.
+run samejump samejump 2000
+check_eq "samejump: own_inner calls" "$(truth samejump own_calls)" "$(calls samejump own_inner)"
+check_eq "samejump: loop_step calls" "$(truth samejump loop_calls)" "$(calls samejump loop_step)"
+check_eq "samejump: loop_step called by mode_samejump" "mode_samejump:$(truth samejump loop_calls)" \
+	"$(callers samejump loop_step)"
+check_eq "samejump: own_inner called by on_own" "on_own:$(truth samejump own_calls)" \
+	"$(callers samejump own_inner)"
+clean samejump
+
+# fork children finish a coroutine the parent left suspended inside a
+# call: the calls opened in the parent are not the child's.
+forks=10
+run cofork cofork $forks
+check_eq "cofork: children finished it" $forks "$(truth cofork children_finished)"
+check_eq "cofork: fk_step calls" "$(truth cofork fk_steps)" "$(calls cofork fk_step)"
+clean cofork
+n=0
+for child in cofork/t.bin.[0-9]*; do
+	report_json "$child" c.json
+	check_eq "cofork: $child unmatched exits" 0 "$(json c.json 'r["unmatched_exits"]')"
+	check_eq "cofork: $child fk_step calls (after the fork)" "$(truth cofork child_fk_steps)" \
+		"$(json c.json 'fn("fk_step")["calls"]')"
+	n=$((n + 1))
+done
+check_eq "cofork: child traces" $forks "$n"
+
 pass

@@ -16,6 +16,13 @@
  *                     lie in main's own frame until each has made K calls
  *                     (each yields from inside one); run() measures itself
  *   getcontext N DEPTH  as longjmp, with getcontext and setcontext
+ *   preempt K         a preemptive scheduler: a 100 us timer whose handler
+ *                     swapcontexts between three coroutines, each making
+ *                     K calls (the handler lands in a hook most times)
+ *   samejump N        a timer handler that longjmps to a setjmp of its own,
+ *                     N times, interrupting instrumented calls
+ *   cofork N          N fork children each resume a coroutine the parent
+ *                     left suspended in a call, and finish it
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -26,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -292,6 +300,203 @@ static int mode_getcontext(long n, int depth)
 	return 0;
 }
 
+/* ------------------------------------------------------------ preempt */
+
+#define NCO 3
+
+static ucontext_t pre_main, pre_co[NCO];
+static volatile int pre_cur = -1, pre_done[NCO];
+static volatile unsigned long pick_calls, pre_switches;
+static unsigned long pre_sums[NCO];
+static long pre_k;
+
+NOIPA static unsigned long pre_leaf(unsigned long x)
+{
+	return x * 3 + 1;
+}
+
+NOIPA static unsigned long pre_work(unsigned long x)
+{
+	return pre_leaf(x) ^ pre_leaf(x + 1);
+}
+
+NOIPA static int pick(int from)
+{
+	pick_calls++;
+	for (int k = 1; k <= NCO; k++) {
+		int j = (from + k) % NCO;
+
+		if (!pre_done[j] && j != from)
+			return j;
+	}
+	return -1;
+}
+
+static void on_tick(int sig)
+{
+	int me = pre_cur, next;
+
+	(void)sig;
+	if (me < 0 || pre_done[me] || (next = pick(me)) < 0)
+		return;
+	pre_switches++;
+	pre_cur = next;
+	swapcontext(&pre_co[me], &pre_co[next]);
+}
+
+NOIPA static void pre_body(int id)
+{
+	sigset_t tick;
+	unsigned long sum = 0;
+
+	sigemptyset(&tick);
+	sigaddset(&tick, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &tick, NULL); /* made with it blocked */
+	for (long i = 0; i < pre_k; i++)
+		sum += pre_work((unsigned long)(i + id));
+	pre_sums[id] = sum;
+	pre_done[id] = 1;
+}
+
+static int mode_preempt(long k)
+{
+	static char stacks[NCO][256 * 1024];
+	struct itimerval it = { { 0, 100 }, { 0, 100 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa;
+	sigset_t tick;
+
+	pre_k = k;
+	sigemptyset(&tick);
+	sigaddset(&tick, SIGALRM);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	for (int i = 0; i < NCO; i++) {
+		getcontext(&pre_co[i]);
+		pre_co[i].uc_stack.ss_sp = stacks[i];
+		pre_co[i].uc_stack.ss_size = sizeof(stacks[i]);
+		pre_co[i].uc_link = &pre_main;
+		pre_co[i].uc_sigmask = tick;
+		makecontext(&pre_co[i], (void (*)(void))pre_body, 1, i);
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (;;) {
+		int k0 = -1;
+
+		sigprocmask(SIG_BLOCK, &tick, NULL);
+		for (int i = 0; i < NCO && k0 < 0; i++)
+			if (!pre_done[i])
+				k0 = i;
+		if (k0 < 0)
+			break;
+		pre_cur = k0;
+		swapcontext(&pre_main, &pre_co[k0]);
+		pre_cur = -1;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	for (int i = 0; i < NCO; i++)
+		printf("sum%d=%lu\n", i, pre_sums[i]);
+	printf("pre_body_calls=%d\npre_work_calls=%ld\npre_leaf_calls=%ld\npick_calls=%lu\n", NCO,
+	       NCO * k, 2 * NCO * k, pick_calls);
+	return 0;
+}
+
+/* ----------------------------------------------------------- samejump */
+
+static jmp_buf own;
+static volatile long own_jumps;
+static unsigned long own_calls, loop_calls;
+
+NOIPA static void own_inner(void)
+{
+	own_calls++;
+	longjmp(own, 1);
+}
+
+static void on_own(int sig)
+{
+	(void)sig;
+	if (setjmp(own) == 0)
+		own_inner();
+	own_jumps++;
+}
+
+NOIPA static void loop_step(void)
+{
+	loop_calls++;
+	sink++;
+}
+
+static int mode_samejump(long n)
+{
+	struct itimerval it = { { 0, 50 }, { 0, 50 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_own;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (own_jumps < n)
+		loop_step();
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("own_calls=%lu\nloop_calls=%lu\n", own_calls, loop_calls);
+	return 0;
+}
+
+/* ------------------------------------------------------------- cofork */
+
+static ucontext_t fk_main, fk_co;
+static unsigned long fk_steps;
+
+NOIPA static void fk_step(void)
+{
+	fk_steps++;
+}
+
+NOIPA static void fk_body(void)
+{
+	for (int i = 0; i < 10; i++)
+		fk_step();
+	swapcontext(&fk_co, &fk_main); /* suspended inside this call */
+	for (int i = 0; i < 10; i++)
+		fk_step();
+}
+
+static int mode_cofork(int n)
+{
+	static char stack[256 * 1024];
+	int finished = 0;
+
+	getcontext(&fk_co);
+	fk_co.uc_stack.ss_sp = stack;
+	fk_co.uc_stack.ss_size = sizeof(stack);
+	fk_co.uc_link = &fk_main;
+	makecontext(&fk_co, fk_body, 0);
+	unsigned long before;
+
+	swapcontext(&fk_main, &fk_co);
+	before = fk_steps;
+	fflush(stdout);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		int st;
+
+		if (pid == 0) {
+			swapcontext(&fk_main, &fk_co); /* finish it */
+			_exit(fk_steps == 2 * before ? 42 : 1);
+		}
+		if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		    WEXITSTATUS(st) == 42)
+			finished++;
+	}
+	swapcontext(&fk_main, &fk_co);
+	printf("children_finished=%d\nfk_steps=%lu\nchild_fk_steps=%lu\n", finished, fk_steps,
+	       fk_steps - before);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -306,7 +511,13 @@ int main(int argc, char **argv)
 		return mode_coroutines(atoi(argv[2]));
 	if (!strcmp(mode, "getcontext") && argc > 3)
 		return mode_getcontext(atol(argv[2]), atoi(argv[3]));
+	if (!strcmp(mode, "preempt") && argc > 2)
+		return mode_preempt(atol(argv[2]));
+	if (!strcmp(mode, "samejump") && argc > 2)
+		return mode_samejump(atol(argv[2]));
+	if (!strcmp(mode, "cofork") && argc > 2)
+		return mode_cofork(atoi(argv[2]));
 	fprintf(stderr, "usage: jumps longjmp N DEPTH | watchdog N | altstack K | coroutines K | "
-			"getcontext N DEPTH\n");
+			"getcontext N DEPTH | preempt K | samejump N | cofork N\n");
 	return 2;
 }
