@@ -431,6 +431,7 @@ NOINSTR static void calls_close_held_to(uint64_t ticks, bool torn, uintptr_t tar
 			thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
 		q->busy = 0;
 		q->skip = 0;
+		q->paused = 0; /* a paused handler the jump leaves too */
 	}
 	while (q->open) {
 		unsigned tail = q->tail;
@@ -453,6 +454,53 @@ NOINSTR static void calls_close_held_to(uint64_t ticks, bool torn, uintptr_t tar
 	__atomic_fetch_or(&t->slow, THREAD_SLOW_HELD, __ATOMIC_RELAXED);
 	if (torn)
 		thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
+}
+
+/*
+ * A handler whose calls were held goes on with the runtime free (it was
+ * paused while the runtime finished, jump.c): its held events are written
+ * and its open calls become frames of the shadow stack, returned from as
+ * any. Guard held by the caller.
+ */
+NOINSTR void calls_pause_held(void)
+{
+	if (tls_calls)
+		tls_calls->nested.paused = 1;
+}
+
+NOINSTR void calls_adopt_held(void)
+{
+	struct thread_state *t = tls_calls;
+	struct thread_nested *q;
+	unsigned open;
+
+	if (t == NULL)
+		return;
+	q = &t->nested;
+	q->paused = 0;
+	calls_write_all_held(t);
+	open = q->open;
+	for (unsigned i = 0; i < open; i++) {
+		uintptr_t fn = i < THREAD_NESTED_OPEN_MAX ? q->open_fn[i] : 0;
+		uintptr_t cfa = i < THREAD_NESTED_OPEN_MAX ? q->open_cfa[i] : 0;
+		bool hidden = (t->slow & THREAD_SLOW_FILTER) && i < THREAD_NESTED_MAX &&
+			      (q->hidden[i / 64] >> (i % 64) & 1);
+
+		if (fn == 0 || (t->depth >= t->cap && !thread_stack_grow(t))) {
+			thread_drop_cause(t, 1, TRACE_LOST_SIGNAL); /* its exit */
+			continue;
+		}
+		t->stack[t->depth].fn = hidden ? FRAME_HIDDEN(fn) : fn;
+		t->stack[t->depth].cfa = cfa;
+		if (t->marks)
+			t->marks[t->depth] = (struct frame_mark){ 0 };
+		if (!hidden && (t->slow & THREAD_SLOW_FILTER))
+			t->shown++;
+		t->depth++;
+	}
+	calls_held_commit(q, q->tail, 0);
+	q->level = 0;
+	memset(q->hidden, 0, sizeof(q->hidden));
 }
 
 NOINSTR void calls_close_held(uint64_t ticks, bool torn)
@@ -529,8 +577,10 @@ NOINSTR static void calls_hold(struct thread_state *t, uintptr_t fn, uintptr_t c
 	barrier();
 	q->ev[tail % THREAD_NESTED_MAX].fn = fn;
 	q->ev[tail % THREAD_NESTED_MAX].ticks = clock_ticks();
-	if (fn && q->open < THREAD_NESTED_OPEN_MAX)
+	if (fn && q->open < THREAD_NESTED_OPEN_MAX) {
 		q->open_cfa[q->open] = cfa;
+		q->open_fn[q->open] = fn;
+	}
 	barrier();
 	calls_held_commit(q, tail + 1, fn ? q->open + 1 : q->open ? q->open - 1 : 0);
 	/* One instruction each way (a handler may interrupt the consumer
@@ -589,7 +639,7 @@ NOINSTR static void calls_write_held(struct thread_state *t, uint64_t until)
 {
 	struct thread_nested *q = &t->nested;
 
-	while (thread_nested_pending(q)) {
+	while (thread_nested_pending(q) && !q->paused) {
 		uintptr_t fn = q->ev[q->head % THREAD_NESTED_MAX].fn;
 		uint64_t ticks = q->ev[q->head % THREAD_NESTED_MAX].ticks;
 		uint64_t *p;

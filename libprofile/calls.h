@@ -34,6 +34,13 @@ void calls_jump_to(uintptr_t target);
  * the interrupted one is `torn` (abandoned half made). Guard held. */
 void calls_close_held(uint64_t ticks, bool torn);
 
+/* A handler whose calls are held goes on with the runtime free: its open
+ * held calls become frames of the call stack. Guard held. */
+void calls_adopt_held(void);
+
+/* ... and is paused: its held calls are not written meanwhile. */
+void calls_pause_held(void);
+
 /* A handler whose calls are held jumps to env within itself: the held
  * calls below the target end now. Guard held. */
 void calls_close_held_below(const struct __jmp_buf_tag *env);

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #define UNW_LOCAL_ONLY
@@ -36,6 +37,9 @@
 
 void jump_trampoline(void) __attribute__((visibility("hidden"), noreturn));
 void jump_swap_trampoline(void) __attribute__((visibility("hidden")));
+void jump_resume_trampoline(void) __attribute__((visibility("hidden"), noreturn));
+NOINSTR __attribute__((used)) uintptr_t jump_resume_stack(const uint64_t *regs);
+NOINSTR __attribute__((used, noreturn)) void jump_resume_run(const uint64_t *regs);
 NOINSTR __attribute__((used, noreturn)) void jump_pending_run(uintptr_t slot);
 NOINSTR __attribute__((used)) uintptr_t jump_swap_run(uintptr_t slot);
 
@@ -92,6 +96,41 @@ __asm__(".text\n"
 	"\tjmp *%r11\n"
 	"\t.cfi_endproc\n"
 	".size jump_swap_trampoline, .-jump_swap_trampoline\n"
+	/* A paused handler goes on (jump_pause): the registers the
+	 * runtime's frame returned with, and the flags, are pushed where
+	 * they are safe (above the handler's stack, which the kernel put
+	 * below the red zone), then our own stack is taken. */
+	".globl jump_resume_trampoline\n"
+	".hidden jump_resume_trampoline\n"
+	".type jump_resume_trampoline, @function\n"
+	"jump_resume_trampoline:\n"
+	"\t.cfi_startproc\n"
+	"\t.cfi_undefined rip\n"
+	"\tpushfq\n"
+	"\tpushq %rax\n"
+	"\tpushq %rbx\n"
+	"\tpushq %rcx\n"
+	"\tpushq %rdx\n"
+	"\tpushq %rsi\n"
+	"\tpushq %rdi\n"
+	"\tpushq %rbp\n"
+	"\tpushq %r8\n"
+	"\tpushq %r9\n"
+	"\tpushq %r10\n"
+	"\tpushq %r11\n"
+	"\tpushq %r12\n"
+	"\tpushq %r13\n"
+	"\tpushq %r14\n"
+	"\tpushq %r15\n"
+	"\tmovq %rsp, %rbx\n"
+	"\tmovq %rsp, %rdi\n"
+	"\tcall jump_resume_stack\n"
+	"\tmovq %rax, %rsp\n"
+	"\tmovq %rbx, %rdi\n"
+	"\tcall jump_resume_run\n"
+	"\tud2\n"
+	"\t.cfi_endproc\n"
+	".size jump_resume_trampoline, .-jump_resume_trampoline\n"
 	".globl jump_trampolines_end\n"
 	".hidden jump_trampolines_end\n"
 	"jump_trampolines_end:\n");
@@ -236,6 +275,7 @@ struct jump_walk {
 			     * address is this frame's ip */
 	bool pending;	    /* the holder returns to a trampoline already */
 	bool pending_swap;  /* ... to jump_swap_trampoline */
+	bool pending_pause; /* ... to jump_resume_trampoline */
 	bool target;	    /* the jump's target frame was reached */
 	bool bad;	    /* a frame is not what it seemed */
 	unsigned gap;	    /* frames of other code since libmprof's */
@@ -253,9 +293,11 @@ NOINSTR static bool jump_walk_frame(struct jump_walk *w, uintptr_t ip, uintptr_t
 			w->bad = true;
 			return false;
 		}
-		if (ip == (uintptr_t)jump_trampoline || ip == (uintptr_t)jump_swap_trampoline) {
+		if (ip == (uintptr_t)jump_trampoline || ip == (uintptr_t)jump_swap_trampoline ||
+		    ip == (uintptr_t)jump_resume_trampoline) {
 			w->pending = true;
 			w->pending_swap = ip == (uintptr_t)jump_swap_trampoline;
+			w->pending_pause = ip == (uintptr_t)jump_resume_trampoline;
 			return false;
 		}
 	}
@@ -343,6 +385,10 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 	d = jump_defer_find(t, (uintptr_t)w.slot, true);
 	if (!w.pending)
 		d->ret = *w.slot;
+	if (d->map) { /* a handler paused: the jump leaves it too */
+		munmap(d->map, d->maplen);
+		d->map = NULL;
+	}
 	d->real = real;
 	d->env = env;
 	d->val = val;
@@ -355,6 +401,108 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 	jump_resume(w.hold_sig, &d->mask);
 }
 
+/* The pushes of jump_resume_trampoline: regs[0] is r15, regs[15] the
+ * flags; the slot the return address was in is just above them. */
+#define JUMP_REGS	 16
+#define JUMP_SLOT(regs)	 ((uintptr_t)(regs) + JUMP_REGS * 8 - 8)
+#define JUMP_PAUSE_MAX	 (256u * 1024) /* a handler's stack kept at most */
+#define JUMP_PAUSE_STACK (64u * 1024)  /* ours while it is put back */
+
+NOINSTR __attribute__((used)) uintptr_t jump_resume_stack(const uint64_t *regs)
+{
+	struct thread_state *t = tls_thread;
+	struct jump_defer *d = t ? jump_defer_find(t, JUMP_SLOT(regs), false) : NULL;
+
+	if (d == NULL || d->map == NULL)
+		__builtin_trap();
+	return ((uintptr_t)d->map + d->maplen) & ~(uintptr_t)15;
+}
+
+/* On our own stack: put the handler's stack back, its signal frame made to
+ * return where the runtime's frame returned to, with the registers it
+ * returned with; then the handler goes on from its switch. */
+NOINSTR __attribute__((used, noreturn)) void jump_resume_run(const uint64_t *regs)
+{
+	static const int order[JUMP_REGS - 1] = { REG_R15, REG_R14, REG_R13, REG_R12, REG_R11,
+						  REG_R10, REG_R9,  REG_R8,  REG_RBP, REG_RDI,
+						  REG_RSI, REG_RDX, REG_RCX, REG_RBX, REG_RAX };
+	struct thread_state *t = tls_thread;
+	struct jump_defer *d = jump_defer_find(t, JUMP_SLOT(regs), false);
+	ucontext_t *u;
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	u = (ucontext_t *)(d->map + (d->frame - d->lo));
+	for (int i = 0; i < JUMP_REGS - 1; i++)
+		u->uc_mcontext.gregs[order[i]] = (greg_t)regs[i];
+	u->uc_mcontext.gregs[REG_EFL] = (greg_t)regs[JUMP_REGS - 1];
+	u->uc_mcontext.gregs[REG_RSP] = (greg_t)(JUMP_SLOT(regs) + 8);
+	u->uc_mcontext.gregs[REG_RIP] = (greg_t)d->ret;
+	u->uc_sigmask = d->resume;
+	memcpy((void *)d->lo, d->map, d->len);
+	tls_guard = 1;
+	calls_adopt_held(); /* the handler's calls: the runtime is free now */
+	tls_guard = 0;
+	pthread_sigmask(SIG_SETMASK, &d->mask, NULL);
+	__builtin_longjmp(d->resume_at, 1);
+}
+
+/*
+ * Pause the handler that switches: keep its stack (from here up to its
+ * signal frame's end) aside, let the interrupted runtime finish, then put
+ * the stack back and go on from here, the runtime free: the switch is
+ * made then, by the wrapper, and the handler runs to its end; its return
+ * resumes the program after the runtime's frame, as the signal had come
+ * then. Returns 0 when the handler goes on, -1 if it cannot be paused.
+ */
+NOINSTR __attribute__((noinline)) static int jump_pause(struct thread_state *t,
+							const struct jump_walk *w)
+{
+	const ucontext_t *u = (const ucontext_t *)w->hold_sig;
+	uintptr_t sp, isp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP], hi;
+	struct jump_defer *volatile d;
+	stack_t ss;
+	sigset_t mask;
+	void *map;
+
+	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
+	if (w->hold_sig < isp && isp - w->hold_sig <= JUMP_PAUSE_MAX)
+		hi = isp - 128; /* the frame is below the red zone */
+	else if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK))
+		hi = (uintptr_t)ss.ss_sp + ss.ss_size;
+	else
+		return -1;
+	sp = (sp - 128) & ~(uintptr_t)63;
+	if (hi <= w->hold_sig || hi - sp > JUMP_PAUSE_MAX)
+		return -1;
+	map = mmap(NULL, hi - sp + JUMP_PAUSE_STACK, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	d = jump_defer_find(t, (uintptr_t)w->slot, true);
+	if (__builtin_setjmp(d->resume_at) != 0) {
+		/* Back, the runtime free: the stack is ours again. */
+		munmap(d->map, d->maplen);
+		d->map = NULL;
+		d->slot = 0;
+		return 0;
+	}
+	d->map = map;
+	d->lo = sp;
+	d->len = hi - sp;
+	d->maplen = hi - sp + JUMP_PAUSE_STACK;
+	d->frame = w->hold_sig;
+	d->ret = *w->slot;
+	d->resume = u->uc_sigmask;
+	pthread_sigmask(SIG_SETMASK, NULL, &mask);
+	d->mask = mask;
+	memcpy(d->map, (void *)d->lo, d->len);
+	calls_pause_held();
+	*w->slot = (uintptr_t)jump_resume_trampoline;
+	jump_resume(w->hold_sig, &mask);
+}
+
 NOINSTR int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp)
 {
 	struct thread_state *t = tls_thread;
@@ -364,6 +512,13 @@ NOINSTR int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp)
 
 	if (t == NULL || jump_walk_stack(0, &w) < 0 || w.hold_sig == 0)
 		return -1;
+	/* The handler paused, then going on from its switch; where it
+	 * cannot be, the switch is made when the runtime returns and the
+	 * handler left there. */
+	if (!w.pending && jump_pause(t, &w) == 0)
+		return 0;
+	if (w.pending_pause)
+		return -1; /* one handler paused already: not two */
 	d = jump_defer_find(t, (uintptr_t)w.slot, true);
 	calls_close_held(clock_ticks(), false);
 	/* A jump put off already wins: it leaves this handler too. */

@@ -84,6 +84,13 @@ struct jump_defer {
 	const void *ucp; /* the context switched to */
 	sigset_t mask;	 /* a jump: the handler's signal mask */
 	sigset_t resume; /* a switch: the program's, when it goes on */
+	/* A handler paused (jump.c, jump_pause): its stack, from lo up to
+	 * the signal frame's end, kept in `map` (with a stack of our own
+	 * after it) while the runtime finishes. */
+	uintptr_t lo, frame;
+	size_t len, maplen;
+	char *map;
+	void *resume_at[5]; /* __builtin_setjmp's */
 };
 
 #define THREAD_DEFER_MAX 8 /* put off at once, per thread: one is usual */
@@ -117,9 +124,10 @@ struct thread_nested {
 		};
 		uint64_t commit; /* both, stored at once: an append is whole or not made */
 	};
-	unsigned busy;	/* a handler is appending: one interrupting it drops */
-	unsigned skip;	/* entries dropped whose exits must be dropped too */
-	unsigned level; /* held calls written and open (with filters) */
+	unsigned busy;	 /* a handler is appending: one interrupting it drops */
+	unsigned skip;	 /* entries dropped whose exits must be dropped too */
+	unsigned paused; /* their handler is paused (jump.c): not written yet */
+	unsigned level;	 /* held calls written and open (with filters) */
 	uint64_t hidden[THREAD_NESTED_MAX / 64]; /* bit i: the open held call
 						   * at level i was left out
 						   * by a filter */
@@ -129,6 +137,7 @@ struct thread_nested {
 	} ev[THREAD_NESTED_MAX];
 	uintptr_t open_cfa[THREAD_NESTED_OPEN_MAX]; /* the open held calls' CFAs,
 						     * outermost first */
+	uintptr_t open_fn[THREAD_NESTED_OPEN_MAX];  /* and their functions */
 };
 
 /* Whether handler calls wait in q to be written. */

@@ -104,12 +104,15 @@ check_eq "coroutines: run called once, by mode_coroutines" "mode_coroutines:1" \
 clean coroutines
 
 # A preemptive scheduler: the timer's handler switches coroutines, most
-# times out of a hook (the switch is made when the hook returns). The
-# program's sums are its own, every call is recorded with its caller.
+# times out of a hook (the handler is paused until the hook returns, then
+# switches and, resumed, runs to its end). The program's sums are its own,
+# every call is recorded with its caller.
 plain_sums=$(MPROF_DISABLE=1 "$J" preempt 200000 | grep '^sum')
 run preempt preempt 200000
 check_eq "preempt: the program's results" "$plain_sums" "$(grep '^sum' preempt/out)"
-for f in pre_body pre_work pre_leaf pick; do
+check_eq "preempt: every handler that switched ran to its end" "$(truth preempt switches)" \
+	"$(truth preempt tick_done_calls)"
+for f in pre_body pre_work pre_leaf pick tick_done; do
 	check_eq "preempt: $f calls" "$(truth preempt ${f}_calls)" "$(calls preempt $f)"
 done
 check_eq "preempt: pre_work called by pre_body" "pre_body:$(truth preempt pre_work_calls)" \
@@ -117,6 +120,8 @@ check_eq "preempt: pre_work called by pre_body" "pre_body:$(truth preempt pre_wo
 check_eq "preempt: pre_leaf called by pre_work" "pre_work:$(truth preempt pre_leaf_calls)" \
 	"$(callers preempt pre_leaf)"
 check_eq "preempt: pre_body starts each coroutine's stack" "" "$(callers preempt pre_body)"
+check_eq "preempt: tick_done called by the handler" "on_tick:$(truth preempt tick_done_calls)" \
+	"$(callers preempt tick_done)"
 clean preempt
 
 # A handler that longjmps to a setjmp of its own, often with the runtime

@@ -306,7 +306,7 @@ static int mode_getcontext(long n, int depth)
 
 static ucontext_t pre_main, pre_co[NCO];
 static volatile int pre_cur = -1, pre_done[NCO];
-static volatile unsigned long pick_calls, pre_switches;
+static volatile unsigned long pick_calls, pre_switches, tick_done_calls;
 static unsigned long pre_sums[NCO];
 static long pre_k;
 
@@ -332,6 +332,11 @@ NOIPA static int pick(int from)
 	return -1;
 }
 
+NOIPA static void tick_done(void)
+{
+	tick_done_calls++;
+}
+
 static void on_tick(int sig)
 {
 	int me = pre_cur, next;
@@ -342,6 +347,7 @@ static void on_tick(int sig)
 	pre_switches++;
 	pre_cur = next;
 	swapcontext(&pre_co[me], &pre_co[next]);
+	tick_done(); /* back in this coroutine: the handler ends */
 }
 
 NOIPA static void pre_body(int id)
@@ -399,6 +405,7 @@ static int mode_preempt(long k)
 		printf("sum%d=%lu\n", i, pre_sums[i]);
 	printf("pre_body_calls=%d\npre_work_calls=%ld\npre_leaf_calls=%ld\npick_calls=%lu\n", NCO,
 	       NCO * k, 2 * NCO * k, pick_calls);
+	printf("switches=%lu\ntick_done_calls=%lu\n", pre_switches, tick_done_calls);
 	return 0;
 }
 
