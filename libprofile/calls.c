@@ -508,9 +508,15 @@ NOINSTR void calls_close_held(uint64_t ticks, bool torn)
 	calls_close_held_to(ticks, torn, 0);
 }
 
-NOINSTR void calls_close_held_below(const struct __jmp_buf_tag *env)
+NOINSTR void calls_close_held_below(const struct __jmp_buf_tag *env, bool abandon)
 {
 	uintptr_t target = jump_target_sp(env);
+	struct thread_state *t = tls_calls;
+
+	if (abandon && t && t->nested.busy) {
+		thread_drop_cause(t, 1, TRACE_LOST_SIGNAL);
+		t->nested.busy = 0;
+	}
 
 	if (target)
 		calls_close_held_to(clock_ticks(), false, target);

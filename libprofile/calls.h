@@ -42,8 +42,9 @@ void calls_adopt_held(void);
 void calls_pause_held(void);
 
 /* A handler whose calls are held jumps to env within itself: the held
- * calls below the target end now. Guard held. */
-void calls_close_held_below(const struct __jmp_buf_tag *env);
+ * calls below the target end now; with `abandon`, an append to them the
+ * jump leaves is lost. Guard held. */
+void calls_close_held_below(const struct __jmp_buf_tag *env, bool abandon);
 
 struct thread_state;
 

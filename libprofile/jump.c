@@ -12,6 +12,7 @@
  * asked for, with the handler's signal mask.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -155,9 +156,17 @@ NOINSTR static struct jump_defer *jump_defer_find(struct thread_state *t, uintpt
 			return &t->defer[i];
 	if (!make)
 		return NULL;
-	/* Entries of jumps made past their trampoline (the frame was left
-	 * another way) are never taken back: the oldest goes. */
-	d = &t->defer[t->defer_next++ % THREAD_DEFER_MAX];
+	/* A free entry first; else (entries of frames left another way
+	 * than their trampoline are never taken back) the oldest goes. */
+	d = NULL;
+	for (unsigned i = 0; i < THREAD_DEFER_MAX && d == NULL; i++)
+		if (t->defer[i].slot == 0 && t->defer[i].map == NULL)
+			d = &t->defer[i];
+	if (d == NULL) {
+		d = &t->defer[t->defer_next++ % THREAD_DEFER_MAX];
+		if (d->map)
+			munmap(d->map, d->maplen);
+	}
 	memset(d, 0, sizeof(*d));
 	d->slot = slot;
 	return d;
@@ -197,6 +206,7 @@ NOINSTR __attribute__((used, noreturn)) void jump_pending_run(uintptr_t slot)
 	tls_guard = 0;
 	pthread_sigmask(SIG_SETMASK, &p.mask, NULL);
 	calls_longjmp(p.env);
+	errno = p.err; /* the handler's, not the runtime's */
 	p.real(p.env, p.val);
 	__builtin_unreachable();
 }
@@ -277,6 +287,7 @@ struct jump_walk {
 	bool pending_swap;  /* ... to jump_swap_trampoline */
 	bool pending_pause; /* ... to jump_resume_trampoline */
 	bool target;	    /* the jump's target frame was reached */
+	bool held_beyond;   /* the runtime was interrupted beyond it too */
 	bool bad;	    /* a frame is not what it seemed */
 	unsigned gap;	    /* frames of other code since libmprof's */
 };
@@ -327,7 +338,8 @@ NOINSTR static bool jump_walk_frame(struct jump_walk *w, uintptr_t ip, uintptr_t
 NOINSTR static int jump_walk_stack(uintptr_t target, struct jump_walk *w)
 {
 	uintptr_t prev_sp = 0, want_ip = 0, want_sp = 0;
-	bool prev_sig = false;
+	bool prev_sig = false, beyond_sig = false;
+	unsigned gap = 0;
 	unw_context_t uc;
 	unw_cursor_t c;
 
@@ -346,14 +358,39 @@ NOINSTR static int jump_walk_stack(uintptr_t target, struct jump_walk *w)
 			want_sp = 0;
 			exact = true;
 		}
-		/* The target lies in the previous frame: stop there. */
-		if (!prev_sig && prev_sp && prev_sp <= target && target < sp) {
+		/* The target lies in the previous frame: the holder is below
+		 * it. Beyond, only whether the runtime was interrupted further
+		 * out (then the guard is held there, by the code a handler
+		 * that holds the target interrupted). */
+		if (!w->target && !prev_sig && prev_sp && prev_sp <= target && target < sp) {
 			w->target = true;
-			if (w->want_return)
+			if (w->want_return) {
 				w->bad = true;
-			break;
+				break;
+			}
 		}
 		sig = n > 0 && jump_is_sigreturn(ip);
+		if (w->target) {
+			if (sig) {
+				beyond_sig = true;
+				gap = 0;
+			} else if (beyond_sig && gap++ < JUMP_HOLDER_GAP &&
+				   stack_in_self(exact ? ip : ip - 1)) {
+				w->held_beyond = true;
+				break;
+			}
+			if (sig) {
+				const ucontext_t *u = (const ucontext_t *)sp;
+
+				want_ip = (uintptr_t)u->uc_mcontext.gregs[REG_RIP];
+				want_sp = (uintptr_t)u->uc_mcontext.gregs[REG_RSP];
+			}
+			prev_sig = sig;
+			prev_sp = sp;
+			if (unw_step(&c) <= 0)
+				break;
+			continue;
+		}
 		if (!jump_walk_frame(w, ip, sp, exact, sig))
 			break;
 		if (sig) {
@@ -377,14 +414,18 @@ NOINSTR int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val)
 	struct thread_state *t = tls_thread;
 	struct jump_walk w = { 0 };
 	struct jump_defer *d;
+	int err = errno; /* the handler's: the walk may change it */
 
 	if (t == NULL || jump_walk_stack(jump_target_sp(env), &w) < 0)
 		return -1;
-	if (w.hold_sig == 0)
-		return w.target ? 1 : -1; /* the jump stays in a handler */
+	/* The jump stays in a handler: the runtime it interrupted holds
+	 * the guard (further out), its frames below the target are left. */
+	if (w.hold_sig == 0 || w.held_beyond)
+		return !w.target ? -1 : w.hold_sig ? 2 : 1;
 	d = jump_defer_find(t, (uintptr_t)w.slot, true);
 	if (!w.pending)
 		d->ret = *w.slot;
+	d->err = err;
 	if (d->map) { /* a handler paused: the jump leaves it too */
 		munmap(d->map, d->maplen);
 		d->map = NULL;
@@ -444,7 +485,7 @@ NOINSTR __attribute__((used, noreturn)) void jump_resume_run(const uint64_t *reg
 	tls_guard = 1;
 	calls_adopt_held(); /* the handler's calls: the runtime is free now */
 	tls_guard = 0;
-	pthread_sigmask(SIG_SETMASK, &d->mask, NULL);
+	/* Still every signal blocked: our stack is left first. */
 	__builtin_longjmp(d->resume_at, 1);
 }
 
@@ -483,9 +524,14 @@ NOINSTR __attribute__((noinline)) static int jump_pause(struct thread_state *t,
 	d = jump_defer_find(t, (uintptr_t)w->slot, true);
 	if (__builtin_setjmp(d->resume_at) != 0) {
 		/* Back, the runtime free: the stack is ours again. */
+		int err = d->err;
+
+		mask = d->mask;
 		munmap(d->map, d->maplen);
 		d->map = NULL;
 		d->slot = 0;
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+		errno = err;
 		return 0;
 	}
 	d->map = map;
@@ -495,6 +541,7 @@ NOINSTR __attribute__((noinline)) static int jump_pause(struct thread_state *t,
 	d->frame = w->hold_sig;
 	d->ret = *w->slot;
 	d->resume = u->uc_sigmask;
+	d->err = errno;
 	pthread_sigmask(SIG_SETMASK, NULL, &mask);
 	d->mask = mask;
 	memcpy(d->map, (void *)d->lo, d->len);
@@ -509,8 +556,11 @@ NOINSTR int jump_switch_from_runtime(ucontext_t *oucp, const ucontext_t *ucp)
 	struct jump_walk w = { 0 };
 	struct jump_defer *d;
 	sigset_t mask;
+	int err = errno;
+	int walked = t ? jump_walk_stack(0, &w) : -1;
 
-	if (t == NULL || jump_walk_stack(0, &w) < 0 || w.hold_sig == 0)
+	errno = err; /* the handler's, not the walk's */
+	if (walked < 0 || w.hold_sig == 0)
 		return -1;
 	/* The handler paused, then going on from its switch; where it
 	 * cannot be, the switch is made when the runtime returns and the

@@ -35,7 +35,8 @@ uintptr_t jump_target_sp(const struct __jmp_buf_tag *env);
 /*
  * The guard is held and the program jumps with `real` to env. Returns 1 if
  * the jump stays inside a handler that interrupted the runtime (jump now,
- * keep the guard), -1 if the jump cannot be put off (release the guard,
+ * keep the guard), 2 if so and it leaves runtime code of that handler's
+ * (holding its calls) half done, -1 if the jump cannot be put off (release the guard,
  * then jump). Does not return when the jump is put off.
  */
 int jump_from_runtime(jump_fn real, struct __jmp_buf_tag *env, int val);

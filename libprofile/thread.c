@@ -82,6 +82,9 @@ NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 
 	stack_table_release(&t->stacks);
 	context_release_all(t);
+	for (unsigned i = 0; i < THREAD_DEFER_MAX; i++)
+		if (t->defer[i].map) /* a paused handler the thread never went back to */
+			munmap(t->defer[i].map, t->defer[i].maplen);
 	thread_call_stack_free(&s);
 	munmap(t, sizeof(*t) + extra_words * sizeof(uint64_t));
 }

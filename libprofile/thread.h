@@ -80,6 +80,7 @@ struct jump_defer {
 	void (*real)(struct __jmp_buf_tag *, int); /* a jump: longjmp's own */
 	struct __jmp_buf_tag *env;
 	int val;
+	int err;	 /* the handler's errno when it was put off */
 	void *oucp;	 /* a switch: swapcontext's (NULL: setcontext) */
 	const void *ucp; /* the context switched to */
 	sigset_t mask;	 /* a jump: the handler's signal mask */

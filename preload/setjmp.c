@@ -13,6 +13,7 @@
  * held) is put off until the runtime is back in the program (jump.h).
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stddef.h>
 
@@ -34,10 +35,16 @@ NOINSTR static jump_fn setjmp_real(jump_fn *cache, const char *name)
 NOINSTR __attribute__((noreturn)) static void setjmp_jump(jump_fn f, struct __jmp_buf_tag *env,
 							  int val)
 {
+	int err = errno; /* the program's, whatever the bookkeeping does */
+
 	if (tls_guard) {
-		if (jump_from_runtime(f, env, val) > 0) {
+		int stays = jump_from_runtime(f, env, val);
+
+		errno = err;
+		if (stays > 0) {
 			/* Within a handler: the runtime's calls stay open. */
-			calls_close_held_below(env);
+			calls_close_held_below(env, stays == 2);
+			errno = err;
 			f(env, val);
 		}
 		/* Cannot be put off: the interrupted event is abandoned. */
@@ -45,6 +52,7 @@ NOINSTR __attribute__((noreturn)) static void setjmp_jump(jump_fn f, struct __jm
 		tls_guard = 0;
 	}
 	calls_longjmp(env);
+	errno = err;
 	f(env, val);
 	__builtin_unreachable();
 }

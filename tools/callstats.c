@@ -274,8 +274,11 @@ static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl
 		st->alloc_open += alloc;
 		st->probe_open += raw > incl ? raw - incl : 0;
 	}
-	if (--st->open != 0)
+	if (--st->open != 0) {
+		st->open_closed++;
 		return;
+	}
+	st->open_closed = 0;
 	uint64_t span = now > st->open_since ? now - st->open_since : 0;
 	uint64_t cum = span > st->probe_open ? span - st->probe_open : 0;
 
@@ -383,17 +386,34 @@ static void charge_alloc(struct cs_frame *o, uint64_t bytes)
 }
 
 /* A shown activation turns out shorter than the minimum: take it back. */
-static void frame_unshow(struct cs_thread *t, struct cs_frame *fr)
+/*
+ * An activation taken back (shorter than the minimum) stops being open at
+ * `now`: if it was the last open one, the span of the others that closed
+ * meanwhile is committed, as stats_close does.
+ */
+static void stats_unopen(struct cs_stats *st, uint64_t now)
+{
+	if (--st->open != 0 || !st->open_closed)
+		return;
+	uint64_t span = now > st->open_since ? now - st->open_since : 0;
+
+	st->cum_ticks += span > st->probe_open ? span - st->probe_open : 0;
+	st->alloc_cum += st->alloc_open;
+	st->alloc_open = st->probe_open = 0;
+	st->open_closed = 0;
+}
+
+static void frame_unshow(struct cs_thread *t, struct cs_frame *fr, uint64_t now)
 {
 	struct cs_frame *parent = fr > t->stack ? fr - 1 : NULL;
 
 	fr->hidden = true;
 	fr->fn->st.active--;
-	fr->fn->st.open--;
+	stats_unopen(&fr->fn->st, now);
 	fr->fn->st.alloc_self -= fr->alloc_own;
 	if (fr->edge) {
 		fr->edge->st.active--;
-		fr->edge->st.open--;
+		stats_unopen(&fr->edge->st, now);
 		fr->edge->st.alloc_self -= fr->alloc_own;
 	}
 	if (parent && parent->owner)
@@ -414,7 +434,7 @@ static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t
 	self = corrected_self(p, fr, raw);
 	incl = self + fr->child_corr;
 	if (!fr->hidden && incl < p->filter->min_ticks)
-		frame_unshow(t, fr);
+		frame_unshow(t, fr, now);
 	if (fr->hidden) {
 		t->filtered++;
 		if (t->depth)

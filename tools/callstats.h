@@ -71,11 +71,12 @@ struct cs_stats {
 	uint64_t alloc_self; /* bytes allocated by the function itself */
 	uint64_t alloc_cum;  /* bytes allocated by it and its callees */
 	/* Thread tables only: */
-	uint64_t active;     /* activations open on the running context's stack */
-	uint64_t open;	     /* activations open on any context's stack */
-	uint64_t open_since; /* tick count when `open` last left 0 */
-	uint64_t alloc_open; /* bytes of the activations closed since then */
-	uint64_t probe_open; /* the probe's cost in them (raw - corrected ticks) */
+	uint64_t active;      /* activations open on the running context's stack */
+	uint64_t open;	      /* activations open on any context's stack */
+	uint64_t open_since;  /* tick count when `open` last left 0 */
+	uint64_t alloc_open;  /* bytes of the activations closed since then */
+	uint64_t probe_open;  /* the probe's cost in them (raw - corrected ticks) */
+	uint64_t open_closed; /* how many they are */
 };
 
 struct cs_eslot;

@@ -61,6 +61,7 @@ run watchdog watchdog 2000
 jumps=$(truth watchdog jumps)
 check_eq "watchdog: tail calls" "$(truth watchdog tail_calls)" "$(calls watchdog tail)"
 check_eq "watchdog: handler calls" "$(truth watchdog fired)" "$(calls watchdog on_alarm)"
+check_eq "watchdog: errno after each jump is the handler's" 0 "$(truth watchdog errno_bad)"
 for f in compute step; do
 	n=$(truth watchdog ${f}_calls)
 	check_eq "watchdog: $f calls within [$n, $n + $jumps]" true \

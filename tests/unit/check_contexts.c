@@ -187,6 +187,29 @@ START_TEST(test_two_contexts_apart)
 }
 END_TEST
 
+/* With a minimum duration, the activation that closes last is too short
+ * and taken back: the span of the one that closed before it still counts
+ * (never self > cumulative). */
+START_TEST(test_two_contexts_last_taken_back)
+{
+	const struct cs_filter min = { .min_ticks = 20 };
+
+	tb_chunk(tb, 1, 0);
+	tb_context(tb, 2, 0);
+	tb_enter(tb, CO_A, 0);
+	tb_context(tb, 1, 50);
+	tb_enter(tb, CO_A, 50);
+	tb_context(tb, 2, 51);
+	tb_exit(tb, 60); /* ctx 2's: 0 to 60, kept */
+	tb_context(tb, 1, 60);
+	tb_exit(tb, 62); /* ctx 1's: 50 to 62, under 20: taken back */
+	profile(&min);
+	ck_assert_uint_eq(stats(CO_A)->calls, 1);
+	ck_assert_uint_le(stats(CO_A)->self_ticks, stats(CO_A)->cum_ticks);
+	ck_assert_uint_eq(stats(CO_A)->cum_ticks, 62);
+}
+END_TEST
+
 /* The filtered path keeps a stack per context too: hidden frames fold into their owner's. */
 START_TEST(test_scheduler_filtered)
 {
@@ -300,6 +323,7 @@ static Suite *contexts_suite(void)
 	tcase_add_test(tc, test_switch_to_same_context);
 	tcase_add_test(tc, test_open_in_two_contexts);
 	tcase_add_test(tc, test_two_contexts_apart);
+	tcase_add_test(tc, test_two_contexts_last_taken_back);
 	tcase_add_test(tc, test_scheduler_filtered);
 	tcase_add_test(tc, test_scheduler_folded);
 	tcase_add_test(tc, test_scheduler_chrome);

@@ -24,6 +24,7 @@
  *   cofork N          N fork children each resume a coroutine the parent
  *                     left suspended in a call, and finish it
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -85,12 +86,13 @@ static int mode_longjmp(long n, int depth)
 
 static sigjmp_buf watch;
 static volatile sig_atomic_t fired;
-static unsigned long step_calls, tail_calls, compute_calls;
+static unsigned long step_calls, tail_calls, compute_calls, errno_bad;
 
 static void on_alarm(int sig)
 {
 	(void)sig;
 	fired++;
+	errno = EDOM; /* what the program finds after the jump */
 	siglongjmp(watch, 1);
 }
 
@@ -121,7 +123,8 @@ static int mode_watchdog(long n)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
-	sigsetjmp(watch, 1);
+	if (sigsetjmp(watch, 1) && errno != EDOM)
+		errno_bad++;
 	if (jumps++ < n) {
 		setitimer(ITIMER_REAL, &it, NULL);
 		compute();
@@ -130,6 +133,7 @@ static int mode_watchdog(long n)
 		tail();
 	printf("jumps=%ld\nfired=%d\ncompute_calls=%lu\nstep_calls=%lu\ntail_calls=%lu\n",
 	       jumps - 1, (int)fired, compute_calls, step_calls, tail_calls);
+	printf("errno_bad=%lu\n", errno_bad);
 	return 0;
 }
 
