@@ -36,20 +36,28 @@ __attribute__((constructor)) NOINSTR static void context_mask_init(void)
 typedef int (*swapcontext_fn)(ucontext_t *, const ucontext_t *);
 typedef int (*setcontext_fn)(const ucontext_t *);
 
+/* The C library's `name`, looked up once into *cache; NULL (errno ENOSYS)
+ * if there is none. */
+NOINSTR static void *context_real(void **cache, const char *name)
+{
+	if (*cache == NULL)
+		*cache = dlsym(RTLD_NEXT, name);
+	if (*cache == NULL)
+		errno = ENOSYS;
+	return *cache;
+}
+
 MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 {
-	static swapcontext_fn real;
+	static void *cache;
+	swapcontext_fn real = (swapcontext_fn)context_real(&cache, "swapcontext");
 	struct context_leave l;
 	struct thread_state *t;
 	sigset_t mask;
 	int ret, saved;
 
 	if (real == NULL)
-		real = (swapcontext_fn)dlsym(RTLD_NEXT, "swapcontext");
-	if (real == NULL) {
-		errno = ENOSYS;
 		return -1;
-	}
 	t = tls_calls;
 	if (t && tls_guard && oucp && ucp)
 		jump_switch_from_runtime(oucp, ucp); /* a handler: returns if it cannot */
@@ -76,17 +84,14 @@ MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 
 MPROF_EXPORT int setcontext(const ucontext_t *ucp)
 {
-	static setcontext_fn real;
+	static void *cache;
+	setcontext_fn real = (setcontext_fn)context_real(&cache, "setcontext");
 	struct thread_state *t;
 	sigset_t mask;
 	int ret, saved;
 
 	if (real == NULL)
-		real = (setcontext_fn)dlsym(RTLD_NEXT, "setcontext");
-	if (real == NULL) {
-		errno = ENOSYS;
 		return -1;
-	}
 	t = tls_calls;
 	if (t && tls_guard && ucp)
 		jump_switch_from_runtime(NULL, ucp);
