@@ -508,12 +508,18 @@ NOINSTR __attribute__((noinline)) static int jump_pause(struct thread_state *t,
 	void *map;
 
 	__asm__ volatile("movq %%rsp, %0" : "=r"(sp));
-	if (w->hold_sig < isp && isp - w->hold_sig <= JUMP_PAUSE_MAX)
-		hi = isp - 128; /* the frame is below the red zone */
-	else if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK))
+	/* One stretch of one stack, from here to the signal frame's end:
+	 * on the signal stack, that stack's top; on the thread's, the
+	 * interrupted stack pointer's red zone. */
+	if (sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK)) {
 		hi = (uintptr_t)ss.ss_sp + ss.ss_size;
-	else
+		if (w->hold_sig < (uintptr_t)ss.ss_sp || w->hold_sig >= hi)
+			return -1; /* the frame is on another stack */
+	} else if (w->hold_sig < isp && isp - w->hold_sig <= JUMP_PAUSE_MAX) {
+		hi = isp - 128;
+	} else {
 		return -1;
+	}
 	sp = (sp - 128) & ~(uintptr_t)63;
 	if (hi <= w->hold_sig || hi - sp > JUMP_PAUSE_MAX)
 		return -1;
