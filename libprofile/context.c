@@ -253,13 +253,12 @@ NOINSTR void context_leave(struct thread_state *t, const void *oucp, const ucont
 	context_enter(t, kind, to);
 }
 
-NOINSTR void context_back(const struct context_leave *l, int ret)
+NOINSTR void context_back(const struct context_leave *l)
 {
 	struct thread_state *t = tls_calls;
 	struct context_entry *e;
 	struct call_stack s;
 
-	(void)ret;
 	/* Resumed on another thread: that thread took it as a new context
 	 * already (its entry here is stale, freed with the thread). */
 	if (t == NULL || t != l->t || t->context == l->id)

@@ -43,9 +43,9 @@ struct context_leave {
 void context_leave(struct thread_state *t, const void *oucp, const ucontext_t *ucp,
 		   struct context_leave *l);
 
-/* The real swapcontext of l returned (ret: its result) on the calling
- * thread: l's context runs again, whatever ran before it. */
-void context_back(const struct context_leave *l, int ret);
+/* The real swapcontext of l returned on the calling thread (or failed):
+ * l's context runs again, whatever ran before it. */
+void context_back(const struct context_leave *l);
 
 /* setcontext(ucp) is about to run: the running context is left for good
  * (its open calls end now), ucp's runs. */

@@ -74,7 +74,7 @@ MPROF_EXPORT int swapcontext(ucontext_t *oucp, const ucontext_t *ucp)
 	saved = errno;
 	if (!tls_guard) {
 		tls_guard++;
-		context_back(&l, ret);
+		context_back(&l);
 		tls_guard--;
 	}
 	pthread_sigmask(SIG_SETMASK, &mask, NULL);
