@@ -21,10 +21,10 @@ static const char usage_text[] =
     "       mprof-report [options] --compare OLD.bin NEW.bin\n"
     "\n"
     "Print the profile recorded in an mprof trace: the function calls in the form\n"
-    "of Python's pstats (times in seconds, corrected for the profiler's own cost),\n"
-    "the pipeline stages (records, throughput, latency, self time, the\n"
-    "bottleneck), the memory in the form of tracemalloc (allocation sites, leaks,\n"
-    "the peak, temporary allocations, snapshots).\n"
+    "of Python's pstats (times corrected for the profiler's own cost), the\n"
+    "pipeline stages (records, throughput, latency, self time, the bottleneck),\n"
+    "the memory in the form of tracemalloc (allocation sites, leaks, the peak,\n"
+    "temporary allocations, snapshots).\n"
     "\n"
     "  -s, --sort=KEY      order the function table by KEY: cumulative (or\n"
     "                      cumtime; the default), tottime (or time), ncalls (or\n"
@@ -37,6 +37,11 @@ static const char usage_text[] =
     "                      pattern such as 'stage_*')\n"
     "      --callees=FUNC  print whom FUNC called\n"
     "  -t, --threads       one table per thread instead of all threads merged\n"
+    "      --unit=UNIT     the unit of the function tables' times: s (pstats's\n"
+    "                      form), ms, us or ns; by default each table takes the\n"
+    "                      coarsest that gives its smallest time three\n"
+    "                      significant digits and still fits its largest in\n"
+    "                      the column, named under 'Ordered by:' unless s\n"
     "      --processes     with several traces (a process tree: the traces of\n"
     "                      its fork children and exec'd images), print each\n"
     "                      process's own report before the merged one\n"
@@ -91,6 +96,7 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MAX_DEPTH,
 	OPT_MIN_DURATION,
+	OPT_UNIT,
 };
 
 /* The names --format accepts, for its error message. */
@@ -104,6 +110,7 @@ static const struct option long_options[] = {
 	{ "callers", required_argument, NULL, OPT_CALLERS },
 	{ "callees", required_argument, NULL, OPT_CALLEES },
 	{ "threads", no_argument, NULL, 't' },
+	{ "unit", required_argument, NULL, OPT_UNIT },
 	{ "processes", no_argument, NULL, OPT_PROCESSES },
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
@@ -229,6 +236,10 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 		return 0;
 	case 't':
 		opt->threads = true;
+		return 0;
+	case OPT_UNIT:
+		if (report_unit_parse(optarg, &opt->unit) < 0)
+			return usage_error("bad unit '%s': expected s, ms, us or ns", optarg);
 		return 0;
 	case OPT_PROCESSES:
 		opt->processes = true;

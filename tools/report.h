@@ -44,6 +44,18 @@ enum report_group {
 	REPORT_GROUP_STACK,    /* the whole call stack */
 };
 
+/*
+ * The unit of the text report's times (--unit), coarsest first after AUTO:
+ * AUTO is chosen per table (report_unit_choose()).
+ */
+enum report_unit {
+	REPORT_UNIT_AUTO,
+	REPORT_UNIT_S,
+	REPORT_UNIT_MS,
+	REPORT_UNIT_US,
+	REPORT_UNIT_NS,
+};
+
 /* How allocation sites are ordered. */
 enum report_mem_sort {
 	REPORT_MEM_SORT_BYTES, /* requested bytes, descending */
@@ -63,6 +75,8 @@ struct report_options {
 	const char *callers; /* pattern: print who calls the matching functions */
 	const char *callees; /* pattern: print whom they call */
 	bool threads;	     /* one table per thread instead of the merged one */
+	/* The unit of the text tables' times (--unit); AUTO: chosen per table. */
+	enum report_unit unit;
 	enum report_group group_by;
 	enum report_mem_sort mem_sort;
 	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
@@ -220,6 +234,45 @@ int report_mem_sort_parse(const char *key, enum report_mem_sort *sort);
 /* Parse a --group-by value. Returns 0, or -1. */
 int report_group_parse(const char *name, enum report_group *group);
 
+/* Parse a --unit value: s, ms, us or ns. Returns 0, or -1. */
+int report_unit_parse(const char *symbol, enum report_unit *unit);
+
+/* A unit (not AUTO) as --unit spells it ("ms"), and in words ("milliseconds"). */
+const char *report_unit_symbol(enum report_unit unit);
+const char *report_unit_name(enum report_unit unit);
+
+/*
+ * `ns` divided by `n` (1 for a total, the calls for a per-call time), in
+ * `unit` (not AUTO): the figure a time column prints with "%8.3f".
+ */
+double report_unit_value(uint64_t ns, uint64_t n, enum report_unit unit);
+
+/* The width of a time column: pstats's "%8.3f". */
+#define REPORT_UNIT_WIDTH 8
+
+/*
+ * The smallest non-zero and the largest of the times a table shows, each
+ * as ns / n; zero-initialize, then add every time shown.
+ */
+struct report_span {
+	uint64_t min_ns, min_n; /* min_n 0: no time added yet */
+	uint64_t max_ns, max_n;
+};
+
+/* Add the time ns / n (skipped if either is 0: nothing or blanks shown). */
+void report_span_add(struct report_span *s, uint64_t ns, uint64_t n);
+
+/*
+ * The unit of a table that shows the times of `s`: `forced` unless it is
+ * REPORT_UNIT_AUTO. Otherwise, going from s to ms, us and ns, the first
+ * unit in which the smallest time, printed with "%.3f", reads 0.100 or more
+ * (three significant digits), unless the largest printed so takes more
+ * than REPORT_UNIT_WIDTH characters there: then the last unit before, in
+ * which it fits. Seconds when no time was added, or when the largest does
+ * not fit even in seconds.
+ */
+enum report_unit report_unit_choose(const struct report_span *s, enum report_unit forced);
+
 /* pstats's "Ordered by: ..." words for a sort. */
 const char *report_sort_title(enum report_sort sort);
 
@@ -246,6 +299,12 @@ struct report_view {
 void report_view_init(struct report_view *v, const struct report_table *t, const char *pattern,
 		      long limit);
 void report_view_release(struct report_view *v);
+
+/*
+ * The unit of a function table that shows the rows of `v`: `forced`, or
+ * report_unit_choose() of their times and per-call times (report_unit.c).
+ */
+enum report_unit report_view_unit(const struct report_view *v, enum report_unit forced);
 
 /* The function at `addr` as the report named it, or NULL if it did not. */
 const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr);
@@ -397,8 +456,8 @@ void report_text_allocator(const struct report *rep, FILE *out);
 /* The "allocator" member of the JSON report (report_health.c). */
 void report_json_allocator(FILE *out, const struct report *rep);
 
-/* pstats's row for one function, without the newline (report_text.c). */
-void report_text_row(const struct report_func *f, FILE *out);
+/* pstats's row for one function, its times in `unit` (not AUTO), without the newline. */
+void report_text_row(const struct report_func *f, enum report_unit unit, FILE *out);
 
 /* A wall time in nanoseconds, or null when not known (report_json.c). */
 void report_json_wall(FILE *out, bool known, uint64_t ns);

@@ -3,6 +3,9 @@
  * report_text.c - the text report: Python's pstats, column for column, so
  * that a Python programmer reads it at a glance (print_stats, print_callers
  * and print_callees of pstats.Stats, as `python3 -m cProfile -s` prints).
+ * pstats prints seconds; each table here prints its times in the unit
+ * report_unit_choose() gives it (report.h), named under "Ordered by:"
+ * unless it is seconds, when the table is pstats's byte for byte.
  */
 #include "config.h"
 
@@ -28,11 +31,11 @@ static const char *ncalls(char *buf, size_t len, uint64_t calls, uint64_t prim)
 	return buf;
 }
 
-/* A per-call column: 8 blanks when there is nothing to divide by. */
-static void percall(FILE *out, uint64_t ns, uint64_t n)
+/* A time column: ns / n in `unit`; 8 blanks when there is nothing to divide by. */
+static void time_column(FILE *out, uint64_t ns, uint64_t n, enum report_unit unit)
 {
 	if (n)
-		fprintf(out, "%8.3f ", secs(ns) / (double)n);
+		fprintf(out, "%8.3f ", report_unit_value(ns, n, unit));
 	else
 		fprintf(out, "%8s ", "");
 }
@@ -47,29 +50,29 @@ static void print_wall(bool known, uint64_t ns, FILE *out)
 }
 
 /* pstats's columns up to the file name. */
-static void row_numbers(const struct report_func *f, FILE *out)
+static void row_numbers(const struct report_func *f, enum report_unit unit, FILE *out)
 {
 	char buf[48];
 
-	fprintf(out, "%9s %8.3f ", ncalls(buf, sizeof(buf), f->calls, f->prim_calls),
-		secs(f->self_ns));
-	percall(out, f->self_ns, f->calls);
-	fprintf(out, "%8.3f ", secs(f->cum_ns));
-	percall(out, f->cum_ns, f->prim_calls);
+	fprintf(out, "%9s ", ncalls(buf, sizeof(buf), f->calls, f->prim_calls));
+	time_column(out, f->self_ns, 1, unit);
+	time_column(out, f->self_ns, f->calls, unit);
+	time_column(out, f->cum_ns, 1, unit);
+	time_column(out, f->cum_ns, f->prim_calls, unit);
 }
 
-void report_text_row(const struct report_func *f, FILE *out)
+void report_text_row(const struct report_func *f, enum report_unit unit, FILE *out)
 {
-	row_numbers(f, out);
+	row_numbers(f, unit, out);
 	fputs(f->sym->label, out);
 }
 
 /* The same with the bytes the function allocated, itself and with its callees. */
-static void row_memory(const struct report_func *f, FILE *out)
+static void row_memory(const struct report_func *f, enum report_unit unit, FILE *out)
 {
 	char self[32], cum[32];
 
-	row_numbers(f, out);
+	row_numbers(f, unit, out);
 	fprintf(out, "%9s %9s ",
 		report_format_size(self, sizeof(self), (double)f->alloc_self, false),
 		report_format_size(cum, sizeof(cum), (double)f->alloc_cum, false));
@@ -158,8 +161,13 @@ static void print_record_filters(const struct report *rep, FILE *out)
 	fputc('\n', out);
 }
 
-/* "   Ordered by: ..." and the restrictions, then a blank line. */
-static void print_order(const struct report *rep, const struct report_view *v, FILE *out)
+/*
+ * "   Ordered by: ...", the restrictions and, unless the times are in
+ * seconds (pstats's form), "   Times in milliseconds (ms)"; then a blank
+ * line.
+ */
+static void print_order(const struct report *rep, const struct report_view *v,
+			enum report_unit unit, FILE *out)
 {
 	size_t i;
 
@@ -174,12 +182,16 @@ static void print_order(const struct report *rep, const struct report_view *v, F
 		else
 			fprintf(out, "<%ld>\n", s->limit);
 	}
+	if (unit != REPORT_UNIT_S)
+		fprintf(out, "   Times in %s (%s)\n", report_unit_name(unit),
+			report_unit_symbol(unit));
 	fputc('\n', out);
 }
 
 static void stats_block(const struct report *rep, const struct report_table *t, FILE *out)
 {
 	struct report_view v;
+	enum report_unit unit;
 	size_t i;
 
 	fprintf(out, "%8s %llu function calls ", "", (unsigned long long)t->total_calls);
@@ -200,7 +212,8 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 		fputc('\n', out);
 	}
 	if (v.nrows) {
-		print_order(rep, &v, out);
+		unit = report_view_unit(&v, rep->opt->unit);
+		print_order(rep, &v, unit, out);
 		fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
 		fputs(memory_columns(rep)
 			  ? "   ncalls  tottime  percall  cumtime  percall  totalloc "
@@ -211,9 +224,9 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 		fputs(report_sgr(rep, REPORT_SGR_RESET), out);
 		for (i = 0; i < v.nrows; i++) {
 			if (memory_columns(rep))
-				row_memory(v.rows[i], out);
+				row_memory(v.rows[i], unit, out);
 			else
-				report_text_row(v.rows[i], out);
+				report_text_row(v.rows[i], unit, out);
 			fputc('\n', out);
 		}
 		fputs("\n\n", out);
@@ -221,11 +234,19 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 	report_view_release(&v);
 }
 
-/* One function and its callers (or callees), pstats's print_call_line. */
-static void call_line(int width, const struct report_func *f, bool callers, FILE *out)
+/* The callers (or callees) of `f`, and how many. */
+static const struct report_edge *edges(const struct report_func *f, bool callers, size_t *n)
 {
-	const struct report_edge *e = callers ? f->callers : f->callees;
-	size_t i, n = callers ? f->ncallers : f->ncallees;
+	*n = callers ? f->ncallers : f->ncallees;
+	return callers ? f->callers : f->callees;
+}
+
+/* One function and its callers (or callees), pstats's print_call_line. */
+static void call_line(int width, const struct report_func *f, bool callers, enum report_unit unit,
+		      FILE *out)
+{
+	size_t i, n;
+	const struct report_edge *e = edges(f, callers, &n);
 	char buf[48];
 
 	fprintf(out, "%-*s%s ", width, f->sym->label, callers ? "<-" : "->");
@@ -234,9 +255,10 @@ static void call_line(int width, const struct report_func *f, bool callers, FILE
 	for (i = 0; i < n; i++, e++) {
 		if (i)
 			fprintf(out, "%*s", width + 1, "");
-		fprintf(out, "%*s %8.3f %8.3f  %s\n", i ? 9 : 7,
-			ncalls(buf, sizeof(buf), e->calls, e->prim_calls), secs(e->self_ns),
-			secs(e->cum_ns), e->other->sym->label);
+		fprintf(out, "%*s ", i ? 9 : 7, ncalls(buf, sizeof(buf), e->calls, e->prim_calls));
+		time_column(out, e->self_ns, 1, unit);
+		time_column(out, e->cum_ns, 1, unit);
+		fprintf(out, " %s\n", e->other->sym->label);
 	}
 }
 
@@ -267,9 +289,28 @@ static bool has_edges(const struct report_table *t)
 	return false;
 }
 
+/* The unit of a callers (or callees) table: from the times of the edges it lists. */
+static enum report_unit call_unit(const struct report *rep, const struct report_view *v,
+				  bool callers)
+{
+	struct report_span span = { 0 };
+	const struct report_edge *e;
+	size_t i, j, n;
+
+	for (i = 0; i < v->nrows; i++) {
+		e = edges(v->rows[i], callers, &n);
+		for (j = 0; j < n; j++) {
+			report_span_add(&span, e[j].self_ns, 1);
+			report_span_add(&span, e[j].cum_ns, 1);
+		}
+	}
+	return report_unit_choose(&span, rep->opt->unit);
+}
+
 static void call_block(const struct report *rep, const struct report_table *t, const char *pattern,
 		       bool callers, FILE *out)
 {
+	enum report_unit unit;
 	struct report_view v;
 	size_t i;
 	int width;
@@ -277,13 +318,14 @@ static void call_block(const struct report *rep, const struct report_table *t, c
 	report_view_init(&v, t, pattern, rep->opt->limit);
 	if (!v.nrows)
 		goto out;
-	print_order(rep, &v, out);
+	unit = call_unit(rep, &v, callers);
+	print_order(rep, &v, unit, out);
 	width = name_width(t, &v);
 	fprintf(out, "%-*s%s\n", width, "Function ", callers ? "was called by..." : "called...");
 	if (has_edges(t))
 		fprintf(out, "%*s    ncalls  tottime  cumtime\n", width, "");
 	for (i = 0; i < v.nrows; i++)
-		call_line(width, v.rows[i], callers, out);
+		call_line(width, v.rows[i], callers, unit, out);
 	fputs("\n\n", out);
 out:
 	report_view_release(&v);

@@ -363,7 +363,7 @@ static const char header_line[] = "mprof: /usr/bin/prog (pid 4242), 2 threads, w
 
 START_TEST(test_text_cumulative)
 {
-	struct report_options opt = { .limit = -1 };
+	struct report_options opt = { .limit = -1, .unit = REPORT_UNIT_S };
 	char *text;
 
 	two_threads();
@@ -388,7 +388,9 @@ END_TEST
 
 START_TEST(test_text_tottime_limit)
 {
-	struct report_options opt = { .sort = REPORT_SORT_TOTTIME, .limit = 2 };
+	struct report_options opt = { .sort = REPORT_SORT_TOTTIME,
+				      .limit = 2,
+				      .unit = REPORT_UNIT_S };
 	char expect[1024];
 	char *text;
 
@@ -411,7 +413,7 @@ END_TEST
 
 START_TEST(test_text_callers)
 {
-	struct report_options opt = { .limit = -1, .callers = "0x[24]0" };
+	struct report_options opt = { .limit = -1, .callers = "0x[24]0", .unit = REPORT_UNIT_S };
 	char expect[1024];
 	char *text;
 
@@ -434,7 +436,7 @@ END_TEST
 
 START_TEST(test_text_callees)
 {
-	struct report_options opt = { .limit = -1, .callees = "*" };
+	struct report_options opt = { .limit = -1, .callees = "*", .unit = REPORT_UNIT_S };
 	char expect[1024];
 	char *text;
 
@@ -458,7 +460,7 @@ END_TEST
 
 START_TEST(test_text_threads_notes)
 {
-	struct report_options opt = { .limit = 1, .threads = true };
+	struct report_options opt = { .limit = 1, .threads = true, .unit = REPORT_UNIT_S };
 	char *text;
 
 	two_threads();
@@ -522,10 +524,10 @@ START_TEST(test_row_format)
 
 	f.self_ns = 1234567;
 	f.cum_ns = 2345678;
-	report_text_row(&f, out);
+	report_text_row(&f, REPORT_UNIT_S, out);
 	fputc('\n', out);
 	f.calls = f.prim_calls = 0;
-	report_text_row(&f, out);
+	report_text_row(&f, REPORT_UNIT_S, out);
 	fclose(out);
 	ck_assert_str_eq(text, "   1973/1    0.001    0.000    0.002    0.002 x.c:12(fib)\n"
 			       "        0    0.001             0.002          x.c:12(fib)");
@@ -575,6 +577,278 @@ START_TEST(test_json_escaping)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- units */
+
+/* What the tests know of each unit: its size in ns and the line that names it. */
+static const struct {
+	double ns;
+	const char *note;
+} unit_of[] = {
+	[REPORT_UNIT_S] = { 1e9, "" }, /* seconds: no line, pstats's form */
+	[REPORT_UNIT_MS] = { 1e6, "   Times in milliseconds (ms)\n" },
+	[REPORT_UNIT_US] = { 1e3, "   Times in microseconds (us)\n" },
+	[REPORT_UNIT_NS] = { 1, "   Times in nanoseconds (ns)\n" },
+};
+
+/* Append pstats's row of a function to `buf`: its times in ns, shown in `unit`. */
+static void expect_row(char *buf, size_t len, enum report_unit unit, const char *ncalls,
+		       uint64_t calls, uint64_t prim, uint64_t self, uint64_t cum,
+		       const char *label)
+{
+	double d = unit_of[unit].ns;
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%9s %8.3f %8.3f %8.3f %8.3f %s\n", ncalls,
+		 (double)self / d, (double)self / d / (double)calls, (double)cum / d,
+		 (double)cum / d / (double)prim, label);
+}
+
+/* The table of simple_tree(1, scale) alone, as it should read in `unit`. */
+static void expect_simple_tree(char *buf, size_t len, enum report_unit unit, uint64_t scale)
+{
+	snprintf(buf, len,
+		 "   Ordered by: cumulative time\n%s\n"
+		 "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n",
+		 unit_of[unit].note);
+	expect_row(buf, len, unit, "1", 1, 1, 30 * scale, 100 * scale, "~:0(0x10)");
+	expect_row(buf, len, unit, "1", 1, 1, 40 * scale, 50 * scale, "~:0(0x30)");
+	expect_row(buf, len, unit, "2", 2, 2, 30 * scale, 30 * scale, "~:0(0x20)");
+}
+
+/*
+ * Without --unit, a table takes the coarsest unit in which its smallest
+ * time reads 0.100 or more. In simple_tree(1, scale) that is the per-call
+ * time of 0x20, 15 * scale; the largest, 100 * scale, fits each time.
+ */
+START_TEST(test_unit_auto)
+{
+	static const struct {
+		uint64_t scale;
+		enum report_unit unit;
+	} cases[] = {
+		{ 10 * MS, REPORT_UNIT_S },	    /* 0.150 s */
+		{ 10 * MS / 1000, REPORT_UNIT_MS }, /* 0.150 ms */
+		{ 6600, REPORT_UNIT_US },	    /* 0.099 ms: 99.000 us */
+		{ 10, REPORT_UNIT_US },		    /* 0.150 us */
+		{ 1, REPORT_UNIT_NS },		    /* 0.015 us: 15.000 ns */
+	};
+	struct report_options opt = { .limit = -1 };
+	char expect[2048], *text;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		tb_free(tb);
+		tb = tb_new();
+		simple_tree(1, cases[i].scale);
+		text = render(&opt);
+		expect_simple_tree(expect, sizeof(expect), cases[i].unit, cases[i].scale);
+		ck_assert_msg(strstr(text, expect), "scale %llu: expected\n%s\ngot\n%s",
+			      (unsigned long long)cases[i].scale, expect, text);
+		/* the summary line keeps pstats's seconds */
+		ck_assert_ptr_nonnull(strstr(text, " seconds (wall "));
+		free(text);
+	}
+}
+END_TEST
+
+/*
+ * The largest time must still fit its 8 columns: a thread that runs
+ * recursion() for a second beside nanosecond calls makes the table
+ * milliseconds (microseconds would take 11 columns), and ten seconds
+ * make it seconds, though the smallest per-call time then reads 0.000.
+ */
+START_TEST(test_unit_width)
+{
+	static const struct {
+		uint64_t scale;
+		enum report_unit unit;
+	} cases[] = {
+		{ 100 * MS, REPORT_UNIT_MS }, /* 0x40's 10 * scale: 1000.000 ms */
+		{ 1000 * MS, REPORT_UNIT_S }, /* 10000.000 ms would not fit */
+	};
+	struct report_options opt = { .limit = -1 };
+	char expect[1024], *text;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum report_unit u = cases[i].unit;
+		uint64_t sc = cases[i].scale;
+
+		tb_free(tb);
+		tb = tb_new();
+		simple_tree(1, 1);
+		recursion(2, sc);
+		text = render(&opt);
+		snprintf(expect, sizeof(expect), "   Ordered by: cumulative time\n%s\n",
+			 unit_of[u].note);
+		ck_assert_msg(strstr(text, expect), "scale %llu: %s", (unsigned long long)sc, text);
+		expect[0] = '\0';
+		expect_row(expect, sizeof(expect), u, "4/1", 4, 1, 10 * sc, 10 * sc, "~:0(0x40)");
+		expect_row(expect, sizeof(expect), u, "1", 1, 1, 30, 100, "~:0(0x10)");
+		ck_assert_msg(strstr(text, expect), "scale %llu: expected\n%s\ngot\n%s",
+			      (unsigned long long)sc, expect, text);
+		free(text);
+	}
+}
+END_TEST
+
+/* --unit fixes the unit: the same numbers scaled; seconds print pstats's form. */
+START_TEST(test_unit_forced)
+{
+	enum report_unit u;
+	struct report_options opt = { .limit = -1 };
+	char expect[2048], *text;
+
+	simple_tree(1, 1000);
+	for (u = REPORT_UNIT_S; u <= REPORT_UNIT_NS; u++) {
+		opt.unit = u;
+		text = render(&opt);
+		expect_simple_tree(expect, sizeof(expect), u, 1000);
+		ck_assert_msg(strstr(text, expect), "unit %s: expected\n%s\ngot\n%s",
+			      report_unit_symbol(u), expect, text);
+		ck_assert_int_eq(!!strstr(text, "Times in"), u != REPORT_UNIT_S);
+		free(text);
+	}
+}
+END_TEST
+
+/* Seconds chosen or forced: the text is the same, without a unit line. */
+START_TEST(test_unit_seconds_legacy)
+{
+	struct report_options opt = { .limit = -1 };
+	char *chosen, *forced;
+
+	simple_tree(1, 10 * MS);
+	chosen = render(&opt);
+	opt.unit = REPORT_UNIT_S;
+	forced = render(&opt);
+	ck_assert_str_eq(chosen, forced);
+	ck_assert_ptr_null(strstr(chosen, "Times in"));
+	ck_assert_ptr_nonnull(strstr(
+	    chosen, "   Ordered by: cumulative time\n\n"
+		    "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n"
+		    "        1    0.300    0.300    1.000    1.000 ~:0(0x10)\n"));
+	free(chosen);
+	free(forced);
+}
+END_TEST
+
+/* A callers table takes its unit from the times of the calls it lists. */
+START_TEST(test_unit_callers)
+{
+	struct report_options opt = { .limit = -1, .callers = "0x[24]0" };
+	char expect[1024], line[128], *text;
+	const double d = unit_of[REPORT_UNIT_MS].ns;
+	static const struct {
+		const char *lead, *ncalls;
+		uint64_t self, cum;
+		const char *caller;
+	} lines[] = {
+		/* the smallest, 0x40's recursive calls: 4 ms, 0.004 s */
+		{ "~:0(0x20)  <-       ", "1", 20 * MS, 20 * MS, "~:0(0x10)" },
+		{ "                    ", "1", 10 * MS, 10 * MS, "~:0(0x30)" },
+		{ "~:0(0x40)  <-     ", "3/2", 4 * MS, 4 * MS, "~:0(0x40)" },
+	};
+	size_t i;
+
+	two_threads();
+	text = render(&opt);
+	snprintf(expect, sizeof(expect),
+		 "   List reduced from 4 to 2 due to restriction <'0x[24]0'>\n%s\n"
+		 "Function   was called by...\n"
+		 "               ncalls  tottime  cumtime\n",
+		 unit_of[REPORT_UNIT_MS].note);
+	for (i = 0; i < ARRAY_SIZE(lines); i++) {
+		snprintf(line, sizeof(line), "%s%s %8.3f %8.3f  %s\n", lines[i].lead,
+			 lines[i].ncalls, (double)lines[i].self / d, (double)lines[i].cum / d,
+			 lines[i].caller);
+		strcat(expect, line);
+	}
+	ck_assert_msg(strstr(text, expect), "expected\n%s\ngot\n%s", expect, text);
+	free(text);
+}
+END_TEST
+
+/* --threads: each thread's table has the unit of its own times. */
+START_TEST(test_unit_threads)
+{
+	struct report_options opt = { .limit = -1, .threads = true };
+	char expect[2048], *text, *second;
+
+	simple_tree(1, 10 * MS);
+	recursion(2, 1000); /* 0x40's per-call self time: 2.500 us */
+	text = render(&opt);
+	second = strstr(text, "Thread 2 ");
+	ck_assert_ptr_nonnull(second);
+	*second++ = '\0';
+	expect_simple_tree(expect, sizeof(expect), REPORT_UNIT_S, 10 * MS);
+	ck_assert_msg(strstr(text, expect), "thread 1: %s", text);
+	snprintf(expect, sizeof(expect), "   Ordered by: cumulative time\n%s\n%s",
+		 unit_of[REPORT_UNIT_US].note,
+		 "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)\n");
+	expect_row(expect, sizeof(expect), REPORT_UNIT_US, "4/1", 4, 1, 10 * 1000, 10 * 1000,
+		   "~:0(0x40)");
+	ck_assert_msg(strstr(second, expect), "thread 2: expected\n%s\ngot\n%s", expect, second);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_unit_parse)
+{
+	static const char *const bad[] = { "", "S", "sec", "seconds", "msec", "\xc2\xb5s", "m" };
+	enum report_unit u = REPORT_UNIT_AUTO;
+	size_t i;
+
+	ck_assert_int_eq(report_unit_parse("s", &u), 0);
+	ck_assert_int_eq(u, REPORT_UNIT_S);
+	ck_assert_int_eq(report_unit_parse("ms", &u), 0);
+	ck_assert_int_eq(u, REPORT_UNIT_MS);
+	ck_assert_int_eq(report_unit_parse("us", &u), 0);
+	ck_assert_int_eq(u, REPORT_UNIT_US);
+	ck_assert_int_eq(report_unit_parse("ns", &u), 0);
+	ck_assert_int_eq(u, REPORT_UNIT_NS);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		ck_assert_int_eq(report_unit_parse(bad[i], &u), -1);
+		ck_assert_int_eq(u, REPORT_UNIT_NS);
+	}
+}
+END_TEST
+
+/* The unit of the span of times (min_ns/min_n .. max_ns) and how it reads. */
+static enum report_unit choose(uint64_t min_ns, uint64_t min_n, uint64_t max_ns)
+{
+	struct report_span s = { 0 };
+
+	report_span_add(&s, max_ns, 1);
+	report_span_add(&s, min_ns, min_n);
+	report_span_add(&s, 0, 1); /* nothing shown: no effect */
+	report_span_add(&s, 5, 0); /* a blank per-call column: no effect */
+	return report_unit_choose(&s, REPORT_UNIT_AUTO);
+}
+
+/* The rule at its edges: as "%.3f" prints the smallest and the largest. */
+START_TEST(test_unit_choose)
+{
+	struct report_span none = { 0 };
+
+	ck_assert_int_eq(report_unit_choose(&none, REPORT_UNIT_AUTO), REPORT_UNIT_S);
+	ck_assert_int_eq(report_unit_choose(&none, REPORT_UNIT_US), REPORT_UNIT_US);
+	ck_assert_int_eq(choose(100 * MS, 1, 100 * MS), REPORT_UNIT_S); /* 0.100 s */
+	ck_assert_int_eq(choose(99 * MS, 1, 100 * MS), REPORT_UNIT_MS); /* 0.099 s */
+	ck_assert_int_eq(choose(99949, 1, MS), REPORT_UNIT_MS);		/* "0.100" ms */
+	ck_assert_int_eq(choose(99499, 1, MS), REPORT_UNIT_US);		/* "0.099" ms */
+	ck_assert_int_eq(choose(300000, 3, MS), REPORT_UNIT_MS);	/* per call: 0.100 ms */
+	ck_assert_int_eq(choose(299000, 3, MS), REPORT_UNIT_MS);	/* 0.0997 ms: "0.100" */
+	ck_assert_int_eq(choose(298000, 3, MS), REPORT_UNIT_US);	/* 0.0993 ms: "0.099" */
+	ck_assert_int_eq(choose(1, 20, 1000), REPORT_UNIT_NS);		/* 0.050 ns: the finest */
+	/* The largest decides how fine: "9999.999" fits, "10000.000" does not. */
+	ck_assert_int_eq(choose(15, 1, 9999999), REPORT_UNIT_US);
+	ck_assert_int_eq(choose(15, 1, 9999999400ull), REPORT_UNIT_MS);
+	ck_assert_int_eq(choose(15, 1, 9999999600ull), REPORT_UNIT_S);
+	ck_assert_int_eq(choose(15, 1, 20000000000000ull), REPORT_UNIT_S); /* too wide anywhere */
+}
+END_TEST
+
 static Suite *callstats_suite(void)
 {
 	Suite *s = suite_create("callstats");
@@ -604,6 +878,18 @@ static Suite *callstats_suite(void)
 	tcase_add_test(tc, test_row_format);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_json_escaping);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("units");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_unit_auto);
+	tcase_add_test(tc, test_unit_width);
+	tcase_add_test(tc, test_unit_forced);
+	tcase_add_test(tc, test_unit_seconds_legacy);
+	tcase_add_test(tc, test_unit_callers);
+	tcase_add_test(tc, test_unit_threads);
+	tcase_add_test(tc, test_unit_parse);
+	tcase_add_test(tc, test_unit_choose);
 	suite_add_tcase(s, tc);
 	return s;
 }

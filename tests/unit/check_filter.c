@@ -601,6 +601,7 @@ START_TEST(test_record_filters_text)
 	    "   Ordered by: cumulative time\n"
 	    "   Recorded with filters: --include 'parse_*' --exclude 'it'\\''s' --max-depth 3 "
 	    "--min-duration 10us\n"
+	    "   Times in milliseconds (ms)\n" /* main's 100000 ns: 0.100 ms */
 	    "\n"
 	    "   ncalls"));
 	free(text);

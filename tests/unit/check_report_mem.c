@@ -638,43 +638,69 @@ START_TEST(test_alloc_columns)
 }
 END_TEST
 
+/* A row with memory columns, its times in ns shown in nanoseconds. */
+static void mem_row(char *buf, size_t len, const char *ncalls, uint64_t calls, uint64_t prim,
+		    uint64_t self, uint64_t cum, const char *totalloc, const char *cumalloc,
+		    const char *label)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%9s %8.3f %8.3f %8.3f %8.3f %9s %9s %s\n", ncalls,
+		 (double)self, (double)self / (double)calls, (double)cum,
+		 (double)cum / (double)prim, totalloc, cumalloc, label);
+}
+
 START_TEST(test_alloc_columns_text)
 {
 	struct report_options opt = { .limit = -1, .sort = REPORT_SORT_CUMALLOC };
-	char *text;
+	char expect[4096], *text;
 
 	calls_trace();
 	text = render_from(&opt, "   Ordered by:");
-	ck_assert_str_eq(text, "   Ordered by: cumulative bytes allocated\n"
-			       "\n"
-			       "   ncalls  tottime  percall  cumtime  percall  totalloc  cumalloc "
-			       "filename:lineno(function)\n"
-			       "        1    0.000    0.000    0.000    0.000    1000 B    1157 B "
-			       "~:0(0x10)\n"
-			       "      2/1    0.000    0.000    0.000    0.000     150 B     157 B "
-			       "~:0(0x20)\n"
-			       "        1    0.000    0.000    0.000    0.000       7 B       7 B "
-			       "~:0(0x30)\n"
-			       "\n"
-			       "\n"
-			       "Memory: 5 allocations, 1 free, 1160 bytes allocated (1160 B)\n"
-			       "   peak: 1110 bytes in 4 blocks (1110 B) at 0.000 s\n"
-			       "   leaked: 1110 bytes in 4 blocks (1110 B)\n"
-			       "   temporary allocations: 0 (0.0% of allocations), 0 bytes\n"
-			       "\n"
-			       "Top 1 of 1 allocation site by bytes, grouped by line:\n"
-			       "<unknown>:0: size=1160 B, count=5, average=232 B\n"
-			       "\n"
-			       "Leaked at end: top 1 of 1 site by bytes:\n"
-			       "<unknown>:0: size=1110 B, count=4, average=278 B\n"
-			       "\n"
-			       "Live at the peak (0.000 s): top 1 of 1 site by bytes:\n"
-			       "<unknown>:0: size=1110 B, count=4, average=278 B\n"
-			       "\n"
-			       "Snapshots (compare two with --diff OLD NEW):\n"
-			       "start (0.000 s): size=0 B, count=0\n"
-			       "end (0.000 s): size=1110 B, count=4, average=278 B\n"
-			       "\n");
+	/* Ticks are ns; g's 2 ns read 0.002 in microseconds: the table is in ns. */
+	snprintf(expect, sizeof(expect),
+		 "   Ordered by: cumulative bytes allocated\n"
+		 "   Times in nanoseconds (ns)\n"
+		 "\n"
+		 "   ncalls  tottime  percall  cumtime  percall  totalloc  cumalloc "
+		 "filename:lineno(function)\n");
+	/* main [0,50] around f [10,40] (f's time less g's [22,24] is its self time) */
+	mem_row(expect, sizeof(expect), "1", 1, 1, 50 - 30, 50, "1000 B", "1157 B", "~:0(0x10)");
+	mem_row(expect, sizeof(expect), "2/1", 2, 1, (40 - 10) - (24 - 22), 40 - 10, "150 B",
+		"157 B", "~:0(0x20)");
+	mem_row(expect, sizeof(expect), "1", 1, 1, 24 - 22, 24 - 22, "7 B", "7 B", "~:0(0x30)");
+	strcat(expect, "\n"
+		       "\n"
+		       "Memory: 5 allocations, 1 free, 1160 bytes allocated (1160 B)\n"
+		       "   peak: 1110 bytes in 4 blocks (1110 B) at 0.000 s\n"
+		       "   leaked: 1110 bytes in 4 blocks (1110 B)\n"
+		       "   temporary allocations: 0 (0.0% of allocations), 0 bytes\n"
+		       "\n"
+		       "Top 1 of 1 allocation site by bytes, grouped by line:\n"
+		       "<unknown>:0: size=1160 B, count=5, average=232 B\n"
+		       "\n"
+		       "Leaked at end: top 1 of 1 site by bytes:\n"
+		       "<unknown>:0: size=1110 B, count=4, average=278 B\n"
+		       "\n"
+		       "Live at the peak (0.000 s): top 1 of 1 site by bytes:\n"
+		       "<unknown>:0: size=1110 B, count=4, average=278 B\n"
+		       "\n"
+		       "Snapshots (compare two with --diff OLD NEW):\n"
+		       "start (0.000 s): size=0 B, count=0\n"
+		       "end (0.000 s): size=1110 B, count=4, average=278 B\n"
+		       "\n");
+	ck_assert_str_eq(text, expect);
+	free(text);
+	/* --unit s: pstats's form, the memory columns after it */
+	opt.unit = REPORT_UNIT_S;
+	text = render_from(&opt, "   Ordered by:");
+	ck_assert_ptr_nonnull(strstr(text,
+				     "   Ordered by: cumulative bytes allocated\n"
+				     "\n"
+				     "   ncalls  tottime  percall  cumtime  percall  totalloc  "
+				     "cumalloc filename:lineno(function)\n"
+				     "        1    0.000    0.000    0.000    0.000    1000 B    "
+				     "1157 B ~:0(0x10)\n"));
 	free(text);
 }
 END_TEST
