@@ -5,8 +5,9 @@
  * export_flame.c and export_timeline.c), no script. Its sections, each
  * present when the trace has what it shows: the summary, the cumulative
  * table (pstats's columns, in the --sort order, --limit rows or
- * HTML_ROWS), the flame graphs of time and of bytes allocated, the live
- * heap over time, the stage table with its bottleneck, the snapshots with
+ * HTML_ROWS, the times in the unit the text report would choose for
+ * them), the flame graphs of time and of bytes allocated, the live heap
+ * over time, the stage table with its bottleneck, the snapshots with
  * the change of the heap from one to the next, and the --diff of two
  * snapshots in tracemalloc's form when asked for.
  */
@@ -110,10 +111,11 @@ static void summary(const struct report *rep, FILE *out)
 	fputs("</table></section>\n", out);
 }
 
-static void percall(FILE *out, uint64_t ns, uint64_t n)
+/* A time cell: ns / n in `unit`, as the text report prints it; empty when n is 0. */
+static void time_cell(FILE *out, uint64_t ns, uint64_t n, enum report_unit unit)
 {
 	if (n)
-		fprintf(out, "<td>%.6f</td>", secs(ns) / (double)n);
+		fprintf(out, "<td>%.3f</td>", report_unit_value(ns, n, unit));
 	else
 		fputs("<td></td>", out);
 }
@@ -121,16 +123,20 @@ static void percall(FILE *out, uint64_t ns, uint64_t n)
 static void functions(const struct report *rep, FILE *out)
 {
 	const struct report_table *t = &rep->merged;
+	enum report_unit unit;
 	struct report_view v;
 	size_t i;
 
 	report_view_init(&v, t, NULL, rep->opt->limit >= 0 ? rep->opt->limit : HTML_ROWS);
+	unit = report_view_unit(&v, rep->opt->unit);
 	fprintf(out, "<section id=\"functions\"><h2>Functions</h2>\n<p>%llu function calls",
 		(unsigned long long)t->total_calls);
 	if (t->total_calls != t->prim_calls)
 		fprintf(out, " (%llu primitive calls)", (unsigned long long)t->prim_calls);
-	fprintf(out, " in %.3f seconds. Ordered by: %s; %zu of %zu functions.</p>\n",
-		secs(t->total_self_ns), report_sort_title(rep->opt->sort), v.nrows, t->nfuncs);
+	fprintf(out,
+		" in %.3f seconds. Ordered by: %s; %zu of %zu functions. Times in %s (%s).</p>\n",
+		secs(t->total_self_ns), report_sort_title(rep->opt->sort), v.nrows, t->nfuncs,
+		report_unit_name(unit), report_unit_symbol(unit));
 	fputs("<table>\n<tr><th>ncalls</th><th>tottime</th><th>percall</th><th>cumtime</th>"
 	      "<th>percall</th><th>totalloc</th><th>cumalloc</th>"
 	      "<th class=\"l\">filename:lineno(function)</th></tr>\n",
@@ -143,10 +149,10 @@ static void functions(const struct report *rep, FILE *out)
 		else
 			fprintf(out, "<tr><td>%llu/%llu</td>", (unsigned long long)f->calls,
 				(unsigned long long)f->prim_calls);
-		fprintf(out, "<td>%.6f</td>", secs(f->self_ns));
-		percall(out, f->self_ns, f->calls);
-		fprintf(out, "<td>%.6f</td>", secs(f->cum_ns));
-		percall(out, f->cum_ns, f->prim_calls);
+		time_cell(out, f->self_ns, 1, unit);
+		time_cell(out, f->self_ns, f->calls, unit);
+		time_cell(out, f->cum_ns, 1, unit);
+		time_cell(out, f->cum_ns, f->prim_calls, unit);
 		fprintf(out, "<td>%llu</td><td>%llu</td><td class=\"mono\">",
 			(unsigned long long)f->alloc_self, (unsigned long long)f->alloc_cum);
 		esc(out, f->sym->label);

@@ -130,7 +130,7 @@ report_json pipe.bin pipe.json
 export_to pipe.bin html pipe.html
 # Each check prints "ok: html: WHAT" or "FAIL: html: WHAT (what was seen)".
 python3 - pipe.html pipe.json <<'PY' || fail "html: the checks marked FAIL above"
-import json, sys
+import json, re, sys
 from html.parser import HTMLParser
 import xml.etree.ElementTree as ET
 r = json.load(open(sys.argv[2]))
@@ -190,8 +190,13 @@ check("a row for main", len(rows) == 1, "%d rows" % len(rows))
 if rows:
     row = rows[0]
     check("main's calls", int(row[0]) == main["calls"], "%s, JSON %d" % (row[0], main["calls"]))
-    check("main's cumulative time", abs(float(row[3]) - main["cumulative_ns"] / 1e9) < 2e-6,
-          "%s s, JSON %d ns" % (row[3], main["cumulative_ns"]))
+    # The table's unit, named in the sentence above it, as the text report's.
+    m = re.search(r"Times in [a-z]+ \((s|ms|us|ns)\)\.", text)
+    check("the unit of the table named", m is not None)
+    ns = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1}[m.group(1) if m else "s"]
+    check("main's cumulative time",
+          abs(float(row[3]) * ns - main["cumulative_ns"]) <= 0.0005 * ns + 0.001,
+          "%s %s, JSON %d ns" % (row[3], m.group(1) if m else "?", main["cumulative_ns"]))
 # One row per snapshot, one per stage, the bottleneck named.
 labels = {s["label"] for s in r["snapshots"]}
 snaps = [c for c in p.cells if len(c) == 6 and c[0].split(" ")[0] in labels]
