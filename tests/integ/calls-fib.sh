@@ -51,4 +51,55 @@ grep -Eq "^ *$calls/1 .* fib\.c:$line\(fib\)\$" fib.txt || fail "no fib row '$ca
 "$REPORT" --sort ncalls --limit 1 fib.bin >top.txt
 grep -Eq "fib\.c:$line\(fib\)" top.txt || fail "--sort ncalls --limit 1 is not fib"
 check_eq "rows printed with --limit 1" 1 "$(grep -Ec '^ *[0-9]+(/[0-9]+)? +[0-9]+\.[0-9]{3} ' top.txt)"
+
+# The unit of the table: the one its "Times in" line names (seconds when
+# there is none), which must be the unit the rule of mprof-report(1) gives
+# the JSON report's times (the coarsest in which the smallest reads 0.100
+# or more with three decimals, unless the largest then takes more than 8
+# characters); every row's times are the JSON's in that unit.
+# Prints the unit, then "rule" or what broke it.
+units_agree()
+{
+	python3 - "$1" fib.json "${2:-}" <<'PY'
+import json, re, sys
+text, r, forced = open(sys.argv[1]).read(), json.load(open(sys.argv[2])), sys.argv[3]
+size = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1}
+m = re.findall(r"^   Times in [a-z]+ \((ms|us|ns)\)$", text, re.M)
+shown = m[0] if m else "s"
+times = []
+for f in r["functions"]:
+    times += [(f["self_ns"], 1), (f["self_ns"], f["calls"]), (f["cumulative_ns"], 1),
+              (f["cumulative_ns"], f["primitive_calls"])]
+times = [t / n for t, n in times if t and n]
+want = "s"
+for u in ["s", "ms", "us", "ns"]:
+    if len("%.3f" % (max(times) / size[u])) > 8:
+        break
+    want = u
+    if float("%.3f" % (min(times) / size[u])) >= 0.1:
+        break
+problems = []
+if len(m) > 1:
+    problems.append("%d unit lines" % len(m))
+if shown != (forced or want):
+    problems.append("unit %s, the rule gives %s" % (shown, forced or want))
+d = size[shown]
+for f in r["functions"]:
+    row = [l.split() for l in text.splitlines() if l.endswith("(%s)" % f["function"])][0]
+    calls = [int(c) for c in row[0].split("/")]
+    want_row = [f["self_ns"], f["self_ns"] / calls[0], f["cumulative_ns"],
+                f["cumulative_ns"] / calls[-1]]
+    for got, ns in zip(row[1:5], want_row):
+        if abs(float(got) * d - ns) > 0.0005 * d + 0.001:
+            problems.append("%s: %s %s for %.1f ns" % (f["function"], got, shown, ns))
+print(shown, "; ".join(problems) or "rule")
+PY
+}
+out=$(units_agree fib.txt)
+check_eq "the unit chosen for fib's table (${out%% *}) is the rule's; its rows are the JSON's" \
+	rule "${out#* }"
+"$REPORT" --unit s fib.bin >s.txt
+check_eq "--unit s: pstats's seconds, no unit line" "s rule" "$(units_agree s.txt s)"
+"$REPORT" --unit ns fib.bin >ns.txt
+check_eq "--unit ns: nanoseconds, named" "ns rule" "$(units_agree ns.txt ns)"
 pass

@@ -57,7 +57,8 @@ check_eq "cut trace: exit status" 0 "$st"
 grep -q "warning: 'cut.bin': trace cut short" err || fail "cut trace: no warning: $(cat err)"
 
 # Bad options.
-for args in "--sort bogus good.bin" "--limit -3 good.bin" "--no-such-option good.bin" ""; do
+for args in "--sort bogus good.bin" "--limit -3 good.bin" "--no-such-option good.bin" \
+	"--unit sec good.bin" "--unit good.bin" ""; do
 	set +e
 	# shellcheck disable=SC2086
 	"$REPORT" $args >out 2>err
@@ -66,6 +67,13 @@ for args in "--sort bogus good.bin" "--limit -3 good.bin" "--no-such-option good
 	check_eq "'$args': exit status" 1 "$st"
 	[ ! -s out ] || fail "'$args': something on stdout"
 done
+# A bad --unit: one line that names it, then the usage line.
+set +e
+"$REPORT" --unit minutes good.bin >out 2>err
+set -e
+grep -qx "mprof-report: bad unit 'minutes': expected s, ms, us or ns" err ||
+	fail "--unit minutes: $(cat err)"
+check_eq "--unit minutes: stderr lines" 2 "$(wc -l <err)"
 "$REPORT" --help >out
 grep -q 'usage' out || fail "--help prints no usage"
 "$REPORT" --version | grep -q 'mprof' || fail "--version"
