@@ -3,13 +3,16 @@
  * cmd_record.c - "mprof record [options] [--] CMD [ARGS...]": run CMD with
  * libmprof.so preloaded and the MPROF_* variables its options stand for,
  * wait for it and exit with its status (128 + the signal if a signal killed
- * it, as shells do).
+ * it, as shells do). With --repeat, a set of runs instead
+ * (cmd_record_repeat.c).
  *
  * CMD sees what it would see without mprof except LD_PRELOAD and the
  * MPROF_* variables: the same arguments, descriptors, directory, signal mask
  * and ignored signals. While it runs, mprof outlives SIGINT and SIGQUIT (the
  * terminal sends them to CMD too) and passes SIGTERM, SIGHUP, SIGUSR1 and
  * SIGUSR2 on to it, so that "kill -USR2" on mprof can take a snapshot.
+ * SIGINT, SIGQUIT, SIGTERM and SIGHUP also end a --repeat: no run starts
+ * after them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +48,12 @@ static const char record_usage_text[] =
     "\n"
     "  -o, --output=FILE     write the trace to FILE (%p: the process id);\n"
     "                        trace.bin by default\n"
+    "      --repeat=N        record N runs of CMD (1 to 1000), one after the\n"
+    "                        other: run K writes DIR/runK/trace.bin, and\n"
+    "                        DIR/mprof-runs lists the runs; -o names DIR, a new\n"
+    "                        or empty directory (runs by default). The set\n"
+    "                        stops at a run killed by a signal, or whose exit\n"
+    "                        status is not run 1's\n"
     "      --calls           record function entries and returns\n"
     "      --alloc           record allocations, frees and snapshots\n"
     "      --stages          record stage begin and end events\n"
@@ -69,13 +78,17 @@ static const char record_usage_text[] =
     "                        no call shorter than TIME (e.g. 10us, 2ms)\n"
     "A call left out counts in its caller's time, as if not instrumented.\n"
     "\n"
-    "  -q, --quiet           print no warnings from the profiler\n"
+    "  -q, --quiet           print no warnings from the profiler, and with\n"
+    "                        --repeat no line per run\n"
     "  -h, --help            print this help and exit\n"
     "  -V, --version         print the version and exit\n"
     "\n"
-    "Exit status: CMD's own; 128 + N if signal N killed it; 1 for a bad option\n"
-    "or argument; 2 if libmprof.so is not there; 126 if CMD cannot be\n"
-    "executed, 127 if it is not found.\n"
+    "Exit status: CMD's own; 128 + N if signal N killed it; with --repeat, the\n"
+    "status the runs had in common, or that of the run that stopped the set\n"
+    "(128 + N if signal N came to mprof); 1 for a bad option or argument (such\n"
+    "as a --repeat directory that is not empty); 2 if libmprof.so is not there\n"
+    "or another error of mprof; 126 if CMD cannot be executed, 127 if it is not\n"
+    "found.\n"
     "\n"
     "MPROF_LIBRARY names another library to preload.\n";
 
@@ -90,6 +103,7 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MAX_DEPTH,
 	OPT_MIN_DURATION,
+	OPT_REPEAT,
 };
 
 static const struct option record_long_options[] = {
@@ -104,6 +118,7 @@ static const struct option record_long_options[] = {
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -112,13 +127,13 @@ static const struct option record_long_options[] = {
 
 /*
  * The signals mprof takes while CMD runs: those it passes on to CMD, and
- * those that stop a set of runs. SIGINT and SIGQUIT are not passed on: a
- * terminal sends them to CMD as well.
+ * those that end a --repeat after the run under way. SIGINT and SIGQUIT
+ * are not passed on: a terminal sends them to CMD as well.
  */
 static const struct {
 	int sig;
 	bool forward; /* passed on to CMD */
-	bool stops;   /* no run of a set starts after it */
+	bool stops;   /* no run of a --repeat starts after it */
 } record_signals[] = {
 	{ SIGTERM, true, true },  { SIGHUP, true, true },  { SIGUSR1, true, false },
 	{ SIGUSR2, true, false }, { SIGINT, false, true }, { SIGQUIT, false, true },
@@ -262,6 +277,13 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 		opt->min_duration = optarg;
 		return 0;
 	}
+	case OPT_REPEAT:
+		if (!valid_count(optarg, RECORD_REPEAT_MAX))
+			return cmd_usage_error(record_usage_line,
+					       "bad repeat count '%s': expected 1 to %u runs",
+					       optarg, RECORD_REPEAT_MAX);
+		opt->repeat = (unsigned)strtoul(optarg, NULL, 10);
+		return 0;
 	case 'q':
 		opt->quiet = true;
 		return 0;
@@ -293,6 +315,12 @@ static int parse_args(struct record_options *opt, int argc, char **argv)
 	}
 	if (optind == argc)
 		return cmd_usage_error(record_usage_line, "no command given");
+	/* A set of runs is one directory: no process id in its name. */
+	if (opt->repeat && opt->output && strstr(opt->output, "%p"))
+		return cmd_usage_error(record_usage_line,
+				       "bad directory '%s': with --repeat, -o names a directory, "
+				       "which cannot hold %%p",
+				       opt->output);
 	opt->cmd = argv + optind;
 	return -1;
 }
@@ -338,7 +366,7 @@ static int set_environment(const struct record_options *opt, const char *lib)
 	if (set_preload(lib) < 0)
 		return -1;
 	if (setenv("MPROF_EVENTS", events_value(opt, events, sizeof(events)), 1) < 0 ||
-	    (opt->output && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
+	    (opt->output && !opt->repeat && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
 	    (opt->stack_depth && setenv("MPROF_STACK_DEPTH", opt->stack_depth, 1) < 0) ||
 	    (opt->buffer_size && setenv("MPROF_BUFFER_SIZE", opt->buffer_size, 1) < 0) ||
 	    (opt->max_size && setenv("MPROF_MAX_SIZE", opt->max_size, 1) < 0) ||
@@ -471,9 +499,13 @@ int cmd_record(int argc, char **argv)
 	/* Whatever mprof buffered must not be written again by a child. */
 	fflush(NULL);
 	record_take_signals();
-	ret = record_run(opt.cmd, &end);
-	if (!ret)
-		ret = record_status(&end);
+	if (opt.repeat) {
+		ret = record_repeat(&opt);
+	} else {
+		ret = record_run(opt.cmd, &end);
+		if (!ret)
+			ret = record_status(&end);
+	}
 out:
 	free(opt.include);
 	free(opt.exclude);

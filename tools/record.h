@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * record.h - what "mprof record" shares between its options and one run of
- * the command (cmd_record.c) and the recording of a set of runs.
+ * the command (cmd_record.c) and the recording of a set of runs, --repeat
+ * (cmd_record_repeat.c).
  *
  * Ownership: struct record_options points into argv, except the pattern
  * lists, which cmd_record() frees.
@@ -12,6 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The most runs --repeat records. */
+#define RECORD_REPEAT_MAX 1000
+
 struct record_options {
 	const char *output;	   /* -o, or NULL: the default */
 	bool calls, alloc, stages; /* the event options given */
@@ -21,6 +25,7 @@ struct record_options {
 	char *include, *exclude;   /* comma-joined patterns, or NULL (owned) */
 	const char *max_depth;	   /* validated text, or NULL */
 	const char *min_duration;  /* validated text, or NULL */
+	unsigned repeat;	   /* --repeat N, or 0: one run */
 	bool quiet;
 	char **cmd; /* CMD and its arguments, NULL-terminated */
 };
@@ -51,9 +56,18 @@ int record_status(const struct record_end *end);
 
 /*
  * The first signal that came to mprof since record_take_signals() and that
- * stops a set of runs after the run under way (SIGINT, SIGQUIT, SIGTERM,
+ * ends a --repeat after the run under way (SIGINT, SIGQUIT, SIGTERM,
  * SIGHUP), or 0.
  */
 int record_stop_signal(void);
+
+/*
+ * mprof record --repeat: opt->repeat runs of opt->cmd, one after the other,
+ * each into its own directory under opt->output ("runs" when NULL), with a
+ * manifest of the runs beside them (the layout is in mprof(1)). The
+ * environment is set already, except MPROF_OUTPUT, which it sets for each
+ * run. Returns the status mprof exits with.
+ */
+int record_repeat(const struct record_options *opt);
 
 #endif
