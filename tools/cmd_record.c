@@ -3,13 +3,16 @@
  * cmd_record.c - "mprof record [options] [--] CMD [ARGS...]": run CMD with
  * libmprof.so preloaded and the MPROF_* variables its options stand for,
  * wait for it and exit with its status (128 + the signal if a signal killed
- * it, as shells do).
+ * it, as shells do). With --repeat, a set of runs instead
+ * (cmd_record_repeat.c).
  *
  * CMD sees what it would see without mprof except LD_PRELOAD and the
  * MPROF_* variables: the same arguments, descriptors, directory, signal mask
- * and ignored signals. While it runs, mprof ignores SIGINT and SIGQUIT (the
+ * and ignored signals. While it runs, mprof outlives SIGINT and SIGQUIT (the
  * terminal sends them to CMD too) and passes SIGTERM, SIGHUP, SIGUSR1 and
  * SIGUSR2 on to it, so that "kill -USR2" on mprof can take a snapshot.
+ * SIGINT, SIGQUIT, SIGTERM and SIGHUP also end a --repeat: no run starts
+ * after them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bytes.h"
@@ -26,6 +30,7 @@
 #include "duration.h"
 #include "env.h"
 #include "locate.h"
+#include "record.h"
 #include "stack.h"
 #include "trace_format.h"
 #include "util.h"
@@ -43,6 +48,12 @@ static const char record_usage_text[] =
     "\n"
     "  -o, --output=FILE     write the trace to FILE (%p: the process id);\n"
     "                        trace.bin by default\n"
+    "      --repeat=N        record N runs of CMD (1 to 1000), one after the\n"
+    "                        other: run K writes DIR/runK/trace.bin, and\n"
+    "                        DIR/mprof-runs lists the runs; -o names DIR, a new\n"
+    "                        or empty directory (runs by default). The set\n"
+    "                        stops at a run killed by a signal, or whose exit\n"
+    "                        status is not run 1's\n"
     "      --calls           record function entries and returns\n"
     "      --alloc           record allocations, frees and snapshots\n"
     "      --stages          record stage begin and end events\n"
@@ -67,13 +78,17 @@ static const char record_usage_text[] =
     "                        no call shorter than TIME (e.g. 10us, 2ms)\n"
     "A call left out counts in its caller's time, as if not instrumented.\n"
     "\n"
-    "  -q, --quiet           print no warnings from the profiler\n"
+    "  -q, --quiet           print no warnings from the profiler, and with\n"
+    "                        --repeat no line per run\n"
     "  -h, --help            print this help and exit\n"
     "  -V, --version         print the version and exit\n"
     "\n"
-    "Exit status: CMD's own; 128 + N if signal N killed it; 1 for a bad option\n"
-    "or argument; 2 if libmprof.so is not there; 126 if CMD cannot be\n"
-    "executed, 127 if it is not found.\n"
+    "Exit status: CMD's own; 128 + N if signal N killed it; with --repeat, the\n"
+    "status the runs had in common, or that of the run that stopped the set\n"
+    "(128 + N if signal N came to mprof); 1 for a bad option or argument (such\n"
+    "as a --repeat directory that is not empty); 2 if libmprof.so is not there\n"
+    "or another error of mprof; 126 if CMD cannot be executed, 127 if it is not\n"
+    "found.\n"
     "\n"
     "MPROF_LIBRARY names another library to preload.\n";
 
@@ -88,6 +103,7 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MAX_DEPTH,
 	OPT_MIN_DURATION,
+	OPT_REPEAT,
 };
 
 static const struct option record_long_options[] = {
@@ -102,31 +118,37 @@ static const struct option record_long_options[] = {
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
-struct record_options {
-	const char *output;	   /* -o, or NULL: the runtime's default */
-	bool calls, alloc, stages; /* the event options given */
-	const char *stack_depth;   /* validated text, or NULL */
-	const char *buffer_size;   /* validated text, or NULL */
-	const char *max_size;	   /* validated text, or NULL */
-	char *include, *exclude;   /* comma-joined patterns, or NULL (owned) */
-	const char *max_depth;	   /* validated text, or NULL */
-	const char *min_duration;  /* validated text, or NULL */
-	bool quiet;
-	char **cmd; /* CMD and its arguments, NULL-terminated */
+/*
+ * The signals mprof takes while CMD runs: those it passes on to CMD, and
+ * those that end a --repeat after the run under way. SIGINT and SIGQUIT
+ * are not passed on: a terminal sends them to CMD as well.
+ */
+static const struct {
+	int sig;
+	bool forward; /* passed on to CMD */
+	bool stops;   /* no run of a --repeat starts after it */
+} record_signals[] = {
+	{ SIGTERM, true, true },  { SIGHUP, true, true },  { SIGUSR1, true, false },
+	{ SIGUSR2, true, false }, { SIGINT, false, true }, { SIGQUIT, false, true },
 };
 
-/* The signals mprof passes on to CMD, and those it ignores meanwhile. */
-static const int forwarded_signals[] = { SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 };
-static const int ignored_signals[] = { SIGINT, SIGQUIT };
-
-/* CMD's process id once it runs; read by the forwarding handler. */
+/* CMD's process id while it runs, else 0; read by the signal handler. */
 static volatile pid_t record_child;
+/* The first stopping signal that came (record_stop_signal()), or 0. */
+static volatile sig_atomic_t record_stop;
+/* The forwarded signals: blocked until CMD's pid is known, so none is lost. */
+static sigset_t record_forwarded;
+/* mprof's signal mask before record_take_signals(): CMD's. */
+static sigset_t record_mask;
+/* The signals CMD gets back at their default action. */
+static sigset_t record_dfl;
 
 /* A whole number from 1 to max, in decimal. */
 static bool valid_count(const char *arg, unsigned long max)
@@ -255,6 +277,13 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 		opt->min_duration = optarg;
 		return 0;
 	}
+	case OPT_REPEAT:
+		if (!valid_count(optarg, RECORD_REPEAT_MAX))
+			return cmd_usage_error(record_usage_line,
+					       "bad repeat count '%s': expected 1 to %u runs",
+					       optarg, RECORD_REPEAT_MAX);
+		opt->repeat = (unsigned)strtoul(optarg, NULL, 10);
+		return 0;
 	case 'q':
 		opt->quiet = true;
 		return 0;
@@ -286,6 +315,12 @@ static int parse_args(struct record_options *opt, int argc, char **argv)
 	}
 	if (optind == argc)
 		return cmd_usage_error(record_usage_line, "no command given");
+	/* A set of runs is one directory: no process id in its name. */
+	if (opt->repeat && opt->output && strstr(opt->output, "%p"))
+		return cmd_usage_error(record_usage_line,
+				       "bad directory '%s': with --repeat, -o names a directory, "
+				       "which cannot hold %%p",
+				       opt->output);
 	opt->cmd = argv + optind;
 	return -1;
 }
@@ -331,7 +366,7 @@ static int set_environment(const struct record_options *opt, const char *lib)
 	if (set_preload(lib) < 0)
 		return -1;
 	if (setenv("MPROF_EVENTS", events_value(opt, events, sizeof(events)), 1) < 0 ||
-	    (opt->output && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
+	    (opt->output && !opt->repeat && setenv("MPROF_OUTPUT", opt->output, 1) < 0) ||
 	    (opt->stack_depth && setenv("MPROF_STACK_DEPTH", opt->stack_depth, 1) < 0) ||
 	    (opt->buffer_size && setenv("MPROF_BUFFER_SIZE", opt->buffer_size, 1) < 0) ||
 	    (opt->max_size && setenv("MPROF_MAX_SIZE", opt->max_size, 1) < 0) ||
@@ -344,57 +379,78 @@ static int set_environment(const struct record_options *opt, const char *lib)
 	return 0;
 }
 
-static void forward_signal(int sig)
+static void on_signal(int sig)
 {
 	int saved = errno;
 
-	if (record_child > 0)
-		kill(record_child, sig);
+	for (size_t i = 0; i < ARRAY_SIZE(record_signals); i++) {
+		if (record_signals[i].sig != sig)
+			continue;
+		if (record_signals[i].forward && record_child > 0)
+			kill(record_child, sig);
+		if (record_signals[i].stops && !record_stop)
+			record_stop = sig;
+	}
 	errno = saved;
 }
 
 /*
- * Install `handler` for `sig` unless the signal is ignored already (then
- * CMD inherits that); add it to `dfl`, the signals CMD gets back at their
- * default action.
+ * Take `sig` unless it is ignored already (then CMD inherits that), and
+ * add it to the signals CMD gets back at their default action.
  */
-static void take_signal(int sig, void (*handler)(int), sigset_t *dfl)
+static void take_signal(int sig)
 {
 	struct sigaction sa, old;
 
 	if (sigaction(sig, NULL, &old) < 0 || old.sa_handler == SIG_IGN)
 		return;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(sig, &sa, NULL);
-	sigaddset(dfl, sig);
+	sigaddset(&record_dfl, sig);
 }
 
-/* Run CMD; the status to exit with. */
-static int run(char **cmd)
+void record_take_signals(void)
+{
+	sigemptyset(&record_dfl);
+	sigemptyset(&record_forwarded);
+	for (size_t i = 0; i < ARRAY_SIZE(record_signals); i++)
+		if (record_signals[i].forward)
+			sigaddset(&record_forwarded, record_signals[i].sig);
+	sigprocmask(SIG_BLOCK, &record_forwarded, &record_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(record_signals); i++)
+		take_signal(record_signals[i].sig);
+}
+
+int record_stop_signal(void)
+{
+	return record_stop;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int record_run(char **cmd, struct record_end *end)
 {
 	posix_spawnattr_t attr;
-	sigset_t dfl, block, mask;
+	uint64_t start;
 	pid_t pid;
-	int err, status, ret;
+	int err, ret = 0;
 
-	sigemptyset(&dfl);
-	sigemptyset(&block);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&block, forwarded_signals[i]);
-	/* No forwarding before CMD's pid is known. */
-	sigprocmask(SIG_BLOCK, &block, &mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded_signals); i++)
-		take_signal(forwarded_signals[i], forward_signal, &dfl);
-	for (size_t i = 0; i < ARRAY_SIZE(ignored_signals); i++)
-		take_signal(ignored_signals[i], SIG_IGN, &dfl);
-
+	/* No forwarding before CMD's pid is known: a signal waits for it. */
+	sigprocmask(SIG_BLOCK, &record_forwarded, NULL);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &mask);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setsigmask(&attr, &record_mask);
+	posix_spawnattr_setsigdefault(&attr, &record_dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	start = monotonic_ns();
 	err = posix_spawnp(&pid, cmd[0], NULL, &attr, cmd, environ);
 	posix_spawnattr_destroy(&attr);
 	if (err) {
@@ -403,24 +459,34 @@ static int run(char **cmd)
 		goto out;
 	}
 	record_child = pid;
-	sigprocmask(SIG_SETMASK, &mask, NULL);
+	sigprocmask(SIG_SETMASK, &record_mask, NULL);
 
-	while (waitpid(pid, &status, 0) < 0) {
+	while (waitpid(pid, &end->wstatus, 0) < 0) {
 		if (errno != EINTR) {
 			error("cannot wait for '%s': %s", cmd[0], strerror(errno));
 			ret = EXIT_BADTRACE;
-			goto out;
+			break;
 		}
 	}
-	ret = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	end->wall_ns = monotonic_ns() - start;
+	sigprocmask(SIG_BLOCK, &record_forwarded, NULL);
+	record_child = 0;
 out:
-	sigprocmask(SIG_SETMASK, &mask, NULL);
+	sigprocmask(SIG_SETMASK, &record_mask, NULL);
 	return ret;
+}
+
+int record_status(const struct record_end *end)
+{
+	if (WIFSIGNALED(end->wstatus))
+		return 128 + WTERMSIG(end->wstatus);
+	return WEXITSTATUS(end->wstatus);
 }
 
 int cmd_record(int argc, char **argv)
 {
 	struct record_options opt = { 0 };
+	struct record_end end;
 	char *lib = NULL;
 	int ret = parse_args(&opt, argc, argv);
 
@@ -432,7 +498,14 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	/* Whatever mprof buffered must not be written again by a child. */
 	fflush(NULL);
-	ret = run(opt.cmd);
+	record_take_signals();
+	if (opt.repeat) {
+		ret = record_repeat(&opt);
+	} else {
+		ret = record_run(opt.cmd, &end);
+		if (!ret)
+			ret = record_status(&end);
+	}
 out:
 	free(opt.include);
 	free(opt.exclude);
