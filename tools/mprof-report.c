@@ -18,7 +18,7 @@
 static const char usage_text[] =
     "usage: mprof-report [options] trace.bin [trace.bin.PID ...]\n"
     "       mprof-report [options] --diff OLD NEW trace.bin\n"
-    "       mprof-report [options] --compare OLD.bin NEW.bin\n"
+    "       mprof-report [options] --compare OLD NEW\n"
     "\n"
     "Print the profile recorded in an mprof trace: the function calls in the form\n"
     "of Python's pstats (times corrected for the profiler's own cost), the\n"
@@ -51,10 +51,23 @@ static const char usage_text[] =
     "                      (labels; the implicit start and end are always there),\n"
     "                      in the form of tracemalloc's compare_to\n"
     "      --compare OLD NEW\n"
-    "                      compare two traces (the re-measure step): the total\n"
-    "                      speedup, each stage and each function old -> new, by\n"
-    "                      the absolute change of cumulative time (--sort\n"
-    "                      tottime: of self time; 20 functions unless --limit)\n"
+    "                      compare two sides (the re-measure step), each a trace\n"
+    "                      or a directory of runs (mprof record --repeat N -o\n"
+    "                      DIR): the wall time, each stage, each function and\n"
+    "                      the memory as medians over the runs with their\n"
+    "                      spread, and the change where the Mann-Whitney U test\n"
+    "                      calls it significant ('~' where it does not);\n"
+    "                      functions by the absolute change of cumulative time\n"
+    "                      (--sort tottime: of self time; 20 unless --limit)\n"
+    "      --fail-if-slower=PCT\n"
+    "                      with --compare: exit with status 4 when the wall\n"
+    "                      time, a stage's self time or a --gate function's\n"
+    "                      cumulative time is significantly slower by more\n"
+    "                      than PCT percent\n"
+    "      --fail-if-more-memory=PCT\n"
+    "                      likewise for the peak, allocated and leaked bytes\n"
+    "      --gate=FUNC     also gate FUNC's cumulative time (a name or a shell\n"
+    "                      pattern; repeatable)\n"
     "      --json          print one JSON object instead of text (--format json)\n"
     "  -f, --format=FMT    print the report as FMT: text (the default), json, or\n"
     "                      an export other tools open: chrome (Chrome/Perfetto\n"
@@ -83,7 +96,8 @@ static const char usage_text[] =
     "Exit status: 0 on success (also for a trace cut short, which earns a\n"
     "warning), 1 for a bad option or argument (or a --diff label that names no\n"
     "snapshot), 2 if the trace cannot be read, 3 if the report cannot be\n"
-    "written.\n";
+    "written, 4 if --compare's gate failed (--fail-if-slower,\n"
+    "--fail-if-more-memory).\n";
 
 enum {
 	OPT_CALLERS = 256,
@@ -97,6 +111,9 @@ enum {
 	OPT_MAX_DEPTH,
 	OPT_MIN_DURATION,
 	OPT_UNIT,
+	OPT_FAIL_SLOWER,
+	OPT_FAIL_MEMORY,
+	OPT_GATE,
 };
 
 /* The names --format accepts, for its error message. */
@@ -115,6 +132,9 @@ static const struct option long_options[] = {
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
 	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "fail-if-slower", required_argument, NULL, OPT_FAIL_SLOWER },
+	{ "fail-if-more-memory", required_argument, NULL, OPT_FAIL_MEMORY },
+	{ "gate", required_argument, NULL, OPT_GATE },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
@@ -190,6 +210,21 @@ static int bad_option(int c, char **argv)
 	return usage_error("unknown option '%s'", arg);
 }
 
+/* A gate's threshold: a percentage, 0 or more ("5", "2.5", "5%"). */
+static int parse_pct(const char *option, const char *arg, double *pct)
+{
+	char *end;
+
+	errno = 0;
+	*pct = strtod(arg, &end);
+	if (end != arg && *end == '%')
+		end++;
+	if (errno || end == arg || *end || !(*pct >= 0) || *pct > 1e6)
+		return usage_error("bad percentage '%s' for '%s': expected a number, 0 or more",
+				   arg, option);
+	return 0;
+}
+
 static int parse_option(struct report_options *opt, int c, char **argv)
 {
 	switch (c) {
@@ -215,6 +250,15 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 			return usage_error("option '--compare' requires two traces");
 		opt->compare_old = optarg;
 		opt->compare_new = argv[optind++];
+		return 0;
+	case OPT_FAIL_SLOWER:
+		opt->fail_slower = true;
+		return parse_pct("--fail-if-slower", optarg, &opt->fail_slower_pct);
+	case OPT_FAIL_MEMORY:
+		opt->fail_memory = true;
+		return parse_pct("--fail-if-more-memory", optarg, &opt->fail_memory_pct);
+	case OPT_GATE:
+		add_pattern(&opt->gate, &opt->ngate, optarg);
 		return 0;
 	case 'n':
 		return parse_limit(optarg, &opt->limit);
@@ -273,6 +317,8 @@ static int check_compare(const struct report_options *opt, int argc, char **argv
 		return usage_error("'--compare' cannot be printed as '%s'", opt->kind->name);
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (opt->ngate && !opt->fail_slower)
+		return usage_error("'--gate' needs '--fail-if-slower'");
 	return -1;
 }
 
@@ -307,6 +353,11 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 	}
 	if (opt->compare_old)
 		return check_compare(opt, argc, argv);
+	if (opt->fail_slower || opt->fail_memory || opt->ngate)
+		return usage_error("'%s' needs '--compare'", opt->fail_slower ? "--fail-if-slower"
+							     : opt->fail_memory
+								 ? "--fail-if-more-memory"
+								 : "--gate");
 	if (optind == argc)
 		return usage_error("no trace given");
 	opt->trace = argv[optind];

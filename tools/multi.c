@@ -240,6 +240,7 @@ static void add_stage(struct report_stages *st, const struct report_stage *r)
 	to->self_ns += r->self_ns;
 	to->latency_ns += r->latency_ns;
 	to->instances += r->instances;
+	to->latency_hist = NULL; /* two processes' samples, in two clocks */
 	if (r->p50_latency_ns > to->p50_latency_ns)
 		to->p50_latency_ns = r->p50_latency_ns;
 	if (r->p99_latency_ns > to->p99_latency_ns)
@@ -528,6 +529,8 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 	rep->trace = m->procs[0].trace;
 	rep->hdr = m->procs[0].hdr;
 	rep->clk = m->procs[0].clk;
+	rep->exe_buildid = m->procs[0].exe_buildid;
+	rep->exe_buildid_len = m->procs[0].exe_buildid_len;
 	rep->complete = rep->ended = true;
 	m->processes = xcalloc(m->nprocs + 1, sizeof(*m->processes));
 	for (p = 0; p < m->nprocs; p++) {

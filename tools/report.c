@@ -51,6 +51,8 @@ struct report_input {
 	struct sym_table syms;
 	struct ms_heap heap;
 	struct ss_profile stages;
+	unsigned char exe_buildid[64];
+	size_t exe_buildid_len;
 };
 
 const struct report_kind *report_kind_find(const char *name)
@@ -492,11 +494,19 @@ void report_view_release(struct report_view *v)
 
 /* -------------------------------------------------------------------- run */
 
-static void add_module(void *syms, const struct trace_module *m)
+static void add_module(void *data, const struct trace_module *m)
 {
-	if (sym_add_module(syms, m->path, m->bias, m->lo, m->hi, m->buildid, m->buildid_len,
+	struct report_input *in = data;
+
+	if (sym_add_module(&in->syms, m->path, m->bias, m->lo, m->hi, m->buildid, m->buildid_len,
 			   m->ticks) < 0)
 		die("out of memory");
+	/* The executable's build id, from the first capture that lists it. */
+	if (!in->exe_buildid_len && m->buildid_len && m->buildid_len <= sizeof(in->exe_buildid) &&
+	    m->path && !strcmp(m->path, in->r.hdr.exe)) {
+		memcpy(in->exe_buildid, m->buildid, m->buildid_len);
+		in->exe_buildid_len = m->buildid_len;
+	}
 }
 
 /* ---------------------------------------------------------------- filters */
@@ -593,7 +603,7 @@ static int prescan(struct report_input *in, const char *path, bool modules)
 		return -1;
 	r.quiet_end = true; /* the pass warns */
 	if (modules)
-		trace_reader_on_module(&r, add_module, &in->syms);
+		trace_reader_on_module(&r, add_module, in);
 	while ((ret = trace_reader_next(&r, &c)) > 0)
 		;
 	if (!ret)
@@ -640,7 +650,7 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 		in->filtering = true;
 		in->prof.filter = &in->filter;
 	} else if (!opt->no_symbols) {
-		trace_reader_on_module(&in->r, add_module, &in->syms);
+		trace_reader_on_module(&in->r, add_module, in);
 	}
 	progress_init(&bar, stderr, path, in->r.file_size, opt->progress);
 	in->prof.progress = &bar;
@@ -654,6 +664,8 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);
 	rep->input = in;
 	rep->clk = &in->clk;
+	rep->exe_buildid = in->exe_buildid_len ? in->exe_buildid : NULL;
+	rep->exe_buildid_len = in->exe_buildid_len;
 	report_stage_build(rep, &in->stages, &in->clk);
 	ret = memory ? report_mem_build(rep, &in->heap, &in->syms, &in->clk) : 0;
 	if (!ret)

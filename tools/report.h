@@ -80,7 +80,12 @@ struct report_options {
 	enum report_group group_by;
 	enum report_mem_sort mem_sort;
 	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
-	const char *compare_old, *compare_new; /* --compare: trace paths, or NULL */
+	const char *compare_old, *compare_new; /* --compare: traces or run directories, or NULL */
+	/* The --compare gate, when fail_slower / fail_memory: its percentages. */
+	bool fail_slower, fail_memory;
+	double fail_slower_pct, fail_memory_pct;
+	const char **gate; /* --gate: function name patterns */
+	size_t ngate;
 	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */
 	bool progress;	 /* show a progress bar on stderr while reading (progress.h) */
 	bool color;	 /* colour the text report (a terminal without NO_COLOR) */
@@ -201,10 +206,13 @@ struct report {
 	 * with record_filters_differ set if they were not all the same. */
 	const struct trace_record_filters *record_filters;
 	bool record_filters_differ;
-	struct report_mem *mem;			/* the memory report; NULL without memory events */
-	struct report_stages *stages;		/* the stage report; NULL without stage events */
-	struct report_input *input;		/* what report_open() read, for report_close() */
-	const struct trace_clock *clk;		/* ticks to ns (report_open(); NULL otherwise) */
+	struct report_mem *mem;	       /* the memory report; NULL without memory events */
+	struct report_stages *stages;  /* the stage report; NULL without stage events */
+	struct report_input *input;    /* what report_open() read, for report_close() */
+	const struct trace_clock *clk; /* ticks to ns (report_open(); NULL otherwise) */
+	/* The executable's build id as the trace's module maps list it; NULL if none. */
+	const unsigned char *exe_buildid;
+	size_t exe_buildid_len;
 	const struct report_process *processes; /* a merged report's processes (multi.h) */
 	size_t nprocesses;			/* 0 for the report of one trace */
 };

@@ -39,6 +39,17 @@ static void stage_row(struct report_stage *row, const struct ss_stage *s,
 		row->p99_latency_ns = trace_clock_span(clk, ss_hist_percentile(h, 99));
 	}
 	row->instances = s->instances;
+	row->latency_hist = h;
+	row->ns_per_tick = clk->ns_per_tick;
+}
+
+const struct report_stage *report_stage_find(const struct report_stages *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->n; i++) {
+		if (!strcmp(st->rows[i].name, name))
+			return &st->rows[i];
+	}
+	return NULL;
 }
 
 void report_stage_build(struct report *rep, const struct ss_profile *p,

@@ -25,6 +25,7 @@
 #include "report.h"
 
 struct ss_profile;
+struct ss_hist;
 
 struct report_stage {
 	const char *name;
@@ -36,6 +37,10 @@ struct report_stage {
 	uint64_t latency_ns;	 /* all samples' */
 	uint64_t mean_latency_ns, p50_latency_ns, p99_latency_ns;
 	unsigned instances; /* stage instances (ids on threads) merged */
+	/* The latency samples, in ticks of ns_per_tick; NULL for a merged
+	 * report's stage (multi.h), whose processes' clocks differ. */
+	const struct ss_hist *latency_hist;
+	double ns_per_tick;
 };
 
 struct report_stages {
@@ -61,6 +66,9 @@ void report_stage_release(struct report *rep);
  * hand-off: its self time is 80-97% of their latency".
  */
 void report_stage_bottleneck(const struct report_stages *st, FILE *out);
+
+/* The stage named `name` of `st` (which may be NULL), or NULL. */
+const struct report_stage *report_stage_find(const struct report_stages *st, const char *name);
 
 /* The stage table in text, after the call report (report_stage_text.c). */
 void report_stage_text(const struct report *rep, FILE *out);

@@ -166,6 +166,16 @@ double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m)
 	return p;
 }
 
+double stats_mann_whitney_min_p(size_t n, size_t m)
+{
+	double c = 1;
+
+	/* Wholly separated sets: 2 of the C(n + m, n) splits. */
+	for (size_t i = 1; i <= n; i++)
+		c = c * (double)(m + i) / (double)i;
+	return c > 2 ? 2 / c : 1;
+}
+
 double stats_mann_whitney_binned(const uint64_t *x, const uint64_t *y, size_t nbins)
 {
 	double n = 0, m = 0, below = 0, rx = 0, ties = 0;

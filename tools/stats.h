@@ -58,6 +58,9 @@ void stats_summarize(const double *x, size_t n, struct stats_summary *s);
  */
 double stats_mann_whitney(const double *x, size_t n, const double *y, size_t m);
 
+/* The smallest p-value stats_mann_whitney() can give for sets of n and m runs. */
+double stats_mann_whitney_min_p(size_t n, size_t m);
+
 /*
  * The same for two distributions given as counts over the same ordered
  * bins (per-event samples of one run each: latencies, per-call times):

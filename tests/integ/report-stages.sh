@@ -107,9 +107,13 @@ check_eq "window_sum_running added" added "$(json cmp.json \
 check_eq "features_next in both" both "$(json cmp.json \
 	'[f for f in r["compare"]["functions"] if f["function"] == "features_next"][0]["status"]')"
 "$REPORT" --compare naive.bin running.bin >cmp.txt
-grep -q '^Speedup: wall [0-9.]* ms -> [0-9.]* ms ([0-9.]*x \(faster\|slower\)\|same)' cmp.txt ||
-	fail "no speedup line: $(head -8 cmp.txt)"
-# The features line: the two self times and the word their ratio gives.
-want=$(json cmp.json '(lambda s: "features: self %.3f ms -> %.3f ms (%s)" % (s["old_self_ns"] / 1e6, s["new_self_ns"] / 1e6, "same" if s["old_self_ns"] == s["new_self_ns"] else "%.2fx faster" % (s["old_self_ns"] / s["new_self_ns"]) if s["new_self_ns"] < s["old_self_ns"] else "%.2fx slower" % (s["new_self_ns"] / s["old_self_ns"])))([s for s in r["compare"]["stages"] if s["name"] == "features"][0])')
-check_eq "features line" "$want" "$(grep -o 'features: *self .*)' cmp.txt | head -n 1 | sed 's/  */ /g' | sed 's/).*/)/')"
+# One run a side: no noise estimate, so the change is a difference marked "?".
+grep -q '^One run a side: there is no noise estimate' cmp.txt ||
+	fail "no note of the missing noise estimate: $(head -12 cmp.txt)"
+grep -q '^Speedup: wall ? ([0-9.]* [mu]*s -> [0-9.]* [mu]*s, [-+][0-9.]*% ?: no noise estimate)$' cmp.txt ||
+	fail "no speedup line: $(grep Speedup cmp.txt)"
+# The features line: the change of the two self times, new / old - 1.
+want=$(json cmp.json '(lambda s: "%+.2f%% ?" % (100 * (s["new_self_ns"] / s["old_self_ns"] - 1)))([s for s in r["compare"]["stages"] if s["name"] == "features"][0])')
+check_eq "features line" "$want" "$(grep '^  features *self time ' cmp.txt | sed 's/.*  \([-+][0-9.]*% ?\)$/\1/')"
+check_eq "compare: tested over" events "$(json cmp.json 'r["compare"]["method"]["over"]')"
 pass

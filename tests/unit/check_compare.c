@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * check_compare.c - unit tests of --compare (tools/compare.c and its
- * renderers): two known traces, old and new, of the same functions loaded
- * at different addresses (matched by name and file, not by address), one
- * function removed and one added, stages faster and slower; the exact
- * speedups, changes and order, in text and JSON; the options --compare
- * refuses.
+ * check_compare.c - unit tests of --compare (tools/compare.c,
+ * compare_load.c and the renderers): two known traces, old and new, of the
+ * same functions loaded at different addresses (matched by name and file,
+ * not by address), one function removed and one added, stages faster and
+ * slower: one run a side, untested; and directories of runs built here
+ * with chosen times: medians and their intervals, a separated change called
+ * significant, interleaved runs called "~", too few runs, the gate and its
+ * exit status, memory-only traces, different programs and builds; in text
+ * and JSON; the options and sides --compare refuses.
  *
  * The functions are this file's own, named from its debugging information;
  * the new trace maps this executable 256 MiB higher, as another run or
@@ -14,6 +17,9 @@
 #include "config.h"
 
 #include <check.h>
+#include <ftw.h>
+#include <math.h>
+#include <sys/stat.h>
 #include <link.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "stats.h"
 #include "report.h"
 #include "report_stage.h"
 #include "trace_builder.h"
@@ -31,6 +38,7 @@
 #define SHIFT	 0x10000000ull /* where the new trace maps this executable */
 
 static struct tb *old_tb, *new_tb;
+static char runs_dir[64]; /* the directories of runs, made by a test */
 
 /* ------------------------------------------------------- the functions */
 
@@ -135,35 +143,123 @@ static void stages(struct tb *tb, uint64_t snk, int batches, uint64_t t)
 	}
 }
 
+/* One run, as the tests build it: times in microseconds. */
+struct run {
+	uint64_t wall;	       /* the process's end */
+	uint64_t main_us;      /* work_main [0, main_us] */
+	uint64_t a_us;	       /* work_a [10, 10 + a_us] inside it */
+	uint64_t b_us;	       /* work_b after it, when not 0 */
+	uint64_t c_us;	       /* work_c after that, when not 0 */
+	uint64_t snk;	       /* the sink stage's time a batch; no stages when 0 */
+	uint64_t bytes;	       /* one allocation of these bytes (no calls when main_us is 0) */
+	const char *exe;       /* the header's executable; /usr/bin/prog when NULL */
+	unsigned char buildid; /* a build id of /usr/bin/prog's module when not 0 */
+};
+
+static struct tb *run_tb(const struct run *r, uint64_t shift)
+{
+	struct tb *tb = tb_new();
+	uint64_t t;
+
+	tb->hdr.end = (struct trace_clock_point){ r->wall * US, r->wall * US };
+	if (r->exe)
+		snprintf(tb->hdr.exe, sizeof(tb->hdr.exe), "%s", r->exe);
+	map_exe(tb, shift);
+	if (r->buildid) {
+		unsigned char id[20];
+
+		memset(id, r->buildid, sizeof(id));
+		tb_maps(tb, 0, TRACE_MAPS_START, 1);
+		tb_module(tb, tb->hdr.exe, 0x7f0000000000ull, 0x7f0000000000ull, 0x7f0000001000ull,
+			  id, sizeof(id));
+	}
+	tb_chunk(tb, 1, 0);
+	if (r->main_us) {
+		tb_enter(tb, addr(work_main, shift), 0);
+		call(tb, work_a, shift, 10, 10 + r->a_us);
+		t = 10 + r->a_us;
+		if (r->b_us) {
+			call(tb, work_b, shift, t, t + r->b_us);
+			t += r->b_us;
+		}
+		if (r->c_us)
+			call(tb, work_c, shift, t, t + r->c_us);
+		tb_exit(tb, r->main_us * US);
+	}
+	if (r->bytes) {
+		uint64_t pc = addr(work_b, shift) + 1;
+
+		tb_stack(tb, 1, &pc, 1);
+		tb_alloc(tb, 0x1000, r->bytes, 1, 150 * US);
+	}
+	if (r->snk) {
+		tb_chunk(tb, 2, 0);
+		stages(tb, r->snk, 4, 200 * US);
+	}
+	return tb;
+}
+
+static void setup(void);
+static void teardown(void);
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void runs_setup(void)
+{
+	setup();
+	snprintf(runs_dir, sizeof(runs_dir), "/tmp/check_compare.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(runs_dir));
+}
+
+static void runs_teardown(void)
+{
+	nftw(runs_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	teardown();
+}
+
+/* The directory `name` of runs r[0 .. n - 1] (in runs_dir); its path, static per name. */
+static const char *runs(const char *name, const struct run *r, size_t n)
+{
+	static char paths[4][PATH_MAX];
+	static size_t next;
+	char *dir = paths[next++ % 4], run[PATH_MAX + 16];
+
+	snprintf(dir, PATH_MAX, "%s/%s", runs_dir, name);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct tb *tb = run_tb(&r[i], i % 2 ? SHIFT : 0);
+		char to[PATH_MAX + 32];
+
+		snprintf(run, sizeof(run), "%s/run%zu", dir, i + 1);
+		ck_assert_int_eq(mkdir(run, 0700), 0);
+		snprintf(to, sizeof(to), "%s/trace.bin", run);
+		ck_assert_int_eq(rename(tb_write(tb), to), 0);
+		tb_free(tb);
+	}
+	return dir;
+}
+
 /*
  * old: work_main [0, 100] calls work_a [10, 60] and work_b [60, 80];
  *      snk 50 us a batch; wall 1 ms.
  * new: work_main [0, 50] calls work_a [10, 30] and work_c [30, 40];
  *      snk 20 us a batch; wall 0.5 ms.
  */
+static const struct run old_run = {
+	.wall = 1000, .main_us = 100, .a_us = 50, .b_us = 20, .snk = 50
+};
+static const struct run new_run = { .wall = 500, .main_us = 50, .a_us = 20, .c_us = 10, .snk = 20 };
+
 static void setup(void)
 {
-	old_tb = tb_new();
-	old_tb->hdr.end = (struct trace_clock_point){ 1000 * US, 1000 * US };
-	map_exe(old_tb, 0);
-	tb_chunk(old_tb, 1, 0);
-	tb_enter(old_tb, addr(work_main, 0), 0);
-	call(old_tb, work_a, 0, 10, 60);
-	call(old_tb, work_b, 0, 60, 80);
-	tb_exit(old_tb, 100 * US);
-	tb_chunk(old_tb, 2, 0);
-	stages(old_tb, 50, 4, 200 * US);
-
-	new_tb = tb_new();
-	new_tb->hdr.end = (struct trace_clock_point){ 500 * US, 500 * US };
-	map_exe(new_tb, SHIFT);
-	tb_chunk(new_tb, 1, 0);
-	tb_enter(new_tb, addr(work_main, SHIFT), 0);
-	call(new_tb, work_a, SHIFT, 10, 30);
-	call(new_tb, work_c, SHIFT, 30, 40);
-	tb_exit(new_tb, 50 * US);
-	tb_chunk(new_tb, 2, 0);
-	stages(new_tb, 20, 4, 200 * US);
+	old_tb = run_tb(&old_run, 0);
+	new_tb = run_tb(&new_run, SHIFT);
 }
 
 static void teardown(void)
@@ -172,18 +268,24 @@ static void teardown(void)
 	tb_free(new_tb);
 }
 
-/* Run --compare with `opt`; the output (free it), the status in *status. */
-static char *compare(struct report_options *opt, int *status)
+/* Run --compare of `old` and `new` with `opt`; the output (free it), the status in *status. */
+static char *compare_paths(struct report_options *opt, const char *old, const char *new,
+			   int *status)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
 
-	opt->compare_old = tb_write(old_tb);
-	opt->compare_new = tb_write(new_tb);
+	opt->compare_old = old;
+	opt->compare_new = new;
 	*status = report_run(opt, out);
 	fclose(out);
 	return text;
+}
+
+static char *compare(struct report_options *opt, int *status)
+{
+	return compare_paths(opt, tb_write(old_tb), tb_write(new_tb), status);
 }
 
 static char *compare_ok(struct report_options *opt)
@@ -204,16 +306,61 @@ static const char *rows(const char *text)
 	return p + strlen("function\n");
 }
 
+/* The line of `text` that holds `what`; "" if none (static storage). */
+static const char *line_of(const char *text, const char *what)
+{
+	static char line[1024];
+	const char *p = strstr(text, what), *b, *e;
+
+	if (!p)
+		return "";
+	for (b = p; b > text && b[-1] != '\n'; b--)
+		;
+	e = strchr(p, '\n');
+	snprintf(line, sizeof(line), "%.*s", (int)(e ? e - b : (long)strlen(b)), b);
+	return line;
+}
+
+static void load(struct cmp_report *cmp, struct report_options *opt, const char *old,
+		 const char *new)
+{
+	opt->compare_old = old;
+	opt->compare_new = new;
+	ck_assert_int_eq(cmp_load(cmp, opt), 0);
+	ck_assert_int_eq(cmp_build(cmp), 0);
+}
+
+static const struct cmp_func *func(const struct cmp_report *cmp, const char *name)
+{
+	for (size_t i = 0; i < cmp->nfuncs; i++)
+		if (!strcmp(cmp->funcs[i].name, name))
+			return &cmp->funcs[i];
+	ck_abort_msg("no function %s", name);
+	return NULL;
+}
+
+static const struct cmp_stage *stage(const struct cmp_report *cmp, const char *name)
+{
+	for (size_t i = 0; i < cmp->nstages; i++)
+		if (!strcmp(cmp->stages[i].name, name))
+			return &cmp->stages[i];
+	ck_abort_msg("no stage %s", name);
+	return NULL;
+}
+
+/* ----------------------------------------------------- one run a side */
+
 START_TEST(test_match)
 {
 	struct report_options opt = { .limit = -1 };
-	struct report old, new;
 	struct cmp_report cmp;
 	const struct cmp_func *f;
+	const struct cmp_stage *snk;
 
-	ck_assert_int_eq(report_open(&old, &opt, tb_write(old_tb), false), 0);
-	ck_assert_int_eq(report_open(&new, &opt, tb_write(new_tb), false), 0);
-	cmp_build(&cmp, &opt, &old, &new);
+	load(&cmp, &opt, tb_write(old_tb), tb_write(new_tb));
+	ck_assert_uint_eq(cmp.old.nruns, 1);
+	ck_assert(!cmp.old.dir);
+	ck_assert(cmp.one_run);
 	ck_assert_uint_eq(cmp.nfuncs, 4);
 	ck_assert_uint_eq(cmp.added, 1);
 	ck_assert_uint_eq(cmp.removed, 1);
@@ -221,71 +368,80 @@ START_TEST(test_match)
 	f = &cmp.funcs[0];
 	ck_assert_str_eq(f->name, "work_main");
 	ck_assert_int_eq(f->status, CMP_BOTH);
-	ck_assert_uint_eq(f->old_cum_ns, 100 * US);
-	ck_assert_uint_eq(f->new_cum_ns, 50 * US);
-	ck_assert_uint_eq(f->old_self_ns, 30 * US);
-	ck_assert_uint_eq(f->new_self_ns, 20 * US);
-	ck_assert_uint_eq(f->old_calls, 1);
+	ck_assert_double_eq(f->cum.so.median, 100 * US);
+	ck_assert_double_eq(f->cum.sn.median, 50 * US);
+	ck_assert_double_eq(f->self.so.median, 30 * US);
+	ck_assert_double_eq(f->self.sn.median, 20 * US);
+	ck_assert_double_eq_tol(f->cum.change, -0.5, 1e-12);
+	/* One run a side: no noise estimate, nothing tested over runs. */
+	ck_assert_int_eq(f->cum.verdict, CMP_UNTESTED);
+	ck_assert_int_eq(f->cum.basis, CMP_BASIS_NONE);
+	ck_assert_int_eq(f->calls.verdict, CMP_SAME);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_UNTESTED);
+	ck_assert_double_eq(cmp.wall.so.level, 0);
 	ck_assert_str_eq(cmp.funcs[1].name, "work_a");
-	ck_assert_uint_eq(cmp.funcs[1].old_cum_ns, 50 * US);
-	ck_assert_uint_eq(cmp.funcs[1].new_cum_ns, 20 * US);
+	ck_assert_double_eq(cmp.funcs[1].cum.so.median, 50 * US);
+	ck_assert_double_eq(cmp.funcs[1].cum.sn.median, 20 * US);
 	ck_assert_str_eq(cmp.funcs[2].name, "work_b");
 	ck_assert_int_eq(cmp.funcs[2].status, CMP_REMOVED);
+	ck_assert_double_eq(cmp.funcs[2].cum.sn.median, 0);
 	ck_assert_str_eq(cmp.funcs[3].name, "work_c");
 	ck_assert_int_eq(cmp.funcs[3].status, CMP_ADDED);
-	ck_assert_uint_eq(cmp.funcs[3].new_cum_ns, 10 * US);
-	ck_assert_double_eq_tol(cmp_ratio(f->old_cum_ns, f->new_cum_ns), 2.0, 1e-12);
+	ck_assert_double_eq(cmp.funcs[3].cum.sn.median, 10 * US);
+	ck_assert(isnan(cmp.funcs[3].cum.change));
 	ck_assert_double_eq(cmp_ratio(0, 5), 0);
 	/* Stages by name. */
 	ck_assert_uint_eq(cmp.nstages, 2);
-	ck_assert_str_eq(cmp.stages[0].name, "src");
-	ck_assert_str_eq(cmp.stages[1].name, "snk");
-	ck_assert_uint_eq(cmp.stages[1].old->self_ns, 200 * US);
-	ck_assert_uint_eq(cmp.stages[1].new->self_ns, 80 * US);
+	snk = stage(&cmp, "snk");
+	ck_assert_double_eq(snk->self.so.median, 200 * US);
+	ck_assert_double_eq(snk->self.sn.median, 80 * US);
+	ck_assert_int_eq(stage(&cmp, "src")->self.verdict, CMP_SAME);
+	ck_assert_uint_eq(snk->old_bottleneck, 1);
+	ck_assert_uint_eq(snk->new_bottleneck, 1);
+	ck_assert_uint_eq(stage(&cmp, "src")->old_bottleneck, 0);
+	/* The source's latency (its records' time downstream, snk's and the
+	 * sink's) is tested over the hand-offs: 4 a run, all of one latency
+	 * each side, the new all below the old. The sink's is the same. */
+	ck_assert_int_eq(stage(&cmp, "src")->latency.basis, CMP_BASIS_EVENTS);
+	ck_assert_double_lt(stage(&cmp, "src")->latency.p, STATS_ALPHA);
+	ck_assert_int_eq(stage(&cmp, "src")->latency.verdict, CMP_BETTER);
+	ck_assert_int_eq(snk->latency.verdict, CMP_SAME);
+	ck_assert_int_eq(snk->records.verdict, CMP_SAME);
+	ck_assert(!cmp.programs_differ);
 	cmp_release(&cmp);
-	report_close(&new);
-	report_close(&old);
 }
 END_TEST
 
-START_TEST(test_text)
+START_TEST(test_text_one_run)
 {
 	struct report_options opt = { .limit = -1 };
-	char expect[2048], *text = compare_ok(&opt);
+	char expect[512], *text = compare_ok(&opt);
 
-	snprintf(
-	    expect, sizeof(expect),
-	    "mprof compare: old '%s', new '%s'\n"
-	    "   old: /usr/bin/prog (pid 4242), 2 threads, wall 1.000 ms\n"
-	    "   new: /usr/bin/prog (pid 4242), 2 threads, wall 0.500 ms\n"
-	    "\n"
-	    "Speedup: wall 1.000 ms -> 0.500 ms (2.00x faster); self time of all functions "
-	    "0.100 ms -> 0.050 ms (2.00x faster)\n"
-	    "\n"
-	    "Stages (self time, throughput; old -> new):\n"
-	    "  src: self     0.040 ms ->     0.040 ms (same),    1538462 ->    2857143 "
-	    "records/s (1.86x higher)\n"
-	    "  snk: self     0.200 ms ->     0.080 ms (2.50x faster),    1538462 ->    2857143 "
-	    "records/s (1.86x higher)\n"
-	    "  bottleneck: snk -> snk\n"
-	    "\n"
-	    "Functions: 2 in both, 1 removed, 1 added; ordered by the absolute change of "
-	    "cumulative time.\n"
-	    "Times in ms; cumulative on the left, self on the right.\n"
-	    "\n"
-	    "   cum old ->    cum new      change  speedup         self old ->   self new "
-	    "     change  speedup       function\n"
-	    "     0.100 ->      0.050      -0.050  2.00x faster       0.030 ->      0.020 "
-	    "     -0.010  1.50x faster  check_compare.c:%d(work_main)\n"
-	    "     0.050 ->      0.020      -0.030  2.50x faster       0.050 ->      0.020 "
-	    "     -0.030  2.50x faster  check_compare.c:%d(work_a)\n"
-	    "     0.020 ->          -      -0.020  removed            0.020 ->          - "
-	    "     -0.020  removed       check_compare.c:%d(work_b)\n"
-	    "         - ->      0.010      +0.010  added                  - ->      0.010 "
-	    "     +0.010  added         check_compare.c:%d(work_c)\n"
-	    "\n",
-	    opt.compare_old, opt.compare_new, work_main_def, work_a_def, work_b_def, work_c_def);
-	ck_assert_str_eq(text, expect);
+	ck_assert_ptr_nonnull(strstr(text, "One run a side: there is no noise estimate"));
+	ck_assert_str_eq(line_of(text, "Speedup:"),
+			 "Speedup: wall ? (1.000 ms -> 500.0 us, -50.00% ?: no noise estimate)");
+	ck_assert_str_eq(line_of(text, "   old:"),
+			 "   old: /usr/bin/prog, pid 4242, 2 threads, wall 1.000 ms");
+	snprintf(expect, sizeof(expect),
+		 "          100.0 us           50.00 us  -50.00%% ?            30.00 us           "
+		 "20.00 us  -33.33%% ?       same  check_compare.c:%d(work_main)",
+		 work_main_def);
+	ck_assert_str_eq(line_of(rows(text), "(work_main)"), expect);
+	snprintf(expect, sizeof(expect),
+		 "          20.00 us               0 ns -100.00%% ?            20.00 us           "
+		 "    0 ns -100.00%% ?    removed  check_compare.c:%d(work_b)",
+		 work_b_def);
+	ck_assert_str_eq(line_of(rows(text), "(work_b)"), expect);
+	snprintf(expect, sizeof(expect), "added  check_compare.c:%d(work_c)", work_c_def);
+	ck_assert_ptr_nonnull(strstr(line_of(rows(text), "(work_c)"), expect));
+	snprintf(expect, sizeof(expect), "-60.00%% ?       same  check_compare.c:%d(work_a)",
+		 work_a_def);
+	ck_assert_ptr_nonnull(strstr(line_of(rows(text), "(work_a)"), expect));
+	ck_assert_ptr_nonnull(strstr(line_of(text, "snk  self time"), "-60.00% ?"));
+	ck_assert_ptr_nonnull(strstr(line_of(text, "src  self time"), "same"));
+	ck_assert_ptr_nonnull(strstr(text, "  bottleneck: snk -> snk\n"));
+	/* No gate asked for: no gate line. */
+	ck_assert_ptr_null(strstr(text, "Gate:"));
 	free(text);
 }
 END_TEST
@@ -307,91 +463,328 @@ START_TEST(test_sort_self_limit)
 }
 END_TEST
 
-/* The file of work_main as the JSON gives it (the debugging information's path). */
-static void json_file(const char *text, char *file, size_t len)
-{
-	static const char key[] = "\"function\": \"work_main\", \"file\": \"";
-	const char *f = strstr(text, key);
-
-	ck_assert_ptr_nonnull(f);
-	f += strlen(key);
-	snprintf(file, len, "%.*s", (int)(strchr(f, '"') - f), f);
-	ck_assert_str_eq(util_basename(file), "check_compare.c");
-}
-
-START_TEST(test_json)
-{
-	struct report_options opt = { .limit = 2, .kind = report_kind_find("json") };
-	char expect[16384], file[PATH_MAX], *text = compare_ok(&opt);
-
-	json_file(text, file, sizeof(file));
-	snprintf(
-	    expect, sizeof(expect),
-	    "{\n  \"compare\": {\n"
-	    "    \"old\": {\"trace\": \"%s\", \"exe\": \"/usr/bin/prog\", \"pid\": 4242, "
-	    "\"wall_ns\": 1000000, \"self_ns\": 100000, \"lost_events\": 0, \"lost_by_cause\": "
-	    "{\"other\": 0, \"disk_full\": 0, \"size_cap\": 0, \"file_size_limit\": 0, "
-	    "\"io_error\": 0, \"no_memory\": 0, \"signal\": 0, \"uncounted\": 0}, "
-	    "\"max_size\": null, \"first_failure_ns\": null, \"bottleneck\": \"snk\", "
-	    "\"unrecorded_calls\": 0, \"record_filters\": {\"include\": [], \"exclude\": [], "
-	    "\"max_depth\": null, \"min_duration_ns\": null}},\n"
-	    "    \"new\": {\"trace\": \"%s\", \"exe\": \"/usr/bin/prog\", \"pid\": 4242, "
-	    "\"wall_ns\": 500000, \"self_ns\": 50000, \"lost_events\": 0, \"lost_by_cause\": "
-	    "{\"other\": 0, \"disk_full\": 0, \"size_cap\": 0, \"file_size_limit\": 0, "
-	    "\"io_error\": 0, \"no_memory\": 0, \"signal\": 0, \"uncounted\": 0}, "
-	    "\"max_size\": null, \"first_failure_ns\": null, \"bottleneck\": \"snk\", "
-	    "\"unrecorded_calls\": 0, \"record_filters\": {\"include\": [], \"exclude\": [], "
-	    "\"max_depth\": null, \"min_duration_ns\": null}},\n"
-	    "    \"wall_speedup\": 2,\n    \"self_speedup\": 2,\n"
-	    "    \"order\": \"cumulative\",\n"
-	    "    \"stages\": [\n"
-	    "      {\"name\": \"src\", \"status\": \"both\", \"old_self_ns\": 40000, "
-	    "\"new_self_ns\": 40000, \"self_speedup\": 1, \"old_records\": 400, "
-	    "\"new_records\": 400, \"old_throughput_per_s\": 1538461.538, "
-	    "\"new_throughput_per_s\": 2857142.857, \"throughput_ratio\": 1.85714},\n"
-	    "      {\"name\": \"snk\", \"status\": \"both\", \"old_self_ns\": 200000, "
-	    "\"new_self_ns\": 80000, \"self_speedup\": 2.5, \"old_records\": 400, "
-	    "\"new_records\": 400, \"old_throughput_per_s\": 1538461.538, "
-	    "\"new_throughput_per_s\": 2857142.857, \"throughput_ratio\": 1.85714}\n"
-	    "    ],\n"
-	    "    \"functions_added\": 1,\n    \"functions_removed\": 1,\n"
-	    "    \"functions\": [\n"
-	    "      {\"function\": \"work_main\", \"file\": \"%s\", \"status\": \"both\", "
-	    "\"old_calls\": 1, \"new_calls\": 1, \"old_self_ns\": 30000, "
-	    "\"new_self_ns\": 20000, \"self_change_ns\": -10000, \"self_speedup\": 1.5, "
-	    "\"old_cumulative_ns\": 100000, \"new_cumulative_ns\": 50000, "
-	    "\"cumulative_change_ns\": -50000, \"cumulative_speedup\": 2},\n"
-	    "      {\"function\": \"work_a\", \"file\": \"%s\", \"status\": \"both\", "
-	    "\"old_calls\": 1, \"new_calls\": 1, \"old_self_ns\": 50000, "
-	    "\"new_self_ns\": 20000, \"self_change_ns\": -30000, \"self_speedup\": 2.5, "
-	    "\"old_cumulative_ns\": 50000, \"new_cumulative_ns\": 20000, "
-	    "\"cumulative_change_ns\": -30000, \"cumulative_speedup\": 2.5}\n"
-	    "    ]\n  }\n}\n",
-	    opt.compare_old, opt.compare_new, file, file);
-	ck_assert_str_eq(text, expect);
-	free(text);
-}
-END_TEST
-
-/* A removed function's missing side is null in JSON. */
-START_TEST(test_json_removed)
+/* The old keys of one run a side keep their meaning; the missing side null. */
+START_TEST(test_json_one_run)
 {
 	struct report_options opt = { .limit = -1, .kind = report_kind_find("json") };
 	char *text = compare_ok(&opt);
 
+	ck_assert_ptr_nonnull(strstr(text, "\"wall_speedup\": 2,\n    \"self_speedup\": 2,\n"));
+	ck_assert_ptr_nonnull(strstr(text, "{\"name\": \"snk\", \"status\": \"both\", "
+					   "\"old_self_ns\": 200000, \"new_self_ns\": 80000, "
+					   "\"self_speedup\": 2.5, \"old_records\": 400, "
+					   "\"new_records\": 400, "));
+	ck_assert_ptr_nonnull(strstr(text, "\"function\": \"work_main\""));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"old_calls\": 1, \"new_calls\": 1, "
+				     "\"old_self_ns\": 30000, \"new_self_ns\": 20000, "
+				     "\"self_change_ns\": -10000, \"self_speedup\": 1.5, "
+				     "\"old_cumulative_ns\": 100000, \"new_cumulative_ns\": 50000, "
+				     "\"cumulative_change_ns\": -50000, \"cumulative_speedup\": 2, "
+				     "\"calls\": {\"old\": {\"median\": 1, "));
 	ck_assert_ptr_nonnull(strstr(text, "\"status\": \"removed\", \"old_calls\": 1, "
 					   "\"new_calls\": null, \"old_self_ns\": 20000, "
 					   "\"new_self_ns\": null, \"self_change_ns\": -20000, "
 					   "\"self_speedup\": null"));
 	ck_assert_ptr_nonnull(strstr(text, "\"status\": \"added\", \"old_calls\": null, "
 					   "\"new_calls\": 1"));
+	ck_assert_ptr_nonnull(strstr(text, "\"no_noise_estimate\": true"));
+	ck_assert_ptr_nonnull(strstr(text, "\"over\": \"events\""));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"cumulative\": {\"old\": {\"median\": 100000, "
+				     "\"lo\": 100000, \"hi\": 100000, \"level\": 0, "
+				     "\"min\": 100000, \"max\": 100000, \"n\": 1, "
+				     "\"runs\": [100000]}, \"new\": {\"median\": 50000, "
+				     "\"lo\": 50000, \"hi\": 50000, \"level\": 0, \"min\": 50000, "
+				     "\"max\": 50000, \"n\": 1, \"runs\": [50000]}, "
+				     "\"change\": -0.5, \"p\": null, \"basis\": \"none\", "
+				     "\"verdict\": \"untested\", \"significant\": false}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"gate\": null"));
 	free(text);
+}
+END_TEST
+
+/* ------------------------------------------------------- runs a side */
+
+/* n runs like `r`, work_main and work_a `step` us longer each run, the wall 10 us. */
+static void spread(struct run *out, const struct run *r, size_t n, uint64_t step)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i] = *r;
+		out[i].main_us += i * step;
+		out[i].a_us += i * step;
+		out[i].wall += i * 10;
+	}
+}
+
+/* Every old run slower than every new one: the exact test's smallest p-value. */
+START_TEST(test_runs_significant)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o[6], n[6];
+	struct cmp_report cmp;
+	const struct cmp_func *f;
+	char *text, expect[256];
+	int status;
+
+	spread(o, &old_run, 6, 1);
+	spread(n, &new_run, 6, 1);
+	load(&cmp, &opt, runs("old", o, 6), runs("new", n, 6));
+	ck_assert(cmp.old.dir);
+	ck_assert_uint_eq(cmp.old.nruns, 6);
+	ck_assert(!cmp.one_run && !cmp.too_few);
+	f = func(&cmp, "work_main");
+	/* Cumulative 100 .. 105 us: the median 102.5, its interval the range (six runs). */
+	ck_assert_double_eq(f->cum.so.median, 102.5 * US);
+	ck_assert_double_eq(f->cum.so.lo, 100 * US);
+	ck_assert_double_eq(f->cum.so.hi, 105 * US);
+	ck_assert_double_ge(f->cum.so.level, STATS_LEVEL);
+	ck_assert_int_eq(f->cum.basis, CMP_BASIS_RUNS);
+	ck_assert_double_eq_tol(f->cum.p, stats_mann_whitney_min_p(6, 6), 1e-12);
+	ck_assert_int_eq(f->cum.verdict, CMP_BETTER);
+	/* work_main's self time, 30 us against 20, is the same in every run of a side. */
+	ck_assert_int_eq(f->self.verdict, CMP_BETTER);
+	ck_assert_int_eq(f->calls.verdict, CMP_SAME);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_BETTER);
+	ck_assert_int_eq(stage(&cmp, "snk")->self.verdict, CMP_BETTER);
+	ck_assert_int_eq(stage(&cmp, "src")->latency.basis, CMP_BASIS_RUNS);
+	ck_assert_uint_eq(stage(&cmp, "snk")->old_bottleneck, 6);
+	ck_assert_uint_gt(cmp.nsignificant, 0);
+	cmp_release(&cmp);
+
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_ptr_nonnull(strstr(text, "Medians over 6 old and 6 new runs"));
+	ck_assert_ptr_nonnull(strstr(text, "Mann-Whitney"));
+	ck_assert_ptr_nonnull(strstr(text, "Benjamini-Hochberg"));
+	/* The walls 1000 .. 1050 us and 500 .. 550: medians 1025 and 525. */
+	snprintf(expect, sizeof(expect),
+		 "Speedup: wall %.2fx faster (1.025 ms -> 525.0 us, %+.2f%%, p=%.3f)", 1025.0 / 525,
+		 100 * (525.0 / 1025 - 1), stats_mann_whitney_min_p(6, 6));
+	ck_assert_str_eq(line_of(text, "Speedup:"), expect);
+	/* 2.5 / 102.5 is 2%, 2.5 / 52.5 5%; the self times are the same in every run. */
+	snprintf(expect, sizeof(expect),
+		 "     102.5 us ± 2%%      52.50 us ± 5%%    -48.78%%       30.00 us ± 0%%      "
+		 "20.00 us ± 0%%    -33.33%%       same  check_compare.c:%d(work_main)",
+		 work_main_def);
+	ck_assert_str_eq(line_of(rows(text), "(work_main)"), expect);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "  bottleneck: snk (6 of 6 runs) -> snk (6 of 6 runs)\n"));
+	ck_assert_ptr_null(strstr(text, " ~"));
+	free(text);
+}
+END_TEST
+
+/* Interleaved runs of one distribution: nothing significant, the gate passes. */
+START_TEST(test_runs_noise)
+{
+	struct report_options opt = { .limit = -1, .fail_slower = true, .fail_slower_pct = 0 };
+	struct run o[8], n[8];
+	struct cmp_report cmp;
+	const char *gate[] = { "work_*" };
+	char *text;
+	int status;
+
+	for (size_t i = 0; i < 8; i++) {
+		o[i] = old_run;
+		o[i].main_us += 2 * i;
+		o[i].a_us += 2 * i;
+		o[i].wall += 20 * i;
+		n[i] = o[i];
+		n[i].main_us += 1;
+		n[i].a_us += 1;
+		n[i].wall += 10;
+	}
+	opt.gate = gate;
+	opt.ngate = 1;
+	load(&cmp, &opt, runs("old", o, 8), runs("new", n, 8));
+	ck_assert_uint_gt(cmp.ntested, 0);
+	ck_assert_uint_eq(cmp.nsignificant, 0);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_NOISE);
+	ck_assert_int_eq(func(&cmp, "work_main")->cum.verdict, CMP_NOISE);
+	ck_assert_double_gt(func(&cmp, "work_main")->cum.p, 0.5);
+	ck_assert(cmp.gated);
+	ck_assert_uint_eq(cmp.nfailures, 0);
+	cmp_release(&cmp);
+
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_ptr_nonnull(strstr(line_of(text, "Speedup:"), "Speedup: wall ~ ("));
+	ck_assert_ptr_nonnull(strstr(line_of(text, "Speedup:"), "not significant)"));
+	ck_assert_ptr_nonnull(strstr(line_of(rows(text), "(work_main)"), "       ~  "));
+	ck_assert_str_eq(line_of(text, "Gate:"), "Gate: --fail-if-slower 0% --gate work_*: passed");
+	ck_assert_ptr_null(strstr(text, "faster"));
+	ck_assert_ptr_null(strstr(text, "slower ("));
+	free(text);
+}
+END_TEST
+
+/* Two runs a side cannot reach p < 0.05: said, and nothing significant. */
+START_TEST(test_runs_too_few)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o[2], n[2];
+	struct cmp_report cmp;
+	char *text;
+	int status;
+
+	spread(o, &old_run, 2, 1);
+	spread(n, &new_run, 2, 1);
+	load(&cmp, &opt, runs("old", o, 2), runs("new", n, 2));
+	ck_assert(cmp.too_few);
+	ck_assert_uint_eq(cmp.nsignificant, 0);
+	ck_assert_double_gt(stats_mann_whitney_min_p(2, 2), STATS_ALPHA);
+	cmp_release(&cmp);
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_ptr_nonnull(strstr(text, "Too few runs: with 2 and 2 runs"));
+	free(text);
+}
+END_TEST
+
+/* The gate: significantly slower by more than PCT fails with CMP_EXIT_GATE. */
+START_TEST(test_gate)
+{
+	struct report_options opt = { .limit = -1, .fail_slower = true, .fail_slower_pct = 10 };
+	struct run o[6], n[6];
+	const char *gate[] = { "work_a" }, *none[] = { "no_such_function" };
+	const char *od, *nd;
+	char *text, expect[256];
+	int status;
+
+	spread(o, &new_run, 6, 1); /* old is fast */
+	spread(n, &old_run, 6, 1); /* new is slow */
+	od = runs("old", o, 6);
+	nd = runs("new", n, 6);
+	opt.gate = gate;
+	opt.ngate = 1;
+	text = compare_paths(&opt, od, nd, &status);
+	ck_assert_int_eq(status, CMP_EXIT_GATE);
+	ck_assert_str_eq(line_of(text, "Gate:"),
+			 "Gate: --fail-if-slower 10% --gate work_a: FAILED (exit status 4)");
+	snprintf(expect, sizeof(expect), "  wall time: +%.2f%% (p=%.3f), more than 10%%",
+		 100 * ((1000.0 + 25) / (500.0 + 25) - 1), stats_mann_whitney_min_p(6, 6));
+	ck_assert_str_eq(line_of(text, "  wall time: "), expect);
+	ck_assert_ptr_nonnull(strstr(text, "  self time of stage snk: +150.00% "));
+	ck_assert_ptr_nonnull(strstr(text, "  cumulative time of work_a: +"));
+	/* src is the same on both sides: not a failure. */
+	ck_assert_ptr_null(strstr(text, "stage src"));
+	free(text);
+
+	/* Slower, but by less than the threshold. */
+	opt.fail_slower_pct = 200;
+	text = compare_paths(&opt, od, nd, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_ptr_nonnull(strstr(text, "Gate: --fail-if-slower 200% --gate work_a: passed\n"));
+	free(text);
+
+	/* JSON says the same. */
+	opt.fail_slower_pct = 10;
+	opt.kind = report_kind_find("json");
+	text = compare_paths(&opt, od, nd, &status);
+	ck_assert_int_eq(status, CMP_EXIT_GATE);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\"gate\": {\"fail_if_slower_pct\": 10, "
+			 "\"fail_if_more_memory_pct\": null, \"functions\": "
+			 "[\"work_a\"], \"passed\": false, \"blind\": false, "
+			 "\"exit_status\": 4, \"failures\": [{\"what\": \"wall time\""));
+	free(text);
+
+	/* A --gate that names no function is a usage error. */
+	opt.kind = NULL;
+	opt.gate = none;
+	text = compare_paths(&opt, od, nd, &status);
+	ck_assert_int_eq(status, EXIT_USAGE);
+	free(text);
+}
+END_TEST
+
+/* One run a side: the gate cannot see anything, and says so. */
+START_TEST(test_gate_blind)
+{
+	struct report_options opt = { .limit = -1, .fail_slower = true, .fail_slower_pct = 1 };
+	char *text;
+	int status;
+
+	text = compare_paths(&opt, tb_write(new_tb), tb_write(old_tb), &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_ptr_nonnull(strstr(line_of(text, "Gate:"), ": passed, blind (one run a side"));
+	free(text);
+}
+END_TEST
+
+/* Traces of memory only: their memory is compared, and gated. */
+START_TEST(test_memory_only)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o[6], n[6];
+	struct cmp_report cmp;
+	char *text;
+	int status;
+
+	for (size_t i = 0; i < 6; i++) {
+		o[i] = (struct run){ .wall = 1000 + i, .bytes = 1000 };
+		n[i] = (struct run){ .wall = 1000 + i, .bytes = 3000 };
+	}
+	load(&cmp, &opt, runs("old", o, 6), runs("new", n, 6));
+	ck_assert(cmp.has_memory);
+	ck_assert(!cmp.has_calls);
+	ck_assert_uint_eq(cmp.nfuncs, 0);
+	ck_assert_double_eq(cmp.bytes.so.median, 1000);
+	ck_assert_double_eq(cmp.bytes.sn.median, 3000);
+	ck_assert_int_eq(cmp.bytes.verdict, CMP_WORSE);
+	ck_assert_int_eq(cmp.allocs.verdict, CMP_SAME);
+	ck_assert_uint_eq(cmp.nsites, 1);
+	ck_assert_int_eq(cmp.sites[0].bytes.verdict, CMP_WORSE);
+	cmp_release(&cmp);
+
+	opt.fail_memory = true;
+	opt.fail_memory_pct = 50;
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_int_eq(status, CMP_EXIT_GATE);
+	ck_assert_ptr_nonnull(strstr(line_of(text, "bytes allocated "), "+200.00%"));
+	ck_assert_ptr_nonnull(strstr(text, "  bytes allocated: +200.00% "));
+	ck_assert_ptr_nonnull(strstr(text, "Allocation sites: 1;"));
+	free(text);
+}
+END_TEST
+
+/* Different programs get a warning; different builds of one a note. */
+START_TEST(test_programs)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run other = old_run, build1 = old_run, build2 = old_run;
+	struct cmp_report cmp;
+	struct tb *a, *b;
+
+	other.exe = "/usr/bin/another";
+	a = run_tb(&old_run, 0);
+	b = run_tb(&other, 0);
+	load(&cmp, &opt, tb_write(a), tb_write(b));
+	ck_assert(cmp.programs_differ);
+	cmp_release(&cmp);
+	tb_free(b);
+	tb_free(a);
+
+	build1.buildid = 1;
+	build2.buildid = 2;
+	a = run_tb(&build1, 0);
+	b = run_tb(&build2, 0);
+	load(&cmp, &opt, tb_write(a), tb_write(a));
+	ck_assert(!cmp.programs_differ && !cmp.builds_differ);
+	cmp_release(&cmp);
+	load(&cmp, &opt, tb_write(a), tb_write(b));
+	ck_assert(!cmp.programs_differ);
+	ck_assert(cmp.builds_differ);
+	cmp_release(&cmp);
+	tb_free(b);
+	tb_free(a);
 }
 END_TEST
 
 START_TEST(test_errors)
 {
 	struct report_options opt = { .limit = -1, .sort = REPORT_SORT_CUMALLOC };
+	char empty[PATH_MAX];
 	int status;
 	char *text;
 
@@ -400,18 +793,17 @@ START_TEST(test_errors)
 	ck_assert_str_eq(text, "");
 	free(text);
 	opt.sort = REPORT_SORT_CUMULATIVE;
-	opt.compare_new = tb_missing_path(new_tb);
-	{
-		char *out = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&out, &len);
-
-		opt.compare_old = tb_write(old_tb);
-		ck_assert_int_eq(report_run(&opt, f), EXIT_BADTRACE);
-		fclose(f);
-		ck_assert_str_eq(out, "");
-		free(out);
-	}
+	text = compare_paths(&opt, tb_write(old_tb), tb_missing_path(new_tb), &status);
+	ck_assert_int_eq(status, EXIT_BADTRACE);
+	ck_assert_str_eq(text, "");
+	free(text);
+	/* A directory without runs. */
+	snprintf(empty, sizeof(empty), "%s/empty", runs_dir);
+	ck_assert_int_eq(mkdir(empty, 0700), 0);
+	text = compare_paths(&opt, tb_write(old_tb), empty, &status);
+	ck_assert_int_ne(status, 0);
+	ck_assert_str_eq(text, "");
+	free(text);
 }
 END_TEST
 
@@ -420,12 +812,18 @@ static Suite *compare_suite(void)
 	Suite *s = suite_create("compare");
 	TCase *tc = tcase_create("compare");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, runs_setup, runs_teardown);
 	tcase_add_test(tc, test_match);
-	tcase_add_test(tc, test_text);
+	tcase_add_test(tc, test_text_one_run);
 	tcase_add_test(tc, test_sort_self_limit);
-	tcase_add_test(tc, test_json);
-	tcase_add_test(tc, test_json_removed);
+	tcase_add_test(tc, test_json_one_run);
+	tcase_add_test(tc, test_runs_significant);
+	tcase_add_test(tc, test_runs_noise);
+	tcase_add_test(tc, test_runs_too_few);
+	tcase_add_test(tc, test_gate);
+	tcase_add_test(tc, test_gate_blind);
+	tcase_add_test(tc, test_memory_only);
+	tcase_add_test(tc, test_programs);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	return s;
