@@ -733,7 +733,7 @@ START_TEST(test_record_filters_compare)
 	opt.compare_new = tb_write(tb2);
 	text = run_report(&opt, NULL, opt.compare_old);
 	ck_assert_ptr_nonnull(strstr(text,
-				     "wall 0.000 ms\n   note: the traces were recorded with "
+				     "wall 100 ns\n   note: the sides were recorded with "
 				     "different filters (old: none; new: --max-depth 3): "
 				     "the calls they left out differ, and so do the times\n\n"));
 	free(text);
@@ -745,7 +745,7 @@ START_TEST(test_record_filters_compare)
 	opt.compare_old = tb_write(tb2);
 	text = run_report(&opt, NULL, opt.compare_old);
 	ck_assert_ptr_nonnull(
-	    strstr(text, "   note: both traces were recorded with filters: --max-depth 3\n\n"));
+	    strstr(text, "   note: both sides were recorded with filters: --max-depth 3\n\n"));
 	free(text);
 	/* neither: no note */
 	opt.compare_new = opt.compare_old = tb_write(tb);
