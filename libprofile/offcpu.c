@@ -279,14 +279,12 @@ NOINSTR static void offcpu_append(struct thread_state *t, unsigned flags)
 {
 	uint64_t *p = thread_reserve(t, TRACE_OFFCPU_WORDS);
 
-	/* Seen even when not written: the next reading holds this one's
-	 * time (the clocks are cumulative), later in the stream. */
+	/* Seen even when not written, and not counted lost (it is no
+	 * event): the next reading holds this one's time, later in the
+	 * stream (the clocks are cumulative). */
 	t->switches_seen = *t->switches;
-	if (p == NULL) {
-		thread_drop(t, 1);
-		return;
-	}
-	t->pos += offcpu_take(t, p, flags);
+	if (p)
+		t->pos += offcpu_take(t, p, flags);
 }
 
 NOINSTR void offcpu_note(struct thread_state *t)

@@ -45,6 +45,13 @@ NOINSTR static inline bool offcpu_switched(const struct thread_state *t)
 	return *t->switches != t->switches_seen;
 }
 
+/* Have the next hook take a reading (those written since the last one
+ * were taken back with the call they were in). */
+NOINSTR static inline void offcpu_read_again(struct thread_state *t)
+{
+	t->switches_seen = *t->switches + 1; /* the kernel's word moves by 2 */
+}
+
 /* Decide for the process (MPROF_OFFCPU, the kernel's answer to one try)
  * and fill the header's off-CPU fields. Called once at start. */
 void offcpu_init(const struct env_config *cfg);
