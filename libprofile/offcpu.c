@@ -203,6 +203,7 @@ NOINSTR void offcpu_thread_open(struct thread_state *t)
 
 NOINSTR void offcpu_thread_forget(struct thread_state *t)
 {
+	t->offcpu_last[0] = t->offcpu_last[1] = 0; /* a new thread's clocks */
 	t->offcpu_page = NULL;
 	t->switches = &offcpu_idle;
 	t->switches_seen = offcpu_idle;
@@ -229,10 +230,18 @@ NOINSTR static bool offcpu_read(uint64_t w[TRACE_OFFCPU_WORDS - 1])
 	return true;
 }
 
-/* Store the reading w with `flags` at p (room checked). */
-NOINSTR static unsigned offcpu_store(uint64_t *p, const uint64_t w[TRACE_OFFCPU_WORDS - 1],
-				     unsigned flags)
+/*
+ * Store the reading w with `flags` at p (room checked); its words, or 0
+ * for one earlier than t's last: another thread's clocks (a vfork child
+ * running on this thread's state), which would make the trace corrupt.
+ */
+NOINSTR static unsigned offcpu_store(struct thread_state *t, uint64_t *p,
+				     const uint64_t w[TRACE_OFFCPU_WORDS - 1], unsigned flags)
 {
+	if (w[1] < t->offcpu_last[0] || w[2] < t->offcpu_last[1])
+		return 0;
+	t->offcpu_last[0] = w[1];
+	t->offcpu_last[1] = w[2];
 	memcpy(p + 1, w, (TRACE_OFFCPU_WORDS - 1) * sizeof(*w));
 	barrier();
 	p[0] = trace_ext_word(TRACE_EXT_OFFCPU, TRACE_OFFCPU_WORDS, flags);
@@ -257,7 +266,7 @@ NOINSTR static unsigned offcpu_take(struct thread_state *t, uint64_t *p, unsigne
 		offcpu_clock_failed(t);
 		return 0;
 	}
-	return offcpu_store(p, w, flags);
+	return offcpu_store(t, p, w, flags);
 }
 
 NOINSTR unsigned offcpu_thread_start(struct thread_state *t, uint64_t *p)
@@ -323,7 +332,7 @@ NOINSTR void offcpu_pause_end(struct thread_state *t, const struct offcpu_pause 
 	int saved = errno;
 
 	if (op->before && t->offcpu_page)
-		t->pos += offcpu_store(t->pos, op->w, 0);
+		t->pos += offcpu_store(t, t->pos, op->w, 0);
 	if (offcpu_switched(t)) {
 		t->switches_seen = *t->switches;
 		t->pos += offcpu_take(t, t->pos, TRACE_OFFCPU_BASE);

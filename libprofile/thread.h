@@ -186,6 +186,7 @@ struct thread_state {
 	uint32_t context;		/* the running context: 0 the thread's own stack */
 	uint32_t context_ids;		/* context ids handed out */
 	void *offcpu_page;		/* the mapped event `switches` lies in; NULL: none */
+	uint64_t offcpu_last[2];	/* the last reading's CLOCK_MONOTONIC, CPU time */
 	struct jump_defer defer[THREAD_DEFER_MAX]; /* jumps put off (jump.c) */
 	unsigned defer_next;			   /* the entry to take next */
 	struct thread_state *next, *prev;	   /* all threads (writer.lock) */
