@@ -300,7 +300,10 @@ NOINSTR void offcpu_note(struct thread_state *t)
 {
 	int saved = errno;
 
-	offcpu_append(t, 0);
+	if (t->offcpu_page)
+		offcpu_append(t, 0);
+	else /* its clock failed since offcpu_read_again() */
+		t->switches_seen = *t->switches;
 	errno = saved;
 }
 
