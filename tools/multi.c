@@ -535,6 +535,7 @@ static void merge_offcpu(struct report_offcpu *to, const struct report_offcpu *o
 	bool o_rec = o->state == TRACE_OFFCPU_RECORDED;
 
 	to->columns |= o->columns;
+	to->placed_ns += o->placed_ns;
 	to->unplaced_ns += o->unplaced_ns;
 	to->runtime_ns += o->runtime_ns;
 	if (to_rec == o_rec) {

@@ -203,6 +203,7 @@ struct report_offcpu {
 	int err;		 /* its errno */
 	bool columns;		 /* some thread has off-CPU times */
 	size_t threads, missing; /* threads with calls or stages; those without readings */
+	uint64_t placed_ns;	 /* off-CPU time placed in the threads' streams */
 	uint64_t unplaced_ns;	 /* off-CPU time no switch was seen for */
 	uint64_t runtime_ns;	 /* off-CPU time in the runtime's pauses (not in any time) */
 	char note[192];		 /* "" when there is nothing to say */

@@ -13,9 +13,15 @@
 #include "callstats.h"
 #include "report.h"
 
-/* Off-CPU time that could not be placed and is worth a line (1 ms): less is
- * the clocks' noise between two readings. */
-#define OFFCPU_UNPLACED_NOTE_NS 1000000u
+/*
+ * Off-CPU time that could not be placed is worth a line from 1 ms and a
+ * tenth of all off-CPU time: less is the clocks' noise between two
+ * readings, or a hypervisor's steal time (the thread's CPU time stops, no
+ * switch happens) since the thread's last switch. Much more means the
+ * kernel did not say when the threads were switched.
+ */
+#define OFFCPU_UNPLACED_NOTE_NS	 1000000u
+#define OFFCPU_UNPLACED_NOTE_DIV 10u
 
 void report_offcpu_init(struct report *rep, const struct trace_reader *r,
 			const struct trace_clock *clk, const struct cs_profile *prof)
@@ -34,6 +40,7 @@ void report_offcpu_init(struct report *rep, const struct trace_reader *r,
 		if (!t->offcpu)
 			continue;
 		with++;
+		o->placed_ns += trace_clock_span(clk, t->off_total);
 		o->unplaced_ns += trace_clock_span(clk, t->off_unplaced);
 		o->runtime_ns += trace_clock_span(clk, t->off_runtime);
 	}
@@ -94,7 +101,8 @@ void report_offcpu_note(struct report_offcpu *o)
 			 "off-CPU time: not recorded for %zu of %zu thread%s (%s): their calls' "
 			 "times are not split",
 			 o->missing, o->threads, o->threads == 1 ? "" : "s", why);
-	} else if (o->unplaced_ns >= OFFCPU_UNPLACED_NOTE_NS) {
+	} else if (o->unplaced_ns >= OFFCPU_UNPLACED_NOTE_NS &&
+		   o->unplaced_ns >= (o->placed_ns + o->unplaced_ns) / OFFCPU_UNPLACED_NOTE_DIV) {
 		snprintf(o->note, sizeof(o->note),
 			 "off-CPU time: %.3f ms could not be placed in calls (no switch was seen "
 			 "for it): the split cannot know where it went",
