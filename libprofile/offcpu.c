@@ -22,6 +22,9 @@
 
 /* The switch word of a thread that records no switches: never changes. */
 static const uint32_t offcpu_idle;
+/* That of a thread whose event is not open yet: never what it saw (0), so
+ * that its first hook that takes readings opens it. */
+static const uint32_t offcpu_unopened = 1;
 
 static struct {
 	bool on;	  /* threads map their events (header.offcpu RECORDED) */
@@ -172,15 +175,20 @@ NOINSTR static void offcpu_missing(uint32_t call, int err)
 
 NOINSTR void offcpu_thread_open(struct thread_state *t)
 {
+	offcpu_thread_forget(t);
+	if (offcpu.on && !t->scratch)
+		t->switches = &offcpu_unopened;
+}
+
+/* Open t's event (its first hook that takes readings): its page, or the
+ * idle word and the thread counted missing. */
+NOINSTR static void offcpu_open_now(struct thread_state *t)
+{
 	uint32_t call = TRACE_OFFCPU_CALL_NONE;
 	int saved = errno, err = 0;
 	void *page;
 
-	t->switches = &offcpu_idle;
-	t->switches_seen = offcpu_idle;
-	t->offcpu_page = NULL;
-	if (!offcpu.on || t->scratch)
-		return;
+	offcpu_thread_forget(t);
 	/* A filter installed since the start (a sandbox) may kill for
 	 * perf_event_open; prctl is the question filters let through. */
 	if (offcpu.seccomp_ask && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) > 0) {
@@ -269,19 +277,6 @@ NOINSTR static unsigned offcpu_take(struct thread_state *t, uint64_t *p, unsigne
 	return offcpu_store(t, p, w, flags);
 }
 
-NOINSTR unsigned offcpu_thread_start(struct thread_state *t, uint64_t *p)
-{
-	unsigned n;
-	int saved = errno;
-
-	if (t->offcpu_page == NULL)
-		return 0;
-	t->switches_seen = *t->switches;
-	n = offcpu_take(t, p, TRACE_OFFCPU_BASE);
-	errno = saved;
-	return n;
-}
-
 /* A reading with `flags` at the end of t's records (room reserved here, so
  * that a pause it makes comes before it). */
 NOINSTR static void offcpu_append(struct thread_state *t, unsigned flags)
@@ -300,10 +295,16 @@ NOINSTR void offcpu_note(struct thread_state *t)
 {
 	int saved = errno;
 
-	if (t->offcpu_page)
+	if (t->switches == &offcpu_unopened) {
+		/* Off-CPU time counts from here. */
+		offcpu_open_now(t);
+		if (t->offcpu_page)
+			offcpu_append(t, TRACE_OFFCPU_BASE);
+	} else if (t->offcpu_page) {
 		offcpu_append(t, 0);
-	else /* its clock failed since offcpu_read_again() */
+	} else { /* its clock failed since offcpu_read_again() */
 		t->switches_seen = *t->switches;
+	}
 	errno = saved;
 }
 
@@ -321,7 +322,7 @@ NOINSTR void offcpu_pause_begin(struct thread_state *t, struct offcpu_pause *op)
 	int saved = errno;
 
 	op->before = false;
-	if (offcpu_switched(t)) {
+	if (t->offcpu_page && offcpu_switched(t)) {
 		t->switches_seen = *t->switches;
 		op->before = offcpu_read(op->w);
 		if (!op->before)
@@ -336,7 +337,7 @@ NOINSTR void offcpu_pause_end(struct thread_state *t, const struct offcpu_pause 
 
 	if (op->before && t->offcpu_page)
 		t->pos += offcpu_store(t, t->pos, op->w, 0);
-	if (offcpu_switched(t)) {
+	if (t->offcpu_page && offcpu_switched(t)) {
 		t->switches_seen = *t->switches;
 		t->pos += offcpu_take(t, t->pos, TRACE_OFFCPU_BASE);
 	}
@@ -348,8 +349,6 @@ NOINSTR void offcpu_fork_child(struct thread_state *t)
 	/* The parent's pages are not in the child: never unmapped here (the
 	 * range may hold something else by now). */
 	offcpu_header();
-	if (t) {
-		offcpu_thread_forget(t);
+	if (t)
 		offcpu_thread_open(t);
-	}
 }

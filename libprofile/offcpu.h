@@ -3,8 +3,10 @@
  * offcpu.h - when each thread was off the CPU (blocked, sleeping, waiting
  * for a CPU), so that the report tells waiting from work.
  *
- * Each recording thread opens a software perf event on itself (a dummy
- * event: it counts nothing), maps its control page and closes the
+ * Each recording thread, at its first hook that takes readings (a call's,
+ * a stage's: one that only allocates never does), opens a software perf
+ * event on itself (a dummy event: it counts nothing), maps its control
+ * page and closes the
  * descriptor at once: the mapping keeps the event, and no descriptor of the
  * program's range is held. The kernel rewrites that page whenever it
  * switches the thread in or out, bumping its sequence word. The hooks
@@ -49,25 +51,27 @@ NOINSTR static inline bool offcpu_switched(const struct thread_state *t)
  * were taken back with the call they were in). */
 NOINSTR static inline void offcpu_read_again(struct thread_state *t)
 {
-	t->switches_seen = *t->switches + 1; /* the kernel's word moves by 2 */
+	if (t->offcpu_page)
+		t->switches_seen = *t->switches + 1; /* the kernel's word moves by 2 */
 }
 
 /* Decide for the process (MPROF_OFFCPU, the kernel's answer to one try)
  * and fill the header's off-CPU fields. Called once at start. */
 void offcpu_init(const struct env_config *cfg);
 
-/* Set up t, the calling thread's new state: its page, or the idle word
- * (the thread counted missing if it should have had a page). */
+/*
+ * Set up t, the calling thread's new state: its event is opened at its
+ * first hook that takes readings (a call's, a stage's), so that a thread
+ * that only allocates costs nothing; then its page, or the idle word (the
+ * thread counted missing).
+ */
 void offcpu_thread_open(struct thread_state *t);
 
 /* Unmap t's page (t is gone, or never ran in this process). */
 void offcpu_thread_close(struct thread_state *t);
 
-/* The first reading of t's first chunk, at p (TRACE_OFFCPU_WORDS of room).
- * Returns the words written: 0 when t records no switches. */
-unsigned offcpu_thread_start(struct thread_state *t, uint64_t *p);
-
-/* The hooks' rare path, offcpu_switched(t) true: write a reading. Guard held. */
+/* The hooks' rare path, offcpu_switched(t) true: write a reading (the
+ * thread's first, BASE, after opening its event). Guard held. */
 void offcpu_note(struct thread_state *t);
 
 /* t ends (thread_finish()): a last reading, flagged UNSEEN if no switch

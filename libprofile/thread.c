@@ -227,7 +227,6 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n,
 {
 	struct trace_chunk_header *c, *old;
 	uint64_t t0 = clock_ticks();
-	bool first;
 	off_t off;
 
 	if (t->scratch)
@@ -252,8 +251,7 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n,
 	writer_chunk_close(old);
 	t->pos = writer_chunk_records(c);
 	t->end = (uint64_t *)((char *)c + thread_window());
-	first = t->seq++ == 0;
-	if (first) {
+	if (t->seq++ == 0) {
 		t->pos[0] = trace_ext_word(TRACE_EXT_THREAD_START, 2, (uint32_t)t->tid);
 		t->pos[1] = t->last;
 		t->pos += 2;
@@ -267,10 +265,6 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n,
 	/* Libraries loaded with dlopen since the last capture. */
 	runtime_capture_maps(TRACE_MAPS_DLOPEN);
 	thread_pause(t, t0, op);
-	/* Off-CPU time counts from here: after the pause's readings, the
-	 * thread's readings in the order they were taken. */
-	if (first)
-		t->pos += offcpu_thread_start(t, t->pos);
 	return t->pos + n <= t->end ? t->pos : NULL;
 }
 

@@ -820,6 +820,7 @@ static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struc
 	t->lost = tt->lost;
 	t->unrecorded = tt->filtered;
 	t->offcpu = tt->offcpu_readings != 0;
+	t->offcpu_needed = tt->events || tt->stage_events;
 	t->off_unplaced = tt->offcpu_unplaced;
 	t->off_runtime = tt->offcpu_runtime;
 	/* The end on the frames' scale (a damaged trace may pause longer). */

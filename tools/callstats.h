@@ -158,6 +158,7 @@ struct cs_thread {
 	uint64_t unrecorded; /* calls the record-time filters left out (trace_thread.filtered) */
 	/* Off-CPU time (TRACE_EV_OFFCPU), in ticks: */
 	bool offcpu;	    /* the thread has readings: its off-CPU times are known */
+	bool offcpu_needed; /* it has call or stage events, which readings split */
 	uint64_t off_total; /* placed in its stream, in calls or not */
 	uint64_t off_idle;  /* of that, with no call open */
 	uint64_t off_unplaced, off_runtime; /* trace_thread's */

@@ -33,10 +33,11 @@ void report_offcpu_init(struct report *rep, const struct trace_reader *r,
 	o->state = r->hdr.offcpu;
 	o->call = r->hdr.offcpu_call;
 	o->err = r->hdr.offcpu_errno;
-	o->threads = prof->nthreads;
 	for (i = 0; i < prof->nthreads; i++) {
 		const struct cs_thread *t = prof->threads[i];
 
+		/* A thread that only allocated opened no event: it needed none. */
+		o->threads += t->offcpu_needed || t->offcpu;
 		if (!t->offcpu)
 			continue;
 		with++;
