@@ -49,6 +49,8 @@ seed crash "$p/hostile" crash
 seed longjmp "$p/lifecycle" longjmp 3
 # CONTEXT records: coroutines yielding from inside calls
 seed coroutines "$p/jumps" coroutines 20
+# OFFCPU readings: threads blocked, sleeping and computing, in stages
+seed offcpu "$p/offcpu" pool
 # record-time filters: FILTER records, chunks counting the calls left out
 seed filters env MPROF_EXCLUDE=even MPROF_MAX_DEPTH=8 MPROF_MIN_DURATION=1us "$p/fib" 12 4
 # a library unloaded and another loaded at its addresses: modules the

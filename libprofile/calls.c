@@ -18,6 +18,7 @@
 #include "compiler.h"
 #include "filter.h"
 #include "jump.h"
+#include "offcpu.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -128,18 +129,37 @@ NOINSTR static void calls_emit_exit(struct thread_state *t, uint64_t *now)
 	t->last = *now;
 }
 
+/* Whether the words [p, end) are OFFCPU readings only. */
+NOINSTR static bool calls_only_readings(const uint64_t *p, const uint64_t *end)
+{
+	for (; p < end; p += TRACE_OFFCPU_WORDS) {
+		if ((*p & 3) != TRACE_TAG_EXT || trace_ext_type_of(*p) != TRACE_EXT_OFFCPU ||
+		    trace_ext_nwords_of(*p) != TRACE_OFFCPU_WORDS)
+			return false;
+	}
+	return p == end;
+}
+
 /*
  * A written call returning at `now`, sooner than the minimum duration: take
  * its entry back if nothing was written after it (its own calls were all
  * taken back or left out, and no other event came). Its time then counts
- * in its caller's, as the time of an uninstrumented call would.
+ * in its caller's, as the time of an uninstrumented call would. Off-CPU
+ * readings written inside it (offcpu.h) go with it, and the next hook, in
+ * its caller, reads again: their time is in that reading (the clocks are
+ * cumulative), where the call's time goes too.
  */
 NOINSTR static bool calls_take_back(struct thread_state *t, const struct frame_mark *m,
 				    uint64_t now)
 {
-	if (now - m->ticks >= filter.min_ticks || t->pos != m->after || t->seq != m->seq)
+	if (now - m->ticks >= filter.min_ticks || t->seq != m->seq ||
+	    (t->pos != m->after && !calls_only_readings(m->after, t->pos)))
 		return false;
-	memset(m->start, 0, (size_t)((char *)m->after - (char *)m->start));
+	if (t->pos != m->after)
+		offcpu_read_again(t);
+	/* Zeros first to last: a process killed meanwhile leaves the
+	 * records ending at the entry. */
+	memset(m->start, 0, (size_t)((char *)t->pos - (char *)m->start));
 	t->pos = m->start;
 	t->last = m->last;
 	t->events--;
@@ -371,6 +391,8 @@ NOINSTR void calls_jump_to(uintptr_t target)
 	if (t == NULL)
 		return;
 	tls_guard++;
+	if (offcpu_switched(t))
+		offcpu_note(t); /* in the frames the jump leaves */
 	if (target) {
 		now = clock_ticks();
 		if (thread_nested_pending(&t->nested))
@@ -538,11 +560,27 @@ NOINSTR NOINLINE static void calls_enter_slow(uintptr_t fn, uintptr_t cfa)
 	errno = saved;
 }
 
+/*
+ * The thread was switched out since its last hook: a reading first, in the
+ * call open until now (offcpu.h). An event whose clock was read before the
+ * reading made the runtime pause reads it again, as calls_reserve() does.
+ */
+NOINSTR static void calls_note_switch(struct thread_state *t, uint64_t *now)
+{
+	uint64_t *before = t->end;
+
+	offcpu_note(t);
+	if (t->end != before)
+		*now = clock_ticks();
+}
+
 /* Out of line, so the hooks' fast paths stay free of calls (and of the
  * register saves calls bring): entered with the guard held, release it. */
 NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, uintptr_t fn,
 						      uintptr_t cfa, uint64_t now)
 {
+	if (offcpu_switched(t))
+		calls_note_switch(t, &now);
 	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, now); /* handlers that ran before now */
 	calls_enter_rare(t, fn, cfa, now);
@@ -555,6 +593,8 @@ NOINSTR NOINLINE static void calls_enter_rare_release(struct thread_state *t, ui
 NOINSTR NOINLINE static void calls_exit_rare_release(struct thread_state *t, uintptr_t fn,
 						     uintptr_t cfa, uint64_t now)
 {
+	if (offcpu_switched(t))
+		calls_note_switch(t, &now);
 	if (thread_nested_pending(&t->nested))
 		calls_write_held(t, now);
 	calls_exit_rare(t, fn, cfa, now);
@@ -705,7 +745,8 @@ NOINSTR NOINLINE static void calls_enter_flagged(struct thread_state *t, uintptr
 	uint64_t now, delta;
 	uint32_t d = t->depth;
 
-	if (t->slow != THREAD_SLOW_FILTER || calls_must_unwind(t, fn, cfa, true, NULL))
+	if (t->slow != THREAD_SLOW_FILTER || offcpu_switched(t) ||
+	    calls_must_unwind(t, fn, cfa, true, NULL))
 		return calls_enter_rare_release(t, fn, cfa, clock_ticks());
 	calls_unwound(t);
 	if (!calls_filter_keeps(fn, t->shown)) {
@@ -732,7 +773,7 @@ NOINSTR NOINLINE static void calls_exit_flagged(struct thread_state *t, uintptr_
 	uint32_t d = t->depth;
 	uintptr_t top;
 
-	if (t->slow != THREAD_SLOW_FILTER || d <= t->base || d > t->cap ||
+	if (t->slow != THREAD_SLOW_FILTER || offcpu_switched(t) || d <= t->base || d > t->cap ||
 	    t->stack[d - 1].cfa < cfa)
 		return calls_exit_rare_release(t, fn, cfa, clock_ticks());
 	top = t->stack[d - 1].fn;
@@ -766,7 +807,7 @@ MPROF_EXPORT void __cyg_profile_func_enter(void *this_fn, void *call_site)
 	delta = now - t->last;
 	d = t->depth;
 	if (unlikely(!calls_enter_fits(t, fn, delta, d) || (uint32_t)(d - 1) < t->jmp_mark ||
-		     (d > 0 && t->stack[d - 1].cfa < cfa)))
+		     (d > 0 && t->stack[d - 1].cfa < cfa) || offcpu_switched(t)))
 		return calls_enter_rare_release(t, fn, cfa, now);
 	calls_store_enter(t, fn, cfa, delta, now, d);
 	barrier();
@@ -788,7 +829,8 @@ MPROF_EXPORT void __cyg_profile_func_exit(void *this_fn, void *call_site)
 		return calls_exit_flagged(t, fn, CALLER_CFA());
 	now = clock_ticks();
 	d = t->depth;
-	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end))
+	if (unlikely(d <= t->base || d > t->cap || t->stack[d - 1].fn != fn || t->pos >= t->end ||
+		     offcpu_switched(t)))
 		return calls_exit_rare_release(t, fn, CALLER_CFA(), now);
 	calls_store_exit(t, now, d);
 	barrier();

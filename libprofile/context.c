@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "compiler.h"
 #include "context.h"
+#include "offcpu.h"
 #include "stack.h"
 #include "thread.h"
 #include "trace_format.h"
@@ -125,6 +126,8 @@ NOINSTR static void context_write(struct thread_state *t, uint32_t id)
 {
 	uint64_t *p, now;
 
+	if (offcpu_switched(t)) /* in the context left */
+		offcpu_note(t);
 	calls_write_all_held(t); /* they ran in the context left */
 	p = thread_reserve(t, 2);
 	if (p == NULL) {

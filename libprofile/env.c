@@ -12,7 +12,8 @@
 #include "stack.h"
 #include "trace_format.h"
 
-NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
+/* A boolean's words, without a warning: 0 and *out set, or -1. */
+NOINSTR static int env_bool_of(const char *val, bool *out)
 {
 	if (!strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true") ||
 	    !strcmp(val, "on")) {
@@ -24,6 +25,13 @@ NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
 		*out = false;
 		return 0;
 	}
+	return -1;
+}
+
+NOINSTR int env_parse_bool(const char *name, const char *val, bool *out)
+{
+	if (env_bool_of(val, out) == 0)
+		return 0;
 	log_warn("%s='%s': not a boolean (use 1 or 0); using %d", name, val, *out);
 	return -1;
 }
@@ -130,6 +138,24 @@ NOINSTR int env_parse_duration(const char *name, const char *val, uint64_t *out)
 		return 0;
 	log_warn("%s='%s': not a duration with a unit (e.g. 10us, 2ms); using none", name, val);
 	*out = 0;
+	return -1;
+}
+
+/* A boolean (1 or 0, as MPROF_QUIET takes) or auto. */
+NOINSTR int env_parse_offcpu(const char *name, const char *val, int *out)
+{
+	bool on;
+
+	if (!strcmp(val, "auto")) {
+		*out = ENV_OFFCPU_AUTO;
+		return 0;
+	}
+	if (env_bool_of(val, &on) == 0) {
+		*out = on ? ENV_OFFCPU_ON : ENV_OFFCPU_OFF;
+		return 0;
+	}
+	log_warn("%s='%s': expected 1, 0 or auto; using auto", name, val);
+	*out = ENV_OFFCPU_AUTO;
 	return -1;
 }
 
@@ -250,6 +276,9 @@ NOINSTR void env_read(struct env_config *cfg)
 	cfg->min_duration_ns = 0;
 	if ((val = secure_getenv("MPROF_MIN_DURATION")))
 		env_parse_duration("MPROF_MIN_DURATION", val, &cfg->min_duration_ns);
+	cfg->offcpu = ENV_OFFCPU_AUTO;
+	if ((val = secure_getenv("MPROF_OFFCPU")))
+		env_parse_offcpu("MPROF_OFFCPU", val, &cfg->offcpu);
 	env_read_output(cfg);
 	env_read_clock(cfg);
 }

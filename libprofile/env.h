@@ -19,6 +19,13 @@
 #define ENV_MAX_SIZE_AUTO BYTES_MAX_SIZE_AUTO
 #define ENV_MAX_SIZE_MIN  BYTES_MAX_SIZE_MIN
 
+/* MPROF_OFFCPU (env_config.offcpu). */
+enum env_offcpu {
+	ENV_OFFCPU_AUTO = 0, /* record switches unless a seccomp filter is on */
+	ENV_OFFCPU_OFF = 1,  /* 0: never */
+	ENV_OFFCPU_ON = 2,   /* 1: try, whatever filter, and warn if refused */
+};
+
 /* The deepest MPROF_MAX_DEPTH (written frames). */
 #define ENV_MAX_DEPTH_MAX 1000000u
 
@@ -39,6 +46,7 @@ struct env_config {
 	const char *exclude;	     /* MPROF_EXCLUDE, or NULL */
 	uint32_t max_depth;	     /* MPROF_MAX_DEPTH, 0: no limit */
 	uint64_t min_duration_ns;    /* MPROF_MIN_DURATION, 0: none */
+	int offcpu;		     /* MPROF_OFFCPU: enum env_offcpu */
 };
 
 void env_read(struct env_config *cfg);
@@ -52,5 +60,6 @@ int env_parse_max_size(const char *name, const char *val, uint64_t *out);
 int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out);
 int env_parse_signal(const char *name, const char *val, int *out);
 int env_parse_duration(const char *name, const char *val, uint64_t *out);
+int env_parse_offcpu(const char *name, const char *val, int *out);
 
 #endif

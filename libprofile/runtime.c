@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "log.h"
 #include "modmap.h"
+#include "offcpu.h"
 #include "runtime.h"
 #include "snapshot.h"
 #include "stack.h"
@@ -140,6 +141,7 @@ NOINSTR static int runtime_start(void)
 	clock_point(&start);
 	if (writer_open(&runtime_cfg, src) < 0)
 		return -1;
+	offcpu_init(&runtime_cfg);
 	if (thread_init() < 0) {
 		log_warn("cannot create a thread key; recording nothing");
 		return -1;

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "compiler.h"
 #include "mprof.h"
+#include "offcpu.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -37,6 +38,8 @@ NOINSTR static void stage_record(unsigned type, uint32_t id, uint64_t w1, uint64
 	if (t == NULL)
 		return;
 	before = t->end;
+	if (offcpu_switched(t)) /* in the stage open until now */
+		offcpu_note(t);
 	p = thread_reserve(t, nwords);
 	if (p == NULL) {
 		thread_drop(t, 1);

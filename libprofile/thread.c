@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "context.h"
 #include "filter.h"
+#include "offcpu.h"
 #include "runtime.h"
 #include "thread.h"
 #include "writer.h"
@@ -73,6 +74,7 @@ NOINSTR static struct thread_state *thread_alloc(unsigned extra_words)
 	t->stack = s.stack;
 	t->marks = s.marks;
 	t->cap = s.cap;
+	offcpu_thread_forget(t); /* no switches until offcpu_thread_open() */
 	return t;
 }
 
@@ -82,6 +84,7 @@ NOINSTR static void thread_free(struct thread_state *t, unsigned extra_words)
 
 	stack_table_release(&t->stacks);
 	context_release_all(t);
+	offcpu_thread_close(t);
 	for (unsigned i = 0; i < THREAD_DEFER_MAX; i++)
 		if (t->defer[i].map) /* a paused handler the thread never went back to */
 			munmap(t->defer[i].map, t->defer[i].maplen);
@@ -180,18 +183,23 @@ NOINSTR static bool thread_prefault(char *p, size_t len)
 	return true;
 }
 
-/* Record the time the runtime spent since t0 as a PAUSE; room reserved. */
-NOINSTR static void thread_pause(struct thread_state *t, uint64_t t0)
+/* Record the time the runtime spent since t0 as a PAUSE, and the readings
+ * of a switch around it (offcpu.h); room reserved (THREAD_PAUSE_WORDS). */
+#define THREAD_PAUSE_WORDS (3 + OFFCPU_PAUSE_WORDS)
+
+NOINSTR static void thread_pause(struct thread_state *t, uint64_t t0, const struct offcpu_pause *op)
 {
 	t->pos[0] = trace_ext_word(TRACE_EXT_PAUSE, 3, 0);
 	t->pos[1] = t0;
 	t->pos[2] = clock_ticks();
 	t->pos += 3;
+	offcpu_pause_end(t, op);
 }
 
 /* Ready the next window of the current chunk, with room for its PAUSE and
  * n words. Returns false when the chunk has no such room left. */
-NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n)
+NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n,
+				       const struct offcpu_pause *op)
 {
 	char *base = (char *)t->chunk, *from = (char *)t->end;
 	size_t len = (size_t)((char *)writer_chunk_end(t->chunk) - from);
@@ -199,7 +207,7 @@ NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n)
 
 	if (len > thread_window())
 		len = thread_window();
-	if (t->pos + 3 + n > (uint64_t *)(from + len))
+	if (t->pos + THREAD_PAUSE_WORDS + n > (uint64_t *)(from + len))
 		return false;
 	if ((t->fail_cause = writer_fill_window(t->chunk_off + (from - base), len)))
 		return false;
@@ -208,13 +216,14 @@ NOINSTR static bool thread_next_window(struct thread_state *t, unsigned n)
 		return false;
 	}
 	t->end = (uint64_t *)(from + len);
-	thread_pause(t, t0);
+	thread_pause(t, t0, op);
 	return true;
 }
 
 /* Open the next chunk; the thread's first chunk starts with THREAD_START.
  * The time this takes is recorded as a PAUSE, for the reader to remove. */
-NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
+NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n,
+					   const struct offcpu_pause *op)
 {
 	struct trace_chunk_header *c, *old;
 	uint64_t t0 = clock_ticks();
@@ -255,12 +264,13 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n)
 	}
 	/* Libraries loaded with dlopen since the last capture. */
 	runtime_capture_maps(TRACE_MAPS_DLOPEN);
-	thread_pause(t, t0);
+	thread_pause(t, t0, op);
 	return t->pos + n <= t->end ? t->pos : NULL;
 }
 
 NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 {
+	struct offcpu_pause op;
 	uint64_t *p;
 	int saved;
 
@@ -277,10 +287,13 @@ NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
 		 * event until the retry interval has passed. */
 		p = NULL;
 	} else {
-		if (t->chunk && thread_next_window(t, n))
+		/* A switch before the pause is the program's; one during it,
+		 * the runtime's. */
+		offcpu_pause_begin(t, &op);
+		if (t->chunk && thread_next_window(t, n, &op))
 			p = t->pos;
 		else
-			p = thread_next_chunk(t, n);
+			p = thread_next_chunk(t, n, &op);
 		writer_count_lost(t->lost_by);
 	}
 	errno = saved;
@@ -361,6 +374,7 @@ NOINSTR struct thread_state *thread_get(void)
 	}
 	t->tid = gettid();
 	t->serial = __atomic_add_fetch(&thread_serials, 1, __ATOMIC_RELAXED);
+	offcpu_thread_open(t);
 	t->last = clock_ticks();
 	thread_link(t);
 	tls_thread = t;
@@ -380,6 +394,7 @@ NOINSTR void thread_finish(struct thread_state *t)
 	if (t->chunk == NULL)
 		return;
 	calls_write_all_held(t);
+	offcpu_finish(t);
 	p = thread_reserve(t, 4);
 	if (p) {
 		uint64_t now = clock_ticks();
@@ -420,13 +435,17 @@ NOINSTR void thread_fork_child(void)
 		next = t->next;
 		/* Mappings of the parent's file: never write through them. */
 		writer_chunk_close(t->chunk);
-		if (t != self)
+		if (t != self) {
+			offcpu_thread_forget(t); /* not mapped in the child */
 			thread_free(t, 0);
+		}
 	}
 	thread_list = NULL;
 	thread_serials = 0;
-	if (self == NULL)
+	if (self == NULL) {
+		offcpu_fork_child(NULL); /* the header's fields still */
 		return;
+	}
 	self->chunk = NULL;
 	self->pos = self->end = NULL;
 	self->seq = 0;
@@ -441,6 +460,7 @@ NOINSTR void thread_fork_child(void)
 	 * (nor those of the contexts not running). */
 	self->base = self->depth;
 	context_fork_child(self);
+	offcpu_fork_child(self);
 	thread_list = self;
 	if (writer.hdr)
 		writer.hdr->threads = 1;

@@ -157,6 +157,11 @@ struct thread_state {
 	uint32_t cap;	   /* shadow stack capacity in frames */
 	uint32_t jmp_mark; /* frames below were open at the last longjmp */
 	uint32_t slow;	   /* THREAD_SLOW_*: the hooks' fast paths are off */
+	/* Off-CPU time (offcpu.h): the sequence word the kernel bumps at every
+	 * switch of the thread (or a word that never changes), and its value
+	 * at the last reading. */
+	uint32_t switches_seen;
+	const volatile uint32_t *switches;
 	struct shadow_frame *stack;
 	struct frame_mark *marks; /* per frame, with a minimum duration; else NULL */
 	uint32_t shown;		  /* open frames whose entries were written (with filters) */
@@ -180,6 +185,8 @@ struct thread_state {
 					 * (context.h); NULL before a switch */
 	uint32_t context;		/* the running context: 0 the thread's own stack */
 	uint32_t context_ids;		/* context ids handed out */
+	void *offcpu_page;		/* the mapped event `switches` lies in; NULL: none */
+	uint64_t offcpu_last[2];	/* the last reading's CLOCK_MONOTONIC, CPU time */
 	struct jump_defer defer[THREAD_DEFER_MAX]; /* jumps put off (jump.c) */
 	unsigned defer_next;			   /* the entry to take next */
 	struct thread_state *next, *prev;	   /* all threads (writer.lock) */

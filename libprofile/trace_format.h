@@ -74,6 +74,26 @@ enum trace_clock_source {
 #define TRACE_FEAT_CALLS  (1ull << 0)
 #define TRACE_FEAT_ALLOC  (1ull << 1)
 #define TRACE_FEAT_STAGES (1ull << 2)
+#define TRACE_FEAT_OFFCPU (1ull << 3) /* OFFCPU records: header.offcpu is RECORDED */
+
+/* header.offcpu: whether the threads' switches off the CPU were recorded. */
+enum trace_offcpu_state {
+	TRACE_OFFCPU_UNKNOWN = 0,  /* the trace does not say (written before OFFCPU records) */
+	TRACE_OFFCPU_RECORDED = 1, /* by every thread but offcpu_threads_missing */
+	TRACE_OFFCPU_DISABLED = 2, /* MPROF_OFFCPU=0 */
+	TRACE_OFFCPU_REFUSED = 3,  /* the kernel refused: offcpu_call, offcpu_errno */
+	TRACE_OFFCPU_SECCOMP = 4,  /* a seccomp filter was on: not tried (MPROF_OFFCPU=auto) */
+	TRACE_OFFCPU_UNNEEDED = 5, /* neither calls nor stages were recorded */
+};
+
+/* header.offcpu_call: what refused. */
+enum trace_offcpu_call {
+	TRACE_OFFCPU_CALL_NONE = 0,
+	TRACE_OFFCPU_CALL_OPEN = 1,    /* perf_event_open */
+	TRACE_OFFCPU_CALL_MMAP = 2,    /* mmap of the event */
+	TRACE_OFFCPU_CALL_SECCOMP = 3, /* a thread ran under a seccomp filter: not tried */
+	TRACE_OFFCPU_CALL_CLOCK = 4,   /* clock_gettime(CLOCK_THREAD_CPUTIME_ID) */
+};
 
 /* header.flags */
 #define TRACE_FLAG_COMPLETE (1u << 0) /* the process finalized the trace */
@@ -152,6 +172,19 @@ struct trace_file_header {
 	 * libmprof saw the allocator calls, or did not record allocations. */
 	uint64_t malloc_elsewhere;
 	uint64_t first_failure_ticks; /* when the trace file first could not grow; 0: never */
+	/*
+	 * Off-CPU time (OFFCPU records). offcpu: enum trace_offcpu_state, 0 in
+	 * a trace written before there was any. offcpu_errno and offcpu_call
+	 * (enum trace_offcpu_call): what refused the first time, for the
+	 * process (REFUSED) or for a thread (RECORDED with threads missing).
+	 * offcpu_threads_missing: threads that began recording without their
+	 * switches recorded, updated live.
+	 */
+	uint32_t offcpu;
+	int32_t offcpu_errno;
+	uint32_t offcpu_call;
+	uint32_t offcpu_reserved; /* zero */
+	uint64_t offcpu_threads_missing;
 };
 
 /* chunk.kind */
@@ -282,7 +315,33 @@ enum trace_ext_type {
 	 * delta base.
 	 */
 	TRACE_EXT_CONTEXT = 17,
+	/*
+	 * OFFCPU: a reading of the thread's clocks, in thread chunks, taken
+	 * at the first hook after the kernel switched the thread out and back
+	 * in (and where the flags say). aux: TRACE_OFFCPU_* flags.
+	 * w1: ticks, w2: CLOCK_MONOTONIC ns, w3: the thread's CPU time in ns
+	 * (CLOCK_THREAD_CPUTIME_ID), read together. Between two readings of
+	 * a thread the time it spent off the CPU is the growth of w2 less the
+	 * growth of w3; without the BASE flag on the later reading, all of it
+	 * fell between the event before the later reading and the one before
+	 * that: in the innermost call open there. w2 and w3 never decrease
+	 * on a thread. Not an event of the thread's count; does not move the
+	 * delta base.
+	 */
+	TRACE_EXT_OFFCPU = 18,
 };
+
+/*
+ * OFFCPU flags (the record's aux). BASE: a new start, the time since the
+ * last reading is not the program's (the thread's start, a runtime pause it
+ * was switched out in). UNSEEN: taken with no switch seen since the last
+ * reading (at the thread's end): any off-CPU time since then could not be
+ * placed.
+ */
+#define TRACE_OFFCPU_BASE   (1u << 0)
+#define TRACE_OFFCPU_UNSEEN (1u << 1)
+#define TRACE_OFFCPU_FLAGS  (TRACE_OFFCPU_BASE | TRACE_OFFCPU_UNSEEN)
+#define TRACE_OFFCPU_WORDS  4
 
 /* What a FILTER record describes. */
 enum trace_filter_kind {
@@ -348,7 +407,7 @@ static inline uint32_t trace_ext_aux_of(uint64_t w)
 }
 
 _Static_assert(sizeof(struct trace_clock_point) == 16, "clock point layout");
-_Static_assert(sizeof(struct trace_file_header) == 488, "file header layout");
+_Static_assert(sizeof(struct trace_file_header) == 512, "file header layout");
 _Static_assert(sizeof(struct trace_file_header) <= TRACE_HEADER_SIZE, "header fits");
 _Static_assert(sizeof(struct trace_chunk_header) == 64, "chunk header layout");
 _Static_assert(sizeof(struct trace_chunk_header) % 8 == 0, "records stay word aligned");

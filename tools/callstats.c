@@ -174,6 +174,8 @@ static void stats_add(struct cs_stats *dst, const struct cs_stats *src)
 	dst->cum_ticks += src->cum_ticks;
 	dst->alloc_self += src->alloc_self;
 	dst->alloc_cum += src->alloc_cum;
+	dst->off_self += src->off_self;
+	dst->off_cum += src->off_cum;
 }
 
 void cs_table_merge(struct cs_table *dst, const struct cs_table *src)
@@ -247,6 +249,8 @@ static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
 	fr->child_corr = 0;
 	fr->nchildren = 0;
 	fr->alloc_incl = 0;
+	fr->off_raw = 0;
+	fr->child_off = 0;
 	fr->hidden = false;
 	stats_open(&fn->st, now);
 	if (edge)
@@ -263,16 +267,34 @@ static inline void cs_enter(struct cs_thread *t, uint64_t addr, uint64_t now)
  * union of their times, less the probe's cost in them), never counted
  * twice, and at least the last one's own.
  */
-static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl, uint64_t alloc,
+/* An activation's times as they close: corrected self and inclusive
+ * ticks, and the off-CPU ticks of each. */
+struct cs_times {
+	uint64_t self, incl, off_self, off_incl;
+};
+
+/* Commit the cumulative ticks `cum` of activations that closed while others
+ * were open: their off-CPU ticks with them, never more than `cum`. */
+static inline void stats_commit(struct cs_stats *st, uint64_t cum)
+{
+	st->cum_ticks += cum;
+	st->off_cum += st->off_open < cum ? st->off_open : cum;
+	st->alloc_cum += st->alloc_open;
+	st->alloc_open = st->probe_open = st->off_open = 0;
+}
+
+static inline void stats_close(struct cs_stats *st, const struct cs_times *tm, uint64_t alloc,
 			       uint64_t raw, uint64_t now)
 {
 	st->calls++;
-	st->self_ticks += self;
+	st->self_ticks += tm->self;
+	st->off_self += tm->off_self;
 	if (--st->active != 0) {
 		st->rec_calls++; /* in the outer activation's times */
 	} else {
 		st->alloc_open += alloc;
-		st->probe_open += raw > incl ? raw - incl : 0;
+		st->off_open += tm->off_incl;
+		st->probe_open += raw > tm->incl ? raw - tm->incl : 0;
 	}
 	if (--st->open != 0) {
 		st->open_closed++;
@@ -282,9 +304,7 @@ static inline void stats_close(struct cs_stats *st, uint64_t self, uint64_t incl
 	uint64_t span = now > st->open_since ? now - st->open_since : 0;
 	uint64_t cum = span > st->probe_open ? span - st->probe_open : 0;
 
-	st->cum_ticks += cum > incl ? cum : incl;
-	st->alloc_cum += st->alloc_open;
-	st->alloc_open = st->probe_open = 0;
+	stats_commit(st, cum > tm->incl ? cum : tm->incl);
 }
 
 /*
@@ -303,10 +323,35 @@ static inline uint64_t corrected_self(const struct cs_profile *p, const struct c
 	return s > 0 ? (uint64_t)s : 0;
 }
 
+/* The times of the closing activation fr, `raw` ticks long, before any
+ * folding of hidden callees. */
+static inline void frame_times(const struct cs_profile *p, const struct cs_frame *fr, uint64_t raw,
+			       struct cs_times *tm)
+{
+	tm->self = corrected_self(p, fr, raw);
+	tm->incl = tm->self + fr->child_corr;
+	tm->off_self = fr->off_raw < tm->self ? fr->off_raw : tm->self;
+	tm->off_incl = tm->off_self + fr->child_off;
+}
+
+/* Hand fr's times to its caller's frame, if any. */
+static inline void frame_done(struct cs_thread *t, struct cs_frame *fr, uint64_t raw,
+			      const struct cs_times *tm)
+{
+	if (t->depth) {
+		fr[-1].child_raw += raw;
+		fr[-1].child_corr += tm->incl;
+		fr[-1].child_off += tm->off_incl;
+		fr[-1].nchildren++;
+		fr[-1].alloc_incl += fr->alloc_incl;
+	}
+}
+
 static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint64_t now)
 {
 	struct cs_frame *fr;
-	uint64_t raw, self, incl;
+	struct cs_times tm;
+	uint64_t raw;
 
 	if (unlikely(!t->depth)) {
 		t->unmatched_exits++;
@@ -314,19 +359,13 @@ static inline void cs_exit(const struct cs_profile *p, struct cs_thread *t, uint
 	}
 	fr = &t->stack[--t->depth];
 	raw = now > fr->start ? now - fr->start : 0;
-	self = corrected_self(p, fr, raw);
-	incl = self + fr->child_corr;
-	stats_close(&fr->fn->st, self, incl, fr->alloc_incl, raw, now);
+	frame_times(p, fr, raw, &tm);
+	stats_close(&fr->fn->st, &tm, fr->alloc_incl, raw, now);
 	if (fr->edge)
-		stats_close(&fr->edge->st, self, incl, fr->alloc_incl, raw, now);
+		stats_close(&fr->edge->st, &tm, fr->alloc_incl, raw, now);
 	if (unlikely(p->on_call))
-		p->on_call(p->on_call_arg, t, fr, now, self, incl);
-	if (t->depth) {
-		fr[-1].child_raw += raw;
-		fr[-1].child_corr += incl;
-		fr[-1].nchildren++;
-		fr[-1].alloc_incl += fr->alloc_incl;
-	}
+		p->on_call(p->on_call_arg, t, fr, now, tm.self, tm.incl, tm.off_self, tm.off_incl);
+	frame_done(t, fr, raw, &tm);
 }
 
 /* ------------------------------------------------------ filtered events */
@@ -397,9 +436,7 @@ static void stats_unopen(struct cs_stats *st, uint64_t now)
 		return;
 	uint64_t span = now > st->open_since ? now - st->open_since : 0;
 
-	st->cum_ticks += span > st->probe_open ? span - st->probe_open : 0;
-	st->alloc_cum += st->alloc_open;
-	st->alloc_open = st->probe_open = 0;
+	stats_commit(st, span > st->probe_open ? span - st->probe_open : 0);
 	st->open_closed = 0;
 }
 
@@ -423,7 +460,8 @@ static void frame_unshow(struct cs_thread *t, struct cs_frame *fr, uint64_t now)
 static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t now)
 {
 	struct cs_frame *fr;
-	uint64_t raw, self, incl;
+	struct cs_times tm, shown;
+	uint64_t raw;
 
 	if (unlikely(!t->depth)) {
 		t->unmatched_exits++;
@@ -431,28 +469,27 @@ static void cs_exit_filtered(struct cs_profile *p, struct cs_thread *t, uint64_t
 	}
 	fr = &t->stack[--t->depth];
 	raw = now > fr->start ? now - fr->start : 0;
-	self = corrected_self(p, fr, raw);
-	incl = self + fr->child_corr;
-	if (!fr->hidden && incl < p->filter->min_ticks)
+	frame_times(p, fr, raw, &tm);
+	if (!fr->hidden && tm.incl < p->filter->min_ticks)
 		frame_unshow(t, fr, now);
 	if (fr->hidden) {
 		t->filtered++;
-		if (t->depth)
-			fr[-1].folded += self + fr->folded;
+		if (t->depth) {
+			fr[-1].folded += tm.self + fr->folded;
+			fr[-1].folded_off += tm.off_self + fr->folded_off;
+		}
 	} else {
-		self += fr->folded;
-		stats_close(&fr->fn->st, self, incl, fr->alloc_incl, raw, now);
+		shown = tm;
+		shown.self += fr->folded;
+		shown.off_self += fr->folded_off;
+		stats_close(&fr->fn->st, &shown, fr->alloc_incl, raw, now);
 		if (fr->edge)
-			stats_close(&fr->edge->st, self, incl, fr->alloc_incl, raw, now);
+			stats_close(&fr->edge->st, &shown, fr->alloc_incl, raw, now);
 		if (p->on_call)
-			p->on_call(p->on_call_arg, t, fr, now, self, incl);
+			p->on_call(p->on_call_arg, t, fr, now, shown.self, shown.incl,
+				   shown.off_self, shown.off_incl);
 	}
-	if (t->depth) {
-		fr[-1].child_raw += raw;
-		fr[-1].child_corr += incl;
-		fr[-1].nchildren++;
-		fr[-1].alloc_incl += fr->alloc_incl;
-	}
+	frame_done(t, fr, raw, &tm);
 }
 
 /* An exit, through the filter if there is one. */
@@ -497,7 +534,8 @@ struct cs_context {
 	bool saved;   /* holds the stack (false while the context runs) */
 	struct cs_frame *stack;
 	size_t depth, alloc;
-	uint64_t left; /* the thread's time when it was switched away */
+	uint64_t left;	   /* the thread's time when it was switched away */
+	uint64_t off_left; /* and its off_total */
 };
 
 #define CONTEXTS_MIN_SLOTS 8
@@ -564,6 +602,7 @@ static void context_save(struct cs_thread *t, uint64_t now)
 	slot->saved = true;
 	slot->depth = t->depth;
 	slot->left = now;
+	slot->off_left = t->off_total;
 	if (t->depth) {
 		slot->stack = t->stack;
 		slot->alloc = t->alloc;
@@ -583,6 +622,7 @@ static void context_save(struct cs_thread *t, uint64_t now)
 static void context_load(struct cs_thread *t, struct cs_context *slot, uint64_t now)
 {
 	uint64_t away = now > slot->left ? now - slot->left : 0;
+	uint64_t off = t->off_total - slot->off_left;
 
 	t->stack = slot->stack;
 	t->depth = slot->depth;
@@ -594,6 +634,7 @@ static void context_load(struct cs_thread *t, struct cs_context *slot, uint64_t 
 	if (t->depth) {
 		t->stack[t->depth - 1].child_raw += away;
 		t->stack[t->depth - 1].child_corr += away;
+		t->stack[t->depth - 1].child_off += off < away ? off : away;
 	}
 }
 
@@ -614,9 +655,28 @@ static void cs_context_switch(struct cs_thread *t, uint32_t id, uint64_t now)
 
 /* ---------------------------------------------------------- other events */
 
-/* An event that is not a function's: a stage's, a memory event, a context switch. */
+/* Off-CPU time of thread t: in the innermost activation open, if any. */
+static void cs_offcpu(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c)
+{
+	uint64_t off = c->offcpu.ticks;
+
+	t->off_total += off;
+	if (t->depth)
+		t->stack[t->depth - 1].off_raw += off;
+	else
+		t->off_idle += off;
+	if (p->stages)
+		ss_offcpu(p->stages, t->serial, off);
+}
+
+/* An event that is not a function's: a stage's, a memory event, a context
+ * switch, off-CPU time. */
 static void cs_other(struct cs_profile *p, struct cs_thread *t, const struct trace_chunk *c, int ev)
 {
+	if (ev == TRACE_EV_OFFCPU) {
+		cs_offcpu(p, t, c);
+		return;
+	}
 	if (ev == TRACE_EV_CONTEXT) {
 		/* Time never runs backwards on a thread (see thread_now()). */
 		uint64_t now = trace_chunk_unpaused(c, c->context.ticks);
@@ -759,6 +819,10 @@ static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struc
 	t->paused_ticks = tt->paused_ticks;
 	t->lost = tt->lost;
 	t->unrecorded = tt->filtered;
+	t->offcpu = tt->offcpu_readings != 0;
+	t->offcpu_needed = tt->events || tt->stage_events;
+	t->off_unplaced = tt->offcpu_unplaced;
+	t->off_runtime = tt->offcpu_runtime;
 	/* The end on the frames' scale (a damaged trace may pause longer). */
 	end = t->last_ticks >= t->paused_ticks ? t->last_ticks - t->paused_ticks : 0;
 	t->open_at_end = t->depth;
@@ -814,6 +878,7 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 	trace_reader_want_memory(r, true);
 	trace_reader_want_stages(r, p->stages != NULL);
 	trace_reader_want_contexts(r, true);
+	trace_reader_want_offcpu(r, true);
 	while ((ret = trace_reader_next(r, &c)) > 0) {
 		/* No event not yet read is earlier than this chunk's opening. */
 		if (p->heap)

@@ -39,6 +39,18 @@
  * contexts is that of its outermost activations on the thread, never more
  * than the thread's wall time.
  *
+ * Off-CPU time, where the trace has it (TRACE_EV_OFFCPU, trace_read.h):
+ * each span the thread was off the CPU goes to the innermost activation
+ * open at that point of the stream in the running context (to the thread's
+ * off_idle if none is). At the exit of an activation its off-CPU self time
+ * is that, never more than its corrected self time (off_self); its
+ * inclusive off-CPU time adds its children's, as incl does (so off_self <=
+ * self and the inclusive one <= incl, always). The counters sum them like
+ * self_ticks and cum_ticks; off_cum never exceeds what cum_ticks got at
+ * the same commit. A context switched away and resumed counts the
+ * off-CPU time of the thread meanwhile in its innermost frame's children,
+ * as it counts the time. The on-CPU time is the difference.
+ *
  * Memory, where the trace has it: the requested bytes of every allocation
  * (a realloc included) are charged, in the thread's program order, to the
  * innermost open function (alloc_self) and, like cumtime, to each function
@@ -70,11 +82,14 @@ struct cs_stats {
 	uint64_t cum_ticks;
 	uint64_t alloc_self; /* bytes allocated by the function itself */
 	uint64_t alloc_cum;  /* bytes allocated by it and its callees */
+	uint64_t off_self;   /* ticks of self_ticks the thread was off the CPU */
+	uint64_t off_cum;    /* ticks of cum_ticks the thread was off the CPU */
 	/* Thread tables only: */
 	uint64_t active;      /* activations open on the running context's stack */
 	uint64_t open;	      /* activations open on any context's stack */
 	uint64_t open_since;  /* tick count when `open` last left 0 */
 	uint64_t alloc_open;  /* bytes of the activations closed since then */
+	uint64_t off_open;    /* their off-CPU ticks */
 	uint64_t probe_open;  /* the probe's cost in them (raw - corrected ticks) */
 	uint64_t open_closed; /* how many they are */
 };
@@ -118,12 +133,15 @@ struct cs_frame {
 	uint64_t child_corr;  /* their corrected inclusive ticks */
 	uint64_t nchildren;   /* completed direct children */
 	uint64_t alloc_incl;  /* bytes allocated in this activation and its callees */
+	uint64_t off_raw;     /* off-CPU ticks while it was the innermost activation */
+	uint64_t child_off;   /* the off-CPU ticks of its completed children's times */
 	/* With a filter only (cs_filter): */
-	uint64_t folded;    /* corrected self ticks of hidden callees, added to self */
-	uint64_t alloc_own; /* bytes charged to fn->st.alloc_self by this activation */
-	size_t owner;	    /* 1 + index of the nearest shown frame at or below; 0: none */
-	size_t level;	    /* shown frames at or below this one */
-	bool hidden;	    /* counts in no table: its time goes to its owner's self */
+	uint64_t folded;     /* corrected self ticks of hidden callees, added to self */
+	uint64_t folded_off; /* the off-CPU ticks of those */
+	uint64_t alloc_own;  /* bytes charged to fn->st.alloc_self by this activation */
+	size_t owner;	     /* 1 + index of the nearest shown frame at or below; 0: none */
+	size_t level;	     /* shown frames at or below this one */
+	bool hidden;	     /* counts in no table: its time goes to its owner's self */
 };
 
 struct cs_context;
@@ -138,6 +156,12 @@ struct cs_thread {
 	uint64_t open_at_end;
 	uint64_t filtered;   /* completed activations the filter hid */
 	uint64_t unrecorded; /* calls the record-time filters left out (trace_thread.filtered) */
+	/* Off-CPU time (TRACE_EV_OFFCPU), in ticks: */
+	bool offcpu;	    /* the thread has readings: its off-CPU times are known */
+	bool offcpu_needed; /* it has call or stage events, which readings split */
+	uint64_t off_total; /* placed in its stream, in calls or not */
+	uint64_t off_idle;  /* of that, with no call open */
+	uint64_t off_unplaced, off_runtime; /* trace_thread's */
 	struct cs_table table;
 	/* The call stack of the context running (t->context): */
 	struct cs_frame *stack;
@@ -177,11 +201,13 @@ struct cs_filter {
  * exports' second pass): the thread's stack still holds the closing frame
  * at t->stack[t->depth], its callers below it; `end` is its exit, on the
  * scale of fr->start (ticks without the runtime's pauses); self and incl as
- * the counters got them. fr->fn->st.active is 0 for the outermost
- * activation of the function on this thread.
+ * the counters got them, off_self and off_incl their off-CPU parts.
+ * fr->fn->st.active is 0 for the outermost activation of the function on
+ * this thread.
  */
 typedef void cs_call_fn(void *arg, const struct cs_thread *t, const struct cs_frame *fr,
-			uint64_t end, uint64_t self, uint64_t incl);
+			uint64_t end, uint64_t self, uint64_t incl, uint64_t off_self,
+			uint64_t off_incl);
 
 struct progress;
 

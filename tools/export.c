@@ -45,7 +45,7 @@ static uint64_t since_start(const struct report *rep, uint64_t ticks)
 }
 
 static void on_call(void *arg, const struct cs_thread *t, const struct cs_frame *fr, uint64_t end,
-		    uint64_t self, uint64_t incl)
+		    uint64_t self, uint64_t incl, uint64_t off_self, uint64_t off_incl)
 {
 	struct pass *p = arg;
 	struct export_call c = {
@@ -57,6 +57,8 @@ static void on_call(void *arg, const struct cs_thread *t, const struct cs_frame 
 		.end_ns = since_start(p->rep, end > fr->start ? end : fr->start),
 		.self_ticks = self,
 		.incl_ticks = incl,
+		.off_self_ticks = off_self,
+		.off_incl_ticks = off_incl,
 		.outermost = fr->fn->st.active == 0,
 	};
 
@@ -212,4 +214,5 @@ void export_add_path(void *arg, const struct export_call *c)
 		id = export_map_get(paths, id, c->frames[i].fn->addr);
 	paths->nodes[id].calls++;
 	paths->nodes[id].ticks += c->self_ticks;
+	paths->nodes[id].off_ticks += c->off_self_ticks;
 }

@@ -38,8 +38,9 @@ struct export_call {
 	const struct cs_frame *frames; /* the thread's stack: frames[0] outermost, */
 	size_t depth;		       /* frames[depth] this call (fn->addr: the function) */
 	uint64_t start_ns, end_ns;
-	uint64_t self_ticks, incl_ticks; /* corrected, as the report counts them */
-	bool outermost;			 /* no activation of the function is open below it */
+	uint64_t self_ticks, incl_ticks;	 /* corrected, as the report counts them */
+	uint64_t off_self_ticks, off_incl_ticks; /* their off-CPU parts (callstats.h) */
+	bool outermost; /* no activation of the function is open below it */
 };
 
 /* One event of the heap, after it was applied. */
@@ -72,6 +73,7 @@ const char *export_name(const struct report *rep, uint64_t addr);
 struct export_node {
 	uint64_t key, addr;
 	uint64_t calls, ticks;
+	uint64_t off_ticks; /* of ticks, off the CPU (export_add_path()) */
 };
 
 struct export_map {
@@ -88,9 +90,9 @@ uint32_t export_map_get(struct export_map *m, uint64_t key, uint64_t addr);
 uint32_t export_map_find(const struct export_map *m, uint64_t key, uint64_t addr);
 void export_map_release(struct export_map *m);
 
-/* A sink's call callback: count the call and its self ticks on the node of
- * its call path (a node per distinct stack, keyed by parent id and
- * function) in the struct export_map passed as arg. */
+/* A sink's call callback: count the call, its self ticks and their off-CPU
+ * part on the node of its call path (a node per distinct stack, keyed by
+ * parent id and function) in the struct export_map passed as arg. */
 void export_add_path(void *arg, const struct export_call *c);
 
 /* Renderers' helper: "%.3f" of ns as microseconds, without the float's drift. */

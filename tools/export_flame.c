@@ -4,7 +4,8 @@
  * flamegraph) of time, svg-alloc of the bytes allocated.
  *
  * The same stacks as the folded exports (export_folded.c): svg sums the
- * self time of each call stack over its activations and threads, svg-alloc
+ * self time of each call stack over its activations and threads (the
+ * on-CPU part where the trace has it, or as --time says), svg-alloc
  * the bytes allocated with each allocation stack. Stacks are merged by the
  * names of their frames, as flamegraph.pl merges folded lines. Each frame
  * is a box as wide as its inclusive value (its own plus its callees'), the
@@ -273,8 +274,21 @@ out:
 
 /* ------------------------------------------------------------------ time */
 
+const char *export_flame_title(const struct report *rep)
+{
+	switch (report_time_of(rep)) {
+	case REPORT_TIME_ONCPU:
+		return "Flame graph: on-CPU time";
+	case REPORT_TIME_OFFCPU:
+		return "Flame graph: off-CPU time";
+	default:
+		return "Flame graph: time";
+	}
+}
+
 int export_flame_time(const struct report *rep, FILE *out, bool standalone)
 {
+	enum report_time time = report_time_of(rep);
 	struct export_sink sink = { .call = export_add_path };
 	struct export_map paths;
 	struct flame f;
@@ -294,10 +308,11 @@ int export_flame_time(const struct report *rep, FILE *out, bool standalone)
 		const struct export_node *p = &paths.nodes[id];
 
 		fid[id] = flame_child(&f, fid[p->key], export_name(rep, p->addr));
-		f.nodes[fid[id]].self += trace_clock_span(rep->clk, p->ticks);
+		f.nodes[fid[id]].self +=
+		    trace_clock_span(rep->clk, report_time_ticks(time, p->ticks, p->off_ticks));
 	}
 	flame_finish(&f);
-	flame_draw(&f, out, "Flame graph: time", rep->trace, standalone);
+	flame_draw(&f, out, export_flame_title(rep), rep->trace, standalone);
 out:
 	free(fid);
 	flame_release(&f);

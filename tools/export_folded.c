@@ -8,7 +8,9 @@
  *
  * folded: the count is the self time of the stack in nanoseconds (summed
  * over its activations and threads, the probe's cost taken out as in the
- * report), so the lines add up to the report's total time.
+ * report), so the lines add up to the report's total time; where the trace
+ * recorded off-CPU time, only its on-CPU part unless --time says otherwise
+ * (report_time_of()): the waits of idle threads do not bury the work.
  * folded-alloc, folded-leak, folded-peak: the count is the bytes allocated
  * with the allocation stack, live at the end of the trace, or live at the
  * peak; the frames are those recorded with each allocation.
@@ -36,6 +38,7 @@ static void print_path(const struct report *rep, const struct export_map *paths,
 int export_render_folded(const struct report *rep, FILE *out)
 {
 	struct export_sink sink = { .call = export_add_path };
+	enum report_time time = report_time_of(rep);
 	struct export_map paths;
 	size_t id;
 	int ret;
@@ -44,7 +47,9 @@ int export_render_folded(const struct report *rep, FILE *out)
 	sink.arg = &paths;
 	ret = export_pass(rep, &sink);
 	for (id = 1; !ret && id < paths.n; id++) {
-		uint64_t ns = trace_clock_span(rep->clk, paths.nodes[id].ticks);
+		const struct export_node *n = &paths.nodes[id];
+		uint64_t ns =
+		    trace_clock_span(rep->clk, report_time_ticks(time, n->ticks, n->off_ticks));
 
 		/* Every stack that was called, even one whose self time the
 		 * probe correction brought to 0: the call paths stay whole. */

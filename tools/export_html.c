@@ -92,6 +92,8 @@ static void summary(const struct report *rep, FILE *out)
 		kv_str(out, "warning", "the trace was cut short");
 	if (rep->lost)
 		kv_u64(out, "events lost", rep->lost);
+	if (rep->offcpu.note[0])
+		kv_str(out, "off-CPU time", rep->offcpu.note + strlen("off-CPU time: "));
 	if (rep->has_calls) {
 		kv_u64(out, "function calls", t->total_calls);
 		kv_u64(out, "primitive calls", t->prim_calls);
@@ -137,8 +139,12 @@ static void functions(const struct report *rep, FILE *out)
 		" in %.3f seconds. Ordered by: %s; %zu of %zu functions. Times in %s (%s).</p>\n",
 		secs(t->total_self_ns), report_sort_title(rep->opt->sort), v.nrows, t->nfuncs,
 		report_unit_name(unit), report_unit_symbol(unit));
-	fputs("<table>\n<tr><th>ncalls</th><th>tottime</th><th>percall</th><th>cumtime</th>"
-	      "<th>percall</th><th>totalloc</th><th>cumalloc</th>"
+	fputs(rep->offcpu.columns
+		  ? "<table>\n<tr><th>ncalls</th><th>tottime</th><th>oncpu</th><th>offcpu</th>"
+		    "<th>percall</th><th>cumtime</th><th>oncpu</th><th>offcpu</th>"
+		  : "<table>\n<tr><th>ncalls</th><th>tottime</th><th>percall</th><th>cumtime</th>",
+	      out);
+	fputs("<th>percall</th><th>totalloc</th><th>cumalloc</th>"
 	      "<th class=\"l\">filename:lineno(function)</th></tr>\n",
 	      out);
 	for (i = 0; i < v.nrows; i++) {
@@ -150,8 +156,16 @@ static void functions(const struct report *rep, FILE *out)
 			fprintf(out, "<tr><td>%llu/%llu</td>", (unsigned long long)f->calls,
 				(unsigned long long)f->prim_calls);
 		time_cell(out, f->self_ns, 1, unit);
+		if (rep->offcpu.columns) { /* blank cells when the split is not known */
+			time_cell(out, f->self_ns - f->off_self_ns, f->off_known, unit);
+			time_cell(out, f->off_self_ns, f->off_known, unit);
+		}
 		time_cell(out, f->self_ns, f->calls, unit);
 		time_cell(out, f->cum_ns, 1, unit);
+		if (rep->offcpu.columns) {
+			time_cell(out, f->cum_ns - f->off_cum_ns, f->off_known, unit);
+			time_cell(out, f->off_cum_ns, f->off_known, unit);
+		}
 		time_cell(out, f->cum_ns, f->prim_calls, unit);
 		fprintf(out, "<td>%llu</td><td>%llu</td><td class=\"mono\">",
 			(unsigned long long)f->alloc_self, (unsigned long long)f->alloc_cum);
@@ -269,7 +283,7 @@ int export_render_html(const struct report *rep, FILE *out)
 	summary(rep, out);
 	if (rep->has_calls) {
 		functions(rep, out);
-		ret = chart(out, "flame", "Flame graph: time", export_flame_time, rep);
+		ret = chart(out, "flame", export_flame_title(rep), export_flame_time, rep);
 	}
 	if (!ret && rep->mem) {
 		ret = chart(out, "flame-alloc", "Flame graph: bytes allocated", export_flame_alloc,

@@ -28,7 +28,8 @@ static const char usage_text[] =
     "\n"
     "  -s, --sort=KEY      order the function table by KEY: cumulative (or\n"
     "                      cumtime; the default), tottime (or time), ncalls (or\n"
-    "                      calls), name, totalloc, cumalloc; or the allocation\n"
+    "                      calls), name, totalloc, cumalloc, oncpu (self time\n"
+    "                      on the CPU), offcpu, cumoncpu; or the allocation\n"
     "                      sites by bytes (the default) or count (give --sort\n"
     "                      twice for both)\n"
     "  -n, --limit=N       print the first N functions only, and N rows of each\n"
@@ -83,6 +84,10 @@ static const char usage_text[] =
     "                      svg-timeline (the live heap over time, snapshots\n"
     "                      marked), html (one self-contained page: summary,\n"
     "                      table, flame graphs, heap, stages, snapshots)\n"
+    "      --time=TIME     the time of the flame graphs and folded stacks: oncpu\n"
+    "                      (the default where the trace recorded off-CPU time),\n"
+    "                      offcpu (waiting: blocked, sleeping, preempted), or\n"
+    "                      wall (both)\n"
     "  -h, --help          print this help and exit\n"
     "  -V, --version       print the version and exit\n"
     "\n"
@@ -114,6 +119,7 @@ enum {
 	OPT_FAIL_SLOWER,
 	OPT_FAIL_MEMORY,
 	OPT_GATE,
+	OPT_TIME,
 };
 
 /* The names --format accepts, for its error message. */
@@ -128,6 +134,7 @@ static const struct option long_options[] = {
 	{ "callees", required_argument, NULL, OPT_CALLEES },
 	{ "threads", no_argument, NULL, 't' },
 	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "time", required_argument, NULL, OPT_TIME },
 	{ "processes", no_argument, NULL, OPT_PROCESSES },
 	{ "group-by", required_argument, NULL, 'g' },
 	{ "diff", required_argument, NULL, OPT_DIFF },
@@ -284,6 +291,10 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 	case OPT_UNIT:
 		if (report_unit_parse(optarg, &opt->unit) < 0)
 			return usage_error("bad unit '%s': expected s, ms, us or ns", optarg);
+		return 0;
+	case OPT_TIME:
+		if (report_time_parse(optarg, &opt->time) < 0)
+			return usage_error("bad time '%s': expected oncpu, offcpu or wall", optarg);
 		return 0;
 	case OPT_PROCESSES:
 		opt->processes = true;

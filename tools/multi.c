@@ -54,8 +54,13 @@ static void keys_free(struct multi_key **keys)
 
 /* -------------------------------------------------------------- functions */
 
-static void add_func(struct report_func *to, const struct report_func *f)
+/* Add f to `to`, new (`added`) or not: the split is known if every
+ * process's is. */
+static void add_func(struct report_func *to, const struct report_func *f, bool added)
 {
+	to->off_known = f->off_known && (added || to->off_known);
+	to->off_self_ns += f->off_self_ns;
+	to->off_cum_ns += f->off_cum_ns;
 	to->calls += f->calls;
 	to->prim_calls += f->prim_calls;
 	to->self_ns += f->self_ns;
@@ -86,6 +91,8 @@ static size_t combine_edges(struct report_edge *e, size_t n)
 			e[out - 1].prim_calls += e[i].prim_calls;
 			e[out - 1].self_ns += e[i].self_ns;
 			e[out - 1].cum_ns += e[i].cum_ns;
+			e[out - 1].off_self_ns += e[i].off_self_ns;
+			e[out - 1].off_cum_ns += e[i].off_cum_ns;
 			continue;
 		}
 		e[out++] = e[i];
@@ -192,7 +199,7 @@ static void merge_funcs(struct multi_report *m, const struct report_options *opt
 				t->funcs[k].sym = &m->syms[k];
 			}
 			map.key[p][i] = k;
-			add_func(&t->funcs[k], &pt->funcs[i]);
+			add_func(&t->funcs[k], &pt->funcs[i], added);
 		}
 	}
 	keys_free(&keys);
@@ -238,6 +245,7 @@ static void add_stage(struct report_stages *st, const struct report_stage *r)
 	to->elapsed_ns += r->elapsed_ns;
 	to->busy_ns += r->busy_ns;
 	to->self_ns += r->self_ns;
+	to->off_self_ns += r->off_self_ns;
 	to->latency_ns += r->latency_ns;
 	to->instances += r->instances;
 	to->latency_hist = NULL; /* two processes' samples, in two clocks */
@@ -518,6 +526,34 @@ static void merge_record_filters(struct multi_report *m)
 
 /* -------------------------------------------------------------------- run */
 
+/*
+ * Add a process's off-CPU state to the merged one: the threads of a process
+ * that did not record its switches, when another did, are missing.
+ */
+static void merge_offcpu(struct report_offcpu *to, const struct report_offcpu *o)
+{
+	bool to_rec = to->state == TRACE_OFFCPU_RECORDED;
+	bool o_rec = o->state == TRACE_OFFCPU_RECORDED;
+
+	to->columns |= o->columns;
+	to->placed_ns += o->placed_ns;
+	to->unplaced_ns += o->unplaced_ns;
+	to->runtime_ns += o->runtime_ns;
+	if (to_rec == o_rec) {
+		to->missing += o->missing;
+	} else if (o_rec) { /* those so far are missing, with their reason */
+		to->missing = to->threads + o->missing;
+		to->state = TRACE_OFFCPU_RECORDED;
+	} else {
+		to->missing += o->threads;
+	}
+	if (!to->call) {
+		to->call = o->call;
+		to->err = o->err;
+	}
+	to->threads += o->threads;
+}
+
 /* Everything but the tables: the processes, the header, the wall time, the counts. */
 static void merge_header(struct multi_report *m, const struct report_options *opt)
 {
@@ -555,8 +591,16 @@ static void merge_header(struct multi_report *m, const struct report_options *op
 		rep->merged.unrecorded_calls += pr->merged.unrecorded_calls;
 		rep->has_calls |= pr->has_calls;
 		rep->filtering |= pr->filtering;
+		if (p == 0)
+			rep->offcpu = pr->offcpu;
+		else
+			merge_offcpu(&rep->offcpu, &pr->offcpu);
+		rep->merged.off_ns += pr->merged.off_ns;
+		rep->merged.off_idle_ns += pr->merged.off_idle_ns;
 		n += pr->nthreads;
 	}
+	report_offcpu_note(&rep->offcpu);
+	rep->merged.off_known = rep->offcpu.columns && !rep->offcpu.missing;
 	rep->processes = m->processes;
 	rep->nprocesses = m->nprocs;
 	rep->wall_known = start <= end && end - start <= REPORT_WALL_MAX;

@@ -81,6 +81,9 @@ static const struct {
 	{ "name", REPORT_SORT_NAME },
 	{ "totalloc", REPORT_SORT_TOTALLOC },
 	{ "cumalloc", REPORT_SORT_CUMALLOC },
+	{ "oncpu", REPORT_SORT_ONCPU },
+	{ "offcpu", REPORT_SORT_OFFCPU },
+	{ "cumoncpu", REPORT_SORT_CUMONCPU },
 };
 
 int report_sort_parse(const char *key, enum report_sort *sort)
@@ -105,6 +108,9 @@ const char *report_sort_title(enum report_sort sort)
 		[REPORT_SORT_NAME] = "function name",
 		[REPORT_SORT_TOTALLOC] = "bytes allocated",
 		[REPORT_SORT_CUMALLOC] = "cumulative bytes allocated",
+		[REPORT_SORT_ONCPU] = "internal time on the CPU",
+		[REPORT_SORT_OFFCPU] = "internal time off the CPU",
+		[REPORT_SORT_CUMONCPU] = "cumulative time on the CPU",
 	};
 
 	return titles[sort];
@@ -119,6 +125,31 @@ int report_mem_sort_parse(const char *key, enum report_mem_sort *sort)
 	else
 		return -1;
 	return 0;
+}
+
+int report_time_parse(const char *name, enum report_time *time)
+{
+	if (!strcmp(name, "oncpu"))
+		*time = REPORT_TIME_ONCPU;
+	else if (!strcmp(name, "offcpu"))
+		*time = REPORT_TIME_OFFCPU;
+	else if (!strcmp(name, "wall"))
+		*time = REPORT_TIME_WALL;
+	else if (!strcmp(name, "auto"))
+		*time = REPORT_TIME_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
+enum report_time report_time_of(const struct report *rep)
+{
+	enum report_time t = rep->opt->time;
+
+	if (t == REPORT_TIME_AUTO)
+		return rep->offcpu.columns ? REPORT_TIME_ONCPU : REPORT_TIME_WALL;
+	/* Without off-CPU times, the whole time is all there is to show. */
+	return rep->offcpu.columns ? t : REPORT_TIME_WALL;
 }
 
 int report_group_parse(const char *name, enum report_group *group)
@@ -156,6 +187,12 @@ static int cmp_func(const void *a, const void *b, void *arg)
 		c = cmp_u64_desc(x->alloc_self, y->alloc_self);
 	else if (sort == REPORT_SORT_CUMALLOC)
 		c = cmp_u64_desc(x->alloc_cum, y->alloc_cum);
+	else if (sort == REPORT_SORT_ONCPU) /* unknown splits: all their time */
+		c = cmp_u64_desc(x->self_ns - x->off_self_ns, y->self_ns - y->off_self_ns);
+	else if (sort == REPORT_SORT_OFFCPU)
+		c = cmp_u64_desc(x->off_self_ns, y->off_self_ns);
+	else if (sort == REPORT_SORT_CUMONCPU)
+		c = cmp_u64_desc(x->cum_ns - x->off_cum_ns, y->cum_ns - y->off_cum_ns);
 	else
 		c = strcmp(x->sym->name, y->sym->name);
 	if (!c)
@@ -256,6 +293,8 @@ static void fill_edge(struct report_edge *e, const struct report_func *other,
 	e->prim_calls = st->calls - st->rec_calls;
 	e->self_ns = trace_clock_span(clk, st->self_ticks);
 	e->cum_ns = trace_clock_span(clk, st->cum_ticks);
+	e->off_self_ns = trace_clock_span(clk, st->off_self);
+	e->off_cum_ns = trace_clock_span(clk, st->off_cum);
 }
 
 /* Give every function its callers and callees from the edges of `ct`. */
@@ -296,8 +335,41 @@ static void attach_edges(struct report_table *rt, const struct cs_table *ct,
 	free(byaddr);
 }
 
+/*
+ * The off-CPU split of a function: its ticks converted alike (so never more
+ * than the times), or none when unknown.
+ */
+static void func_offcpu(struct report_func *rf, const struct cs_stats *st, bool known,
+			const struct trace_clock *clk)
+{
+	rf->off_known = known;
+	if (!known)
+		return;
+	rf->off_self_ns = trace_clock_span(clk, st->off_self);
+	rf->off_cum_ns = trace_clock_span(clk, st->off_cum);
+}
+
+/* Whether the merged function at `addr` ran on a thread that did not record
+ * its switches (its split unknown). */
+static bool ran_unsplit(const struct cs_profile *prof, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < prof->nthreads; i++) {
+		if (!prof->threads[i]->offcpu && cs_table_find(&prof->threads[i]->table, addr))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Build rt from ct. `prof` for the merged table (the split of a function
+ * is known if no thread without readings ran it), NULL for a thread's,
+ * whose split is known if `known`.
+ */
 static void table_build(struct report_table *rt, const struct report *rep,
-			const struct cs_table *ct, const struct trace_clock *clk)
+			const struct cs_table *ct, const struct trace_clock *clk,
+			const struct cs_profile *prof, bool known)
 {
 	enum report_sort sort = rep->opt->sort;
 	const struct cs_func *f;
@@ -315,6 +387,7 @@ static void table_build(struct report_table *rt, const struct report *rep,
 		rf->cum_ns = trace_clock_span(clk, f->st.cum_ticks);
 		rf->alloc_self = f->st.alloc_self;
 		rf->alloc_cum = f->st.alloc_cum;
+		func_offcpu(rf, &f->st, prof ? known && !ran_unsplit(prof, f->addr) : known, clk);
 		rt->total_calls += rf->calls;
 		rt->prim_calls += rf->prim_calls;
 		rt->total_self_ns += rf->self_ns;
@@ -343,7 +416,12 @@ static void thread_table(struct report_table *rt, const struct report *rep,
 	rt->open_at_end = t->open_at_end;
 	rt->filtered_calls = t->filtered;
 	rt->unrecorded_calls = t->unrecorded;
-	table_build(rt, rep, &t->table, clk);
+	rt->off_known = t->offcpu && rep->offcpu.columns;
+	if (rt->off_known) {
+		rt->off_ns = trace_clock_span(clk, t->off_total);
+		rt->off_idle_ns = trace_clock_span(clk, t->off_idle);
+	}
+	table_build(rt, rep, &t->table, clk, NULL, rt->off_known);
 }
 
 /*
@@ -416,7 +494,13 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->merged.open_at_end = rep->open_at_end;
 	rep->merged.filtered_calls = prof->filtered;
 	rep->merged.unrecorded_calls = trace_reader_unrecorded(r);
-	table_build(&rep->merged, rep, &prof->merged, clk);
+	report_offcpu_init(rep, r, clk, prof);
+	rep->merged.off_known = rep->offcpu.columns && !rep->offcpu.missing;
+	for (i = 0; rep->offcpu.columns && i < prof->nthreads; i++) {
+		rep->merged.off_ns += trace_clock_span(clk, prof->threads[i]->off_total);
+		rep->merged.off_idle_ns += trace_clock_span(clk, prof->threads[i]->off_idle);
+	}
+	table_build(&rep->merged, rep, &prof->merged, clk, prof, rep->offcpu.columns);
 	rep->nthreads = prof->nthreads;
 	rep->threads = xcalloc(prof->nthreads + 1, sizeof(*rep->threads));
 	for (i = 0; i < prof->nthreads; i++)

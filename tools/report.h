@@ -35,6 +35,21 @@ enum report_sort {
 	REPORT_SORT_NAME,	/* function name, ascending */
 	REPORT_SORT_TOTALLOC,	/* bytes allocated by the function itself, descending */
 	REPORT_SORT_CUMALLOC,	/* bytes allocated with its callees, descending */
+	REPORT_SORT_ONCPU,	/* self time on the CPU, descending */
+	REPORT_SORT_OFFCPU,	/* self time off the CPU, descending */
+	REPORT_SORT_CUMONCPU,	/* cumulative time on the CPU, descending */
+};
+
+/*
+ * Which time the flame graphs and folded stacks show (--time): AUTO is
+ * on-CPU time where the trace recorded off-CPU time (report_offcpu), else
+ * the whole (wall) self time.
+ */
+enum report_time {
+	REPORT_TIME_AUTO,
+	REPORT_TIME_ONCPU,
+	REPORT_TIME_OFFCPU,
+	REPORT_TIME_WALL,
 };
 
 /* How allocation sites are grouped (--group-by). */
@@ -77,6 +92,7 @@ struct report_options {
 	bool threads;	     /* one table per thread instead of the merged one */
 	/* The unit of the text tables' times (--unit); AUTO: chosen per table. */
 	enum report_unit unit;
+	enum report_time time; /* of the flame graphs and folded stacks (--time) */
 	enum report_group group_by;
 	enum report_mem_sort mem_sort;
 	const char *diff_old, *diff_new;       /* --diff: snapshot labels, or NULL */
@@ -115,15 +131,27 @@ struct report_sym {
 
 struct report_func;
 
-/* One caller->callee pair, seen from one side. Times in nanoseconds. */
+/*
+ * One caller->callee pair, seen from one side. Times in nanoseconds; the
+ * off-CPU parts of self_ns and cum_ns as for functions.
+ */
 struct report_edge {
 	const struct report_func *other; /* the caller or the callee */
 	uint64_t calls, prim_calls, self_ns, cum_ns;
+	uint64_t off_self_ns, off_cum_ns;
 };
 
+/*
+ * One function. off_self_ns and off_cum_ns: the parts of self_ns and cum_ns
+ * its threads spent off the CPU (blocked, sleeping, waiting for a CPU),
+ * never more than them; the on-CPU time is the rest. Known (off_known)
+ * only if every thread it ran on recorded its switches; else both are 0.
+ */
 struct report_func {
 	const struct report_sym *sym;
 	uint64_t calls, prim_calls, self_ns, cum_ns;
+	uint64_t off_self_ns, off_cum_ns;
+	bool off_known;
 	uint64_t alloc_self, alloc_cum;	       /* bytes allocated: by itself, with its callees */
 	struct report_edge *callers, *callees; /* sorted by file, line, name */
 	size_t ncallers, ncallees;
@@ -139,6 +167,11 @@ struct report_table {
 	uint64_t filtered_calls;   /* calls the report-time filters hid */
 	uint64_t unrecorded_calls; /* calls the record-time filters left out */
 	uint64_t total_self_ns;	   /* pstats's "in X seconds" */
+	/* Off-CPU time: known if every thread of the table recorded its
+	 * switches; the threads' total (in calls or not) and the part with
+	 * no call open. */
+	bool off_known;
+	uint64_t off_ns, off_idle_ns;
 	struct report_func *funcs; /* in the requested order */
 	size_t nfuncs;
 	struct report_edge *edges; /* storage for every callers/callees list */
@@ -161,6 +194,24 @@ struct report_lost {
 	bool first_failure;	   /* the file once could not grow: */
 	uint64_t first_failure_ns; /*   then, since the start of the trace */
 	bool ended;		   /* the process ended: uncounted ones were not recorded */
+};
+
+/*
+ * Whether the trace recorded when its threads were off the CPU, and how
+ * well (report_offcpu.c). `columns`: the tables split their times (some
+ * thread recorded its switches); `note`: the line that says what is
+ * missing, or NULL when nothing is.
+ */
+struct report_offcpu {
+	uint32_t state;		 /* enum trace_offcpu_state of the header */
+	uint32_t call;		 /* enum trace_offcpu_call: what refused first */
+	int err;		 /* its errno */
+	bool columns;		 /* some thread has off-CPU times */
+	size_t threads, missing; /* threads with calls or stages; those without readings */
+	uint64_t placed_ns;	 /* off-CPU time placed in the threads' streams */
+	uint64_t unplaced_ns;	 /* off-CPU time no switch was seen for */
+	uint64_t runtime_ns;	 /* off-CPU time in the runtime's pauses (not in any time) */
+	char note[192];		 /* "" when there is nothing to say */
 };
 
 /* One process of a merged report (multi.h). */
@@ -190,8 +241,9 @@ struct report {
 	 * module that holds that address (NULL: unknown). */
 	uint64_t malloc_elsewhere;
 	const char *malloc_module;
-	uint64_t lost;		    /* lost_by.total */
-	struct report_lost lost_by; /* the lost events by cause */
+	uint64_t lost;		     /* lost_by.total */
+	struct report_lost lost_by;  /* the lost events by cause */
+	struct report_offcpu offcpu; /* whether times are split into on- and off-CPU */
 	uint64_t unmatched_exits, open_at_end;
 	struct report_table merged;
 	struct report_table *threads; /* by serial */
@@ -238,6 +290,34 @@ int report_sort_parse(const char *key, enum report_sort *sort);
 
 /* Parse a --sort key of the memory lists (bytes, size, count). Returns 0, or -1. */
 int report_mem_sort_parse(const char *key, enum report_mem_sort *sort);
+
+/* Parse a --time value: oncpu, offcpu, wall, auto. Returns 0, or -1. */
+int report_time_parse(const char *name, enum report_time *time);
+
+/* The --time a flame graph or folded export of `rep` shows (never AUTO). */
+enum report_time report_time_of(const struct report *rep);
+
+/* The ticks of a call path (export.h's node) that `time` shows. */
+static inline uint64_t report_time_ticks(enum report_time time, uint64_t ticks, uint64_t off)
+{
+	if (time == REPORT_TIME_OFFCPU)
+		return off;
+	return time == REPORT_TIME_ONCPU ? ticks - (off < ticks ? off : ticks) : ticks;
+}
+
+/*
+ * Fill rep->offcpu from the header and the threads of `prof` (report_offcpu.c),
+ * the per-function split already in the tables.
+ */
+struct cs_profile;
+void report_offcpu_init(struct report *rep, const struct trace_reader *r,
+			const struct trace_clock *clk, const struct cs_profile *prof);
+
+/* Compose rep->offcpu.note from its other fields (again, for a merged report). */
+void report_offcpu_note(struct report_offcpu *o);
+
+/* The "offcpu" member of the JSON report, after `sep` (report_offcpu.c). */
+void report_json_offcpu(FILE *out, const struct report_offcpu *o, const char *sep);
 
 /* Parse a --group-by value. Returns 0, or -1. */
 int report_group_parse(const char *name, enum report_group *group);

@@ -90,7 +90,30 @@ void report_json_record_filters(FILE *out, const struct trace_record_filters *f)
 	fputc('}', out);
 }
 
-static void edges(FILE *out, const char *key, const struct report_edge *e, size_t n)
+/* A number, or null when not `known`. */
+static void u64_if(FILE *out, bool known, uint64_t v)
+{
+	if (known)
+		fprintf(out, "%" PRIu64, v);
+	else
+		fputs("null", out);
+}
+
+/* The on-CPU and off-CPU parts of self and cumulative times (null: not known). */
+static void split(FILE *out, bool known, uint64_t self, uint64_t off_self, uint64_t cum,
+		  uint64_t off_cum)
+{
+	fputs(", \"oncpu_ns\": ", out);
+	u64_if(out, known, self - off_self);
+	fputs(", \"offcpu_ns\": ", out);
+	u64_if(out, known, off_self);
+	fputs(", \"cumulative_oncpu_ns\": ", out);
+	u64_if(out, known, cum - off_cum);
+	fputs(", \"cumulative_offcpu_ns\": ", out);
+	u64_if(out, known, off_cum);
+}
+
+static void edges(FILE *out, const char *key, const struct report_edge *e, size_t n, bool known)
 {
 	size_t i;
 
@@ -100,8 +123,10 @@ static void edges(FILE *out, const char *key, const struct report_edge *e, size_
 		report_json_string(out, e->other->sym->name);
 		fprintf(out,
 			", \"calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64
-			", \"self_ns\": %" PRIu64 ", \"cumulative_ns\": %" PRIu64 "}",
+			", \"self_ns\": %" PRIu64 ", \"cumulative_ns\": %" PRIu64,
 			e->calls, e->prim_calls, e->self_ns, e->cum_ns);
+		split(out, known, e->self_ns, e->off_self_ns, e->cum_ns, e->off_cum_ns);
+		fputc('}', out);
 	}
 	fputc(']', out);
 }
@@ -125,13 +150,14 @@ static void function(FILE *out, const struct report_func *f, bool callees, bool 
 		", \"primitive_calls\": %" PRIu64 ", \"self_ns\": %" PRIu64
 		", \"cumulative_ns\": %" PRIu64,
 		s->addr, f->calls, f->prim_calls, f->self_ns, f->cum_ns);
+	split(out, f->off_known, f->self_ns, f->off_self_ns, f->cum_ns, f->off_cum_ns);
 	if (memory)
 		fprintf(out,
 			", \"alloc_bytes_self\": %" PRIu64 ", \"alloc_bytes_cumulative\": %" PRIu64,
 			f->alloc_self, f->alloc_cum);
-	edges(out, "callers", f->callers, f->ncallers);
+	edges(out, "callers", f->callers, f->ncallers, f->off_known);
 	if (callees)
-		edges(out, "callees", f->callees, f->ncallees);
+		edges(out, "callees", f->callees, f->ncallees, f->off_known);
 	fputc('}', out);
 }
 
@@ -168,6 +194,11 @@ static void thread(FILE *out, const struct report *rep, const struct report_tabl
 		", \"total_calls\": %" PRIu64 ", \"primitive_calls\": %" PRIu64 ",\n    ",
 		t->total_self_ns, t->lost, t->unmatched_exits, t->open_at_end, t->total_calls,
 		t->prim_calls);
+	fputs("\"offcpu_ns\": ", out);
+	u64_if(out, t->off_known, t->off_ns);
+	fputs(", \"offcpu_idle_ns\": ", out);
+	u64_if(out, t->off_known, t->off_idle_ns);
+	fputs(",\n    ", out);
 	if (rep->filtering)
 		fprintf(out, "\"filtered_calls\": %" PRIu64 ",\n    ", t->filtered_calls);
 	fprintf(out, "\"unrecorded_calls\": %" PRIu64 ",\n    ", t->unrecorded_calls);
@@ -239,6 +270,9 @@ int report_render_json(const struct report *rep, FILE *out)
 		",\n  \"lost_events\": %" PRIu64,
 		rep->merged.total_self_ns, rep->nthreads, rep->lost);
 	report_json_lost(out, &rep->lost_by, ",\n  ");
+	report_json_offcpu(out, &rep->offcpu, ",\n  ");
+	fputs(",\n  \"total_offcpu_ns\": ", out);
+	u64_if(out, rep->merged.off_known, rep->merged.off_ns);
 	fputs(",\n  ", out);
 	report_json_allocator(out, rep);
 	fprintf(out,

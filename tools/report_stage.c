@@ -25,6 +25,7 @@ static void stage_row(struct report_stage *row, const struct ss_stage *s,
 	row->elapsed_ns = trace_clock_span(clk, s->elapsed);
 	row->busy_ns = trace_clock_span(clk, s->busy);
 	row->self_ns = trace_clock_span(clk, s->self);
+	row->off_self_ns = trace_clock_span(clk, s->off_self);
 	if (row->elapsed_ns)
 		row->throughput_per_s = (double)s->records * 1e9 / (double)row->elapsed_ns;
 	row->latency_ns = trace_clock_span(clk, h->sum);
@@ -69,6 +70,8 @@ void report_stage_build(struct report *rep, const struct ss_profile *p,
 	st->open_at_end = p->open_at_end;
 	for (i = 0; i < p->nstages; i++) {
 		stage_row(&st->rows[i], &p->stages[i], clk);
+		if (!rep->offcpu.columns)
+			st->rows[i].off_self_ns = 0;
 		st->self_ns += st->rows[i].self_ns;
 	}
 	if (b == SIZE_MAX)

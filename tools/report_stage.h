@@ -8,6 +8,9 @@
  *	stage      records  records/s  lat_mean_us  lat_p50_us  lat_p99_us  self_ms  self%
  *	generate    200000   14871292       33.778      33.101      40.221    1.074   4.0%
  *
+ * Where the trace recorded off-CPU time (report_offcpu), the self time is
+ * split too: a stage waiting on a queue inside its span is not working.
+ *
  * Latency is per hand-off: from a stage's mprof_stage_end() that handed
  * records on to its next mprof_stage_begin(), the time its consumers took.
  *
@@ -33,6 +36,7 @@ struct report_stage {
 	uint64_t handoffs; /* ends that handed records on */
 	uint64_t samples;  /* latency samples: hand-offs the stage was asked again after */
 	uint64_t elapsed_ns, busy_ns, self_ns;
+	uint64_t off_self_ns;	 /* of self_ns, off the CPU (0 unless the report splits times) */
 	double throughput_per_s; /* records / elapsed; 0 if no time elapsed */
 	uint64_t latency_ns;	 /* all samples' */
 	uint64_t mean_latency_ns, p50_latency_ns, p99_latency_ns;

@@ -10,7 +10,7 @@
 
 #include "report_stage.h"
 
-static void stage(FILE *out, const struct report_stage *s)
+static void stage(FILE *out, const struct report_stage *s, bool split)
 {
 	fputs("{\"name\": ", out);
 	report_json_string(out, s->name);
@@ -19,10 +19,15 @@ static void stage(FILE *out, const struct report_stage *s)
 		", \"mean_latency_ns\": %" PRIu64 ", \"p50_latency_ns\": %" PRIu64
 		", \"p99_latency_ns\": %" PRIu64 ", \"self_ns\": %" PRIu64
 		", \"handoffs\": %" PRIu64 ", \"latency_samples\": %" PRIu64
-		", \"elapsed_ns\": %" PRIu64 ", \"busy_ns\": %" PRIu64 ", \"instances\": %u}",
+		", \"elapsed_ns\": %" PRIu64 ", \"busy_ns\": %" PRIu64 ", \"instances\": %u",
 		s->records, s->throughput_per_s, s->mean_latency_ns, s->p50_latency_ns,
 		s->p99_latency_ns, s->self_ns, s->handoffs, s->samples, s->elapsed_ns, s->busy_ns,
 		s->instances);
+	if (split)
+		fprintf(out, ", \"self_oncpu_ns\": %" PRIu64 ", \"self_offcpu_ns\": %" PRIu64 "}",
+			s->self_ns - s->off_self_ns, s->off_self_ns);
+	else
+		fputs(", \"self_oncpu_ns\": null, \"self_offcpu_ns\": null}", out);
 }
 
 void report_stage_json(const struct report *rep, FILE *out)
@@ -35,7 +40,7 @@ void report_stage_json(const struct report *rep, FILE *out)
 	fputs(",\n  \"stages\": [", out);
 	for (i = 0; i < st->n; i++) {
 		fputs(i ? ",\n    " : "\n    ", out);
-		stage(out, &st->rows[i]);
+		stage(out, &st->rows[i], rep->offcpu.columns);
 	}
 	fputs(st->n ? "\n  ]" : "]", out);
 	fputs(",\n  \"bottleneck\": ", out);

@@ -41,20 +41,30 @@ void report_stage_text(const struct report *rep, FILE *out)
 
 	fprintf(out, "Stages, upstream first (%zu thread%s, merged by name):\n\n", st->threads,
 		st->threads == 1 ? "" : "s");
-	fprintf(out, "%-*s %12s %12s %12s %12s %12s %10s %6s\n", w, "stage", "records", "records/s",
+	bool split = rep->offcpu.columns;
+
+	fprintf(out, "%-*s %12s %12s %12s %12s %12s %10s %6s", w, "stage", "records", "records/s",
 		"lat_mean_us", "lat_p50_us", "lat_p99_us", "self_ms", "self%");
+	fputs(split ? " self_oncpu_ms\n" : "\n", out);
 	for (i = 0; i < st->n; i++) {
 		const struct report_stage *s = &st->rows[i];
 
-		fprintf(out, "%-*s %12" PRIu64 " %12.0f %12.3f %12.3f %12.3f %10.3f %5.1f%%\n", w,
+		fprintf(out, "%-*s %12" PRIu64 " %12.0f %12.3f %12.3f %12.3f %10.3f %5.1f%%", w,
 			s->name, s->records, s->throughput_per_s, us(s->mean_latency_ns),
 			us(s->p50_latency_ns), us(s->p99_latency_ns), ms(s->self_ns),
 			st->self_ns ? 100.0 * (double)s->self_ns / (double)st->self_ns : 0.0);
+		if (split)
+			fprintf(out, " %13.3f", ms(s->self_ns - s->off_self_ns));
+		fputc('\n', out);
 	}
 	fputs("\n   latency: per hand-off, from handing records on to being asked for more "
 	      "(the time its consumers take)\n"
 	      "   self: the stage's own work, the stages it pulls from excluded\n",
 	      out);
+	if (split)
+		fputs("   self_oncpu: the part of it its thread was on the CPU (not blocked or "
+		      "waiting)\n",
+		      out);
 	if (st->bottleneck) {
 		fputs(report_sgr(rep, REPORT_SGR_ALERT), out);
 		report_stage_bottleneck(st, out);

@@ -49,30 +49,50 @@ static void print_wall(bool known, uint64_t ns, FILE *out)
 		fputs("wall unknown", out);
 }
 
-/* pstats's columns up to the file name. */
-static void row_numbers(const struct report_func *f, enum report_unit unit, FILE *out)
+/* A time split into its on-CPU and off-CPU parts; blanks when not known
+ * (time_column's blanks: nothing to divide by). */
+static void split_columns(FILE *out, uint64_t ns, uint64_t off_ns, bool known,
+			  enum report_unit unit)
+{
+	time_column(out, ns - off_ns, known, unit);
+	time_column(out, off_ns, known, unit);
+}
+
+/* pstats's columns up to the file name; with `split`, each total time
+ * followed by its on-CPU and off-CPU parts. */
+static void row_numbers(const struct report_func *f, enum report_unit unit, bool split, FILE *out)
 {
 	char buf[48];
 
 	fprintf(out, "%9s ", ncalls(buf, sizeof(buf), f->calls, f->prim_calls));
 	time_column(out, f->self_ns, 1, unit);
+	if (split)
+		split_columns(out, f->self_ns, f->off_self_ns, f->off_known, unit);
 	time_column(out, f->self_ns, f->calls, unit);
 	time_column(out, f->cum_ns, 1, unit);
+	if (split)
+		split_columns(out, f->cum_ns, f->off_cum_ns, f->off_known, unit);
 	time_column(out, f->cum_ns, f->prim_calls, unit);
 }
 
 void report_text_row(const struct report_func *f, enum report_unit unit, FILE *out)
 {
-	row_numbers(f, unit, out);
+	row_numbers(f, unit, false, out);
 	fputs(f->sym->label, out);
 }
 
-/* The same with the bytes the function allocated, itself and with its callees. */
-static void row_memory(const struct report_func *f, enum report_unit unit, FILE *out)
+/* The row of a function table: split if the report is, with the memory
+ * columns if `memory`. */
+static void row(const struct report *rep, const struct report_func *f, enum report_unit unit,
+		bool memory, FILE *out)
 {
 	char self[32], cum[32];
 
-	row_numbers(f, unit, out);
+	row_numbers(f, unit, rep->offcpu.columns, out);
+	if (!memory) {
+		fputs(f->sym->label, out);
+		return;
+	}
 	fprintf(out, "%9s %9s ",
 		report_format_size(self, sizeof(self), (double)f->alloc_self, false),
 		report_format_size(cum, sizeof(cum), (double)f->alloc_cum, false));
@@ -172,6 +192,10 @@ static void print_order(const struct report *rep, const struct report_view *v,
 	size_t i;
 
 	fprintf(out, "   Ordered by: %s\n", report_sort_title(rep->opt->sort));
+	if (!rep->offcpu.columns &&
+	    (rep->opt->sort == REPORT_SORT_ONCPU || rep->opt->sort == REPORT_SORT_OFFCPU ||
+	     rep->opt->sort == REPORT_SORT_CUMONCPU))
+		fputs("   (the trace has no off-CPU times: every time counts as on-CPU)\n", out);
 	print_record_filters(rep, out);
 	for (i = 0; i < v->nsteps; i++) {
 		const struct report_step *s = &v->steps[i];
@@ -215,18 +239,18 @@ static void stats_block(const struct report *rep, const struct report_table *t, 
 		unit = report_view_unit(&v, rep->opt->unit);
 		print_order(rep, &v, unit, out);
 		fputs(report_sgr(rep, REPORT_SGR_BOLD), out);
-		fputs(memory_columns(rep)
-			  ? "   ncalls  tottime  percall  cumtime  percall  totalloc "
-			    " cumalloc filename:lineno(function)\n"
-			  : "   ncalls  tottime  percall  cumtime  percall "
-			    "filename:lineno(function)\n",
+		/* pstats's header, the splits after the times they split */
+		fputs(rep->offcpu.columns
+			  ? "   ncalls  tottime    oncpu   offcpu  percall  cumtime "
+			    "   oncpu   offcpu  percall "
+			  : "   ncalls  tottime  percall  cumtime  percall ",
+		      out);
+		fputs(memory_columns(rep) ? " totalloc  cumalloc filename:lineno(function)\n"
+					  : "filename:lineno(function)\n",
 		      out);
 		fputs(report_sgr(rep, REPORT_SGR_RESET), out);
 		for (i = 0; i < v.nrows; i++) {
-			if (memory_columns(rep))
-				row_memory(v.rows[i], unit, out);
-			else
-				report_text_row(v.rows[i], unit, out);
+			row(rep, v.rows[i], unit, memory_columns(rep), out);
 			fputc('\n', out);
 		}
 		fputs("\n\n", out);
@@ -394,6 +418,8 @@ static void print_header(const struct report *rep, FILE *out)
 	print_wall(rep->wall_known, rep->wall_ns, out);
 	fprintf(out, "%s\n", report_sgr(rep, REPORT_SGR_RESET));
 	report_text_lost(&rep->lost_by, "", out);
+	if (rep->offcpu.note[0])
+		fprintf(out, "%s\n", rep->offcpu.note);
 	fputc('\n', out);
 }
 
@@ -443,6 +469,8 @@ int report_render_text(const struct report *rep, FILE *out)
 					t->process->trace);
 			fputs(": ", out);
 			print_wall(t->wall_known, t->wall_ns, out);
+			if (t->off_known)
+				fprintf(out, ", off-CPU %.3f s", secs(t->off_ns));
 			fputs("\n\n", out);
 			table_blocks(rep, t, out);
 		}

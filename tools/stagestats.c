@@ -130,7 +130,7 @@ void ss_hist_release(struct ss_hist *h)
 /* One stage id on one thread. Ticks: raw for first and last, else unpaused. */
 struct ss_acc {
 	uint32_t id;
-	uint64_t records, handoffs, busy, self;
+	uint64_t records, handoffs, busy, self, off_self;
 	uint64_t first, last;		    /* raw tick counts of the first begin, last end */
 	uint64_t paused_first, paused_last; /* the thread's pauses before them */
 	bool begun, ended;
@@ -145,6 +145,7 @@ struct ss_frame {
 	struct ss_acc *acc;
 	uint64_t start; /* unpaused ticks of the begin */
 	uint64_t inner; /* ticks of the spans closed directly inside it */
+	uint64_t off;	/* off-CPU ticks while it was the innermost span */
 };
 
 struct ss_slot {
@@ -252,7 +253,7 @@ static void stage_begin(struct ss_thread *t, struct ss_acc *a, uint64_t raw, uin
 	if (t->depth == NEST_MAX) /* begins that never end: their ends will be unmatched */
 		return;
 	t->stack = xgrow(t->stack, &t->stack_alloc, t->depth + 1, sizeof(*t->stack));
-	t->stack[t->depth++] = (struct ss_frame){ a, now, 0 };
+	t->stack[t->depth++] = (struct ss_frame){ a, now, 0, 0 };
 }
 
 static void stage_end(struct ss_profile *p, struct ss_thread *t, struct ss_acc *a, uint64_t raw,
@@ -265,9 +266,11 @@ static void stage_end(struct ss_profile *p, struct ss_thread *t, struct ss_acc *
 	if (d > 0) {
 		const struct ss_frame *fr = &t->stack[d - 1];
 		uint64_t span = now > fr->start ? now - fr->start : 0;
+		uint64_t self = span > fr->inner ? span - fr->inner : 0;
 
 		a->busy += span;
-		a->self += span > fr->inner ? span - fr->inner : 0;
+		a->self += self;
+		a->off_self += fr->off < self ? fr->off : self;
 		if (d > 1) {
 			t->stack[d - 2].inner += span;
 			note_outer(a, t->stack[d - 2].acc->id);
@@ -300,6 +303,20 @@ void ss_event(struct ss_profile *p, uint32_t serial, int ev, const struct trace_
 		stage_begin(t, a, s->ticks, unpaused);
 	else
 		stage_end(p, t, a, s->ticks, unpaused, s->records);
+}
+
+void ss_offcpu(struct ss_profile *p, uint32_t serial, uint64_t ticks)
+{
+	struct ss_thread *t = p->last_thread;
+	size_t i;
+
+	/* Not thread_get(): a thread without stage events has no span open. */
+	for (i = 0; (!t || t->serial != serial) && i < p->nthreads; i++)
+		t = p->threads[i];
+	if (!t || t->serial != serial || !t->depth)
+		return;
+	p->last_thread = t;
+	t->stack[t->depth - 1].off += ticks;
 }
 
 /* ----------------------------------------------------------------- merge */
@@ -365,6 +382,7 @@ static void merge_acc(struct merge *m, const struct ss_acc *a)
 	s->handoffs += a->handoffs;
 	s->busy += a->busy;
 	s->self += a->self;
+	s->off_self += a->off_self;
 	ss_hist_merge(&s->latency, &a->latency);
 	if (a->begun && (!s->begun || a->first < s->first)) {
 		s->begun = true;

@@ -20,6 +20,9 @@
  *          records count, and if there are any it is a hand-off: the mark
  *          the next begin measures the latency from.
  * Durations on a thread exclude the runtime's pauses (trace_chunk_unpaused()).
+ * Off-CPU time (ss_offcpu()) goes to the innermost span open on its thread;
+ * a stage's off-CPU self time is what its spans got, never more than their
+ * self time.
  * A stage's elapsed time runs from its first begin to its last end, across
  * threads; the pauses the thread of that last end took during its own
  * first begin..last end are taken out of it (for one thread: all of them).
@@ -78,6 +81,7 @@ struct ss_stage {
 	uint64_t handoffs; /* ends that handed records on */
 	uint64_t busy;	   /* begin..end spans */
 	uint64_t self;	   /* busy less the stage spans inside them */
+	uint64_t off_self; /* ticks of self the threads were off the CPU */
 	struct ss_hist latency;
 	bool begun, ended;    /* it has a begin, an end */
 	uint64_t first, last; /* tick counts of the first begin and the last end */
@@ -113,6 +117,9 @@ void ss_profile_init(struct ss_profile *p);
  */
 void ss_event(struct ss_profile *p, uint32_t serial, int ev, const struct trace_stage *s,
 	      uint64_t unpaused);
+
+/* Thread `serial` was off the CPU for `ticks` since its last event. */
+void ss_offcpu(struct ss_profile *p, uint32_t serial, uint64_t ticks);
 
 /*
  * Count the spans left open, merge the stages by their names in `r` (an id

@@ -48,6 +48,8 @@ struct report;
  * Return 0, or -1 after printing why the trace could not be read again.
  */
 int export_flame_time(const struct report *rep, FILE *out, bool standalone);
+/* The title of the flame graph of time: which time (report_time_of()). */
+const char *export_flame_title(const struct report *rep);
 int export_flame_alloc(const struct report *rep, FILE *out, bool standalone);
 int export_timeline(const struct report *rep, FILE *out, bool standalone);
 

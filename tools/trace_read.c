@@ -766,6 +766,12 @@ static void chunk_fold(struct trace_chunk *c)
 		t->last_ticks = c->stage_ticks;
 	if (c->context_ticks > t->last_ticks)
 		t->last_ticks = c->context_ticks;
+	/* A thread killed right after a pause (its first chunk opened, say)
+	 * was there until the pause ended: a pause after its last event ends
+	 * its time. (One that began before that event is damage: left be.) */
+	if (c->pause_len && c->pause_start >= t->last_ticks &&
+	    c->pause_start + c->pause_len > t->last_ticks)
+		t->last_ticks = c->pause_start + c->pause_len;
 }
 
 /* Check the sequence of a thread chunk and account for it. */
@@ -1017,6 +1023,11 @@ void trace_reader_want_stages(struct trace_reader *r, bool want)
 void trace_reader_want_contexts(struct trace_reader *r, bool want)
 {
 	r->want_contexts = want;
+}
+
+void trace_reader_want_offcpu(struct trace_reader *r, bool want)
+{
+	r->want_offcpu = want;
 }
 
 static int module_record(struct trace_chunk *c, const uint64_t *rec, unsigned nwords)
@@ -1420,7 +1431,7 @@ static const unsigned ext_min_words[] = {
 	[TRACE_EXT_STACK] = 2,	      [TRACE_EXT_SNAPSHOT] = 2,
 	[TRACE_EXT_STAGE_DEF] = 2,    [TRACE_EXT_STAGE_BEGIN] = 2,
 	[TRACE_EXT_STAGE_END] = 3,    [TRACE_EXT_FILTER] = 2,
-	[TRACE_EXT_CONTEXT] = 2,
+	[TRACE_EXT_CONTEXT] = 2,      [TRACE_EXT_OFFCPU] = TRACE_OFFCPU_WORDS,
 };
 
 static const char *const ext_names[] = {
@@ -1441,7 +1452,57 @@ static const char *const ext_names[] = {
 	[TRACE_EXT_STAGE_END] = "stage end",
 	[TRACE_EXT_FILTER] = "filter",
 	[TRACE_EXT_CONTEXT] = "context",
+	[TRACE_EXT_OFFCPU] = "off-CPU",
 };
+
+/*
+ * The off-CPU ticks between the thread's last reading `from` and the
+ * reading `to` (ticks, CLOCK_MONOTONIC, CPU time; the clocks checked not to
+ * decrease): the nanoseconds off the CPU on the thread's tick scale, within
+ * [0, the ticks between them]. Any values: no overflow.
+ */
+static uint64_t offcpu_span(const uint64_t from[3], const uint64_t to[3])
+{
+	uint64_t ticks = to[0] > from[0] ? to[0] - from[0] : 0;
+	uint64_t mono = to[1] - from[1], cpu = to[2] - from[2];
+	double off;
+
+	if (cpu >= mono || !ticks)
+		return 0;
+	off = (double)(mono - cpu) / (double)mono * (double)ticks;
+	return off >= (double)ticks ? ticks : (uint64_t)(off + 0.5);
+}
+
+static int offcpu_record(struct trace_chunk *c, const uint64_t *rec)
+{
+	struct trace_thread *t = c->thread;
+	uint32_t flags = trace_ext_aux_of(rec[0]);
+	uint64_t off = 0;
+
+	if (!t)
+		return corrupt(c, rec, "off-CPU record in a process chunk");
+	if (flags & ~TRACE_OFFCPU_FLAGS)
+		return corrupt(c, rec, "off-CPU record with unknown flags 0x%x", flags);
+	if (t->offcpu_readings) {
+		if (rec[2] < t->offcpu_at[1] || rec[3] < t->offcpu_at[2])
+			return corrupt(c, rec, "off-CPU reading earlier than the thread's last");
+		off = offcpu_span(t->offcpu_at, rec + 1);
+	}
+	t->offcpu_readings++;
+	memcpy(t->offcpu_at, rec + 1, sizeof(t->offcpu_at));
+	if (flags & TRACE_OFFCPU_BASE) {
+		t->offcpu_runtime += off;
+		return EV_AGAIN;
+	}
+	if (flags & TRACE_OFFCPU_UNSEEN) {
+		t->offcpu_unplaced += off;
+		return EV_AGAIN;
+	}
+	t->offcpu_placed += off;
+	c->offcpu.ticks = off;
+	c->offcpu.at = rec[1];
+	return off && c->reader->want_offcpu ? TRACE_EV_OFFCPU : EV_AGAIN;
+}
 
 /* Decode the extended record `rec` of nwords words, known to fit the chunk. */
 static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type, unsigned nwords,
@@ -1513,6 +1574,8 @@ static int ext_record(struct trace_chunk *c, const uint64_t *rec, unsigned type,
 		if (rec[1] > c->context_ticks)
 			c->context_ticks = rec[1];
 		return c->reader->want_contexts ? TRACE_EV_CONTEXT : EV_AGAIN;
+	case TRACE_EXT_OFFCPU:
+		return offcpu_record(c, rec);
 	default:
 		return EV_AGAIN; /* a type from a newer writer: skipped */
 	}

@@ -83,20 +83,26 @@ struct trace_idset {
 
 /* What the reader knows of one recording thread. */
 struct trace_thread {
-	uint32_t serial;	   /* 1-based, from the chunk headers */
-	uint32_t tid;		   /* kernel thread id */
-	uint64_t first_ticks;	   /* earliest tick count seen (chunk base or start record) */
-	uint64_t last_ticks;	   /* latest tick count seen */
-	uint64_t next_seq;	   /* the chunk sequence number expected next */
-	uint64_t chunks;	   /* chunks read */
-	uint64_t missing_chunks;   /* gaps in the chunk sequence */
-	uint64_t events;	   /* function entries and exits read */
-	uint64_t mem_events;	   /* allocations, frees, reallocs and snapshots read */
-	uint64_t stage_events;	   /* stage definitions, begins and ends read */
-	uint64_t stack_records;	   /* stack definitions read */
-	uint64_t paused_ticks;	   /* time spent in the runtime's slow path (PAUSE records) */
-	uint64_t lost;		   /* events dropped, summed over its chunk headers */
-	uint64_t filtered;	   /* calls the record-time filters left out, likewise */
+	uint32_t serial;	 /* 1-based, from the chunk headers */
+	uint32_t tid;		 /* kernel thread id */
+	uint64_t first_ticks;	 /* earliest tick count seen (chunk base or start record) */
+	uint64_t last_ticks;	 /* latest tick count seen */
+	uint64_t next_seq;	 /* the chunk sequence number expected next */
+	uint64_t chunks;	 /* chunks read */
+	uint64_t missing_chunks; /* gaps in the chunk sequence */
+	uint64_t events;	 /* function entries and exits read */
+	uint64_t mem_events;	 /* allocations, frees, reallocs and snapshots read */
+	uint64_t stage_events;	 /* stage definitions, begins and ends read */
+	uint64_t stack_records;	 /* stack definitions read */
+	uint64_t paused_ticks;	 /* time spent in the runtime's slow path (PAUSE records) */
+	uint64_t lost;		 /* events dropped, summed over its chunk headers */
+	uint64_t filtered;	 /* calls the record-time filters left out, likewise */
+	/* Off-CPU readings (OFFCPU records, see trace_reader_want_offcpu()): */
+	uint64_t offcpu_readings;  /* read so far */
+	uint64_t offcpu_at[3];	   /* the last one: ticks, CLOCK_MONOTONIC, CPU time */
+	uint64_t offcpu_placed;	   /* off-CPU ticks handed out, in calls or not */
+	uint64_t offcpu_unplaced;  /* off-CPU ticks no switch was seen for (UNSEEN) */
+	uint64_t offcpu_runtime;   /* off-CPU ticks in the runtime's pauses (BASE) */
 	bool started;		   /* a THREAD_START record was read */
 	bool ended;		   /* a THREAD_END record was read: */
 	uint64_t end_events;	   /*   events it says it recorded */
@@ -180,6 +186,18 @@ struct trace_context {
 	uint64_t ticks; /* when (see trace_chunk_unpaused()) */
 };
 
+/*
+ * Off-CPU time, as trace_chunk_next() decoded it (TRACE_EV_OFFCPU): the
+ * thread was off the CPU for `ticks` (on the clock of the events) since its
+ * previous reading, all of it in the call innermost at this point of its
+ * stream, or in no call if none is open. Handed out only when not 0. Its
+ * tick count is its own: it does not move the cursor's ticks.
+ */
+struct trace_offcpu {
+	uint64_t ticks; /* off the CPU, never more than the time since the previous reading */
+	uint64_t at;	/* the reading's own tick count */
+};
+
 /* The cursor over the records of one chunk (see trace_chunk_next()). */
 struct trace_chunk {
 	struct trace_reader *reader;
@@ -200,6 +218,7 @@ struct trace_chunk {
 	uint64_t stage_ticks;	      /* the latest tick count of its stage events */
 	struct trace_context context; /* the context switch just decoded */
 	uint64_t context_ticks;	      /* the latest tick count of its context switches */
+	struct trace_offcpu offcpu;   /* the off-CPU time just decoded */
 	/* The latest PAUSE of this chunk: its start and its length (0: none). */
 	uint64_t pause_start, pause_len;
 	bool partial; /* the file ends inside this chunk */
@@ -238,6 +257,7 @@ struct trace_reader {
 	bool want_memory;		      /* hand out memory events (else they are skipped) */
 	bool want_stages;		      /* hand out stage events (else they are skipped) */
 	bool want_contexts;		      /* hand out context switches (else skipped) */
+	bool want_offcpu;		      /* hand out off-CPU time (else only summed) */
 	uint64_t maps_ticks;		      /* tick count of the last map capture */
 	struct trace_clock_point latest_open; /* the latest chunk open point */
 	uint64_t chunks_used, chunks_unused;
@@ -279,6 +299,8 @@ enum trace_event {
 	TRACE_EV_STAGE_END = 9,	  /* stage `id` answered at ticks, handing on `records` */
 	/* A context switch, in c->context, handed out only after trace_reader_want_contexts() */
 	TRACE_EV_CONTEXT = 10, /* the thread now runs context `id`, since ticks */
+	/* Off-CPU time, in c->offcpu, handed out only after trace_reader_want_offcpu() */
+	TRACE_EV_OFFCPU = 11, /* the thread was off the CPU for ticks, in the call open here */
 };
 
 /*
@@ -318,6 +340,21 @@ void trace_reader_want_stages(struct trace_reader *r, bool want);
  * belong to another stack.
  */
 void trace_reader_want_contexts(struct trace_reader *r, bool want);
+
+/*
+ * Have trace_chunk_next() return the threads' off-CPU time too (OFFCPU
+ * records, TRACE_EV_OFFCPU; else it validates them and sums them in the
+ * threads only). Between two readings of a thread, the time it was off the
+ * CPU is the growth of its CLOCK_MONOTONIC reading less that of its CPU
+ * time, converted to ticks with the slope of its tick count over the same
+ * span, and never more than the ticks between them. A reading flagged BASE
+ * (the thread's first, a runtime pause) counts that time in
+ * offcpu_runtime (the first: nothing), one flagged UNSEEN in
+ * offcpu_unplaced; others hand it out. A reading whose CLOCK_MONOTONIC or
+ * CPU time is less than the thread's previous one, with unknown flags, in
+ * a process chunk, or shorter than TRACE_OFFCPU_WORDS is corrupt.
+ */
+void trace_reader_want_offcpu(struct trace_reader *r, bool want);
 
 /*
  * The name of stage `id` (NUL-terminated, at most TRACE_STAGE_NAME_MAX

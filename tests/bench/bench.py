@@ -232,6 +232,37 @@ def probe_bench():
           f"range {min(errs) * 100:+.2f}% to {max(errs) * 100:+.2f}%")
 
 
+def switches_bench():
+    """What recording off-CPU time costs where it costs: a context switch of
+    a recording thread (the kernel schedules its perf event; the next hook
+    reads the thread's clocks). Two threads hand a token back and forth
+    (tests/bench/switches.c); the same instrumented binary with and without
+    MPROF_OFFCPU, against the plain one."""
+    trace = os.path.join(tmp, "switches.bin")
+    handoffs_arg = os.environ.get("BENCH_HANDOFFS", "20000")
+    variants = {"plain": ("switches-plain", None),
+                "nooff": ("switches-mprof", {"MPROF_OFFCPU": "0", "MPROF_OUTPUT": trace}),
+                "offcpu": ("switches-mprof", {"MPROF_OFFCPU": "1", "MPROF_OUTPUT": trace})}
+    times = {k: [] for k in variants}
+    handoffs = None
+    for _ in range(max(rounds, 7)):
+        for k, (prog, env) in variants.items():
+            if os.path.exists(trace):
+                os.unlink(trace)
+            t, out = run([os.path.join(bench, prog), handoffs_arg], env)
+            times[k].append(t)
+            handoffs = int(out.split("=")[1])
+    med = {k: statistics.median(v) for k, v in times.items()}
+    us = lambda k: (med[k] - med["plain"]) * 1e6 / handoffs
+    print(f"switches: {handoffs} hand-offs between two threads (2 context switches each), "
+          f"{len(times['plain'])} rounds (medians)")
+    print(f"  plain                 {med['plain']*1e3:9.1f} ms   "
+          f"{med['plain'] * 1e6 / handoffs:6.2f} us/hand-off")
+    print(f"  mprof, MPROF_OFFCPU=0 {med['nooff']*1e3:9.1f} ms   {us('nooff'):+6.2f} us/hand-off over plain")
+    print(f"  mprof, off-CPU        {med['offcpu']*1e3:9.1f} ms   {us('offcpu'):+6.2f} us/hand-off over plain, "
+          f"{us('offcpu') - us('nooff'):+.2f} us for recording the switches")
+
+
 def main():
     try:
         trace, calls = calls_bench()
@@ -240,6 +271,7 @@ def main():
         filter_bench(calls)
         alloc_bench()
         stages_bench()
+        switches_bench()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -39,11 +39,13 @@ times_add_up fib.bin
 grep -q 'function calls (.* primitive calls) in [0-9.]* seconds' fib.txt ||
 	fail "no pstats summary line"
 grep -q 'Ordered by: cumulative time' fib.txt || fail "no 'Ordered by' line"
-# pstats' columns; the program also allocates, so mprof adds two memory
-# columns before the function's name.
-grep -Eq '^   ncalls  tottime  percall  cumtime  percall( +totalloc +cumalloc)? filename:lineno\(function\)$' fib.txt ||
+# pstats' columns, each time split into on-CPU and off-CPU where the trace
+# recorded it; the program also allocates, so mprof adds two memory columns
+# before the function's name.
+grep -Eq '^   ncalls  tottime(    oncpu   offcpu)?  percall  cumtime(    oncpu   offcpu)?  percall( +totalloc +cumalloc)? filename:lineno\(function\)$' fib.txt ||
 	fail "no pstats header"
-MPROF_EVENTS=calls MPROF_OUTPUT=$TMP/calls-only.bin "$PROGS/fib" 25 100 >/dev/null
+# Without off-CPU time and memory: pstats's header exactly.
+MPROF_OFFCPU=0 MPROF_EVENTS=calls MPROF_OUTPUT=$TMP/calls-only.bin "$PROGS/fib" 25 100 >/dev/null
 "$REPORT" calls-only.bin >calls-only.txt
 grep -q '^   ncalls  tottime  percall  cumtime  percall filename:lineno(function)$' calls-only.txt ||
 	fail "calls only: not the exact pstats header"
@@ -89,7 +91,12 @@ for f in r["functions"]:
     calls = [int(c) for c in row[0].split("/")]
     want_row = [f["self_ns"], f["self_ns"] / calls[0], f["cumulative_ns"],
                 f["cumulative_ns"] / calls[-1]]
-    for got, ns in zip(row[1:5], want_row):
+    got_row = row[1:5]
+    if "  tottime    oncpu   offcpu  percall" in text:  # the split columns too
+        want_row[1:1] = [f["oncpu_ns"], f["offcpu_ns"]]
+        want_row[5:5] = [f["cumulative_oncpu_ns"], f["cumulative_offcpu_ns"]]
+        got_row = row[1:9]
+    for got, ns in zip(got_row, want_row):
         if abs(float(got) * d - ns) > 0.0005 * d + 0.001:
             problems.append("%s: %s %s for %.1f ns" % (f["function"], got, shown, ns))
 print(shown, "; ".join(problems) or "rule")

@@ -43,7 +43,8 @@ ok = all(main["ts"] <= e["ts"] and e["ts"] + e["dur"] <= main["ts"] + main["dur"
 print("true" if ok else "false")' fib.trace.json)"
 
 # folded: the lines add up to the report's total self time (ns), fib's to
-# fib's self time, and the stacks are main's.
+# fib's self time, and the stacks are main's; on-CPU time by default where
+# the trace recorded off-CPU time (then --time wall gives the whole).
 export_to fib.bin folded fib.folded
 grep -Eq '^main;fib [0-9]+$' fib.folded || fail "folded: no 'main;fib N' line"
 grep -Eq '^main;even(;odd;even)*(;odd)? [0-9]+$' fib.folded || fail "folded: no 'main;even;odd;... N' line"
@@ -54,13 +55,31 @@ check_eq "folded: lines add up to the total self time (within rounding)" true "$
 import json, sys
 r = json.load(open(sys.argv[1]))
 total = sum(int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[2]))
-want = sum(f["self_ns"] for f in r["functions"])
+key = "oncpu_ns" if r["offcpu"]["recorded"] else "self_ns"
+want = sum(f[key] for f in r["functions"])
 print("true" if abs(total - want) <= int(sys.argv[3]) + len(r["functions"]) else "false %d %d" % (total, want))' \
 	fib.json fib.folded "$lines")"
+"$REPORT" --format folded --time wall fib.bin >wall.folded || fail "folded --time wall"
+"$REPORT" --format folded --time oncpu fib.bin >oncpu.folded || fail "folded --time oncpu"
+"$REPORT" --format folded --time offcpu fib.bin >offcpu.folded || fail "folded --time offcpu"
+check_eq "folded: --time wall, oncpu, offcpu add up to self, on-CPU, off-CPU time" true "$(py '
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = len(r["functions"]) + int(sys.argv[2])
+def total(path):
+    return sum(int(l.rsplit(" ", 1)[1]) for l in open(path))
+def want(key):
+    return sum(f[key] if f[key] is not None else f["self_ns"] for f in r["functions"])
+rec = r["offcpu"]["recorded"]
+ok = abs(total("wall.folded") - want("self_ns")) <= n
+ok = ok and abs(total("oncpu.folded") - want("oncpu_ns" if rec else "self_ns")) <= n
+ok = ok and (abs(total("offcpu.folded") - want("offcpu_ns")) <= n if rec else total("offcpu.folded") == total("wall.folded"))
+print("true" if ok else "false")' fib.json "$lines")"
 check_eq "folded: fib's lines add up to fib's self time" true "$(py '
 import json, sys
 r = json.load(open(sys.argv[1]))
-fib = [f for f in r["functions"] if f["function"] == "fib"][0]["self_ns"]
+key = "oncpu_ns" if r["offcpu"]["recorded"] else "self_ns"
+fib = [f for f in r["functions"] if f["function"] == "fib"][0][key]
 got = [int(l.rsplit(" ", 1)[1]) for l in open(sys.argv[2]) if l.rsplit(" ", 1)[0].endswith(";fib")]
 print("true" if abs(sum(got) - fib) <= len(got) + 1 else "false %d %d" % (sum(got), fib))' \
 	fib.json fib.folded)"

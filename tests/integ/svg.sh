@@ -42,7 +42,8 @@ PY
 # ---------------------------------------------------------------- time
 MPROF_OUTPUT=$TMP/fib.bin "$PROGS/fib" 20 10 >fib.out
 report_json fib.bin fib.json
-export_to fib.bin svg fib.svg
+# The whole self time (--time wall): its widths are the JSON's times.
+"$REPORT" --format svg --time wall fib.bin >fib.svg || fail "mprof-report --format svg --time wall"
 check_eq "svg: well-formed, SVG 1.1" "1.1" "$(svg_py fib.svg fib.json 'svg.get("version")')"
 check_eq "svg: the first frame is the root" all "$(svg_py fib.svg fib.json 'frames[0][0]')"
 check_eq "svg: the root frame is the whole width" 1200.0 "$(svg_py fib.svg fib.json 'frames[0][4]')"
@@ -61,8 +62,14 @@ all(any(p[3] == f[3] + 16 and p[2] - 0.02 <= f[2] and f[2] + f[4] <= p[2] + p[4]
 check_eq "svg: no frame narrower than 0.1%" true "$(svg_py fib.svg fib.json 'all(f[4] >= 1.2 for f in frames)')"
 check_eq "svg: fib's colour is the same everywhere" 1 "$(svg_py fib.svg fib.json '
 len({g.find(NS + "rect").get("fill") for g in svg.iter(NS + "g") if g.get("class") == "frame" and g.find(NS + "title").text.startswith("fib ")})')"
-export_to fib.bin flamegraph flamegraph.svg
+"$REPORT" --format flamegraph --time wall fib.bin >flamegraph.svg || fail "flamegraph --time wall"
 cmp -s fib.svg flamegraph.svg || fail "flamegraph: not the same as svg (or not deterministic)"
+# By default, the on-CPU time where the trace recorded off-CPU time.
+export_to fib.bin svg oncpu.svg
+check_eq "svg: by default the root is the on-CPU time (the whole without off-CPU times)" true "$(svg_py oncpu.svg fib.json '
+abs(frames[0][1] * 1000 - sum(f["oncpu_ns" if r["offcpu"]["recorded"] else "self_ns"] for f in r["functions"])) <= len(r["functions"]) + 1')"
+check_eq "svg: the title says which time" true "$(svg_py oncpu.svg fib.json '
+svg.find(NS + "title").text == ("Flame graph: on-CPU time" if r["offcpu"]["recorded"] else "Flame graph: time")')"
 
 # ------------------------------------------------------------ memory
 MPROF_OUTPUT=$TMP/alloc.bin "$PROGS/alloc-instr" sites 3 50 >alloc.out 2>&1
@@ -194,9 +201,11 @@ if rows:
     m = re.search(r"Times in [a-z]+ \((s|ms|us|ns)\)\.", text)
     check("the unit of the table named", m is not None)
     ns = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1}[m.group(1) if m else "s"]
+    # cumtime follows the on-CPU and off-CPU splits of tottime, if any
+    ci = 5 if "<th>oncpu</th>" in text else 3
     check("main's cumulative time",
-          abs(float(row[3]) * ns - main["cumulative_ns"]) <= 0.0005 * ns + 0.001,
-          "%s %s, JSON %d ns" % (row[3], m.group(1) if m else "?", main["cumulative_ns"]))
+          abs(float(row[ci]) * ns - main["cumulative_ns"]) <= 0.0005 * ns + 0.001,
+          "%s %s, JSON %d ns" % (row[ci], m.group(1) if m else "?", main["cumulative_ns"]))
 # One row per snapshot, one per stage, the bottleneck named.
 labels = {s["label"] for s in r["snapshots"]}
 snaps = [c for c in p.cells if len(c) == 6 and c[0].split(" ")[0] in labels]

@@ -554,7 +554,9 @@ START_TEST(test_json)
 	    strstr(text, "\"functions\": [\n    {\"function\": \"0x10\", \"file\": null, \"line\": "
 			 "null, \"module\": null, \"address\": \"0x10\", \"calls\": 1, "
 			 "\"primitive_calls\": 1, \"self_ns\": 30000000, \"cumulative_ns\": "
-			 "100000000, \"callers\": []}\n  ]\n}\n"));
+			 "100000000, \"oncpu_ns\": null, \"offcpu_ns\": null, "
+			 "\"cumulative_oncpu_ns\": null, \"cumulative_offcpu_ns\": null, "
+			 "\"callers\": []}\n  ]\n}\n"));
 	ck_assert_ptr_null(strstr(text, "per_thread"));
 	free(text);
 }

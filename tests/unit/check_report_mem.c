@@ -733,9 +733,12 @@ START_TEST(test_json_memory)
 
 	calls_trace();
 	text = render_from(&opt, NULL);
-	ck_assert_ptr_nonnull(strstr(text, "\"calls\": 1, \"primitive_calls\": 1, \"self_ns\": 20, "
-					   "\"cumulative_ns\": 50, \"alloc_bytes_self\": 1000, "
-					   "\"alloc_bytes_cumulative\": 1157, \"callers\": []}"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "\"calls\": 1, \"primitive_calls\": 1, \"self_ns\": 20, "
+				     "\"cumulative_ns\": 50, \"oncpu_ns\": null, "
+				     "\"offcpu_ns\": null, \"cumulative_oncpu_ns\": null, "
+				     "\"cumulative_offcpu_ns\": null, \"alloc_bytes_self\": 1000, "
+				     "\"alloc_bytes_cumulative\": 1157, \"callers\": []}"));
 	free(text);
 
 	tb_free(tb);

@@ -108,6 +108,24 @@ START_TEST(test_parse_bool)
 }
 END_TEST
 
+START_TEST(test_parse_offcpu)
+{
+	int v = -1;
+
+	ck_assert_int_eq(env_parse_offcpu("X", "auto", &v), 0);
+	ck_assert_int_eq(v, ENV_OFFCPU_AUTO);
+	ck_assert_int_eq(env_parse_offcpu("X", "1", &v), 0);
+	ck_assert_int_eq(v, ENV_OFFCPU_ON);
+	ck_assert_int_eq(env_parse_offcpu("X", "off", &v), 0);
+	ck_assert_int_eq(v, ENV_OFFCPU_OFF);
+	ck_assert_int_eq(env_parse_offcpu("X", "2", &v), -1);
+	ck_assert_int_eq(v, ENV_OFFCPU_AUTO);
+	v = ENV_OFFCPU_OFF;
+	ck_assert_int_eq(env_parse_offcpu("X", "", &v), -1);
+	ck_assert_int_eq(v, ENV_OFFCPU_AUTO);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ clock */
 
 START_TEST(test_clock_monotonic)
@@ -710,6 +728,7 @@ static Suite *runtime_suite(void)
 	tcase_add_test(env, test_parse_size);
 	tcase_add_test(env, test_parse_events);
 	tcase_add_test(env, test_parse_bool);
+	tcase_add_test(env, test_parse_offcpu);
 	tcase_add_test(clk, test_clock_monotonic);
 	tcase_add_test(clk, test_clock_tsc_calibration);
 	tcase_add_test(rt, test_round_trip_threads);

@@ -309,6 +309,15 @@ void tb_context(struct tb *tb, uint32_t id, uint64_t at)
 	tb_ext(tb, TRACE_EXT_CONTEXT, id, &at, 2);
 }
 
+void tb_offcpu(struct tb *tb, unsigned flags, uint64_t at, uint64_t mono, uint64_t cpu)
+{
+	uint64_t w[3] = { at, mono, cpu };
+
+	tb->hdr.offcpu = TRACE_OFFCPU_RECORDED;
+	tb->hdr.features |= TRACE_FEAT_OFFCPU;
+	tb_ext(tb, TRACE_EXT_OFFCPU, flags, w, TRACE_OFFCPU_WORDS);
+}
+
 void tb_end(struct tb *tb, unsigned how, int status)
 {
 	tb->hdr.end_how = how;

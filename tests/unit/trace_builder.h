@@ -97,6 +97,12 @@ void tb_filter(struct tb *tb, unsigned kind, uint64_t limit, const char *pattern
 void tb_pause(struct tb *tb, uint64_t from, uint64_t to);
 /* A CONTEXT record: the thread runs context `id` from `at` (the delta base unchanged). */
 void tb_context(struct tb *tb, uint32_t id, uint64_t at);
+/*
+ * An OFFCPU reading (TRACE_OFFCPU_* flags): at tick `at`, CLOCK_MONOTONIC
+ * `mono` ns, the thread's CPU time `cpu` ns (the delta base unchanged). The
+ * first sets the header's off-CPU state to RECORDED (the feature too).
+ */
+void tb_offcpu(struct tb *tb, unsigned flags, uint64_t at, uint64_t mono, uint64_t cpu);
 /* How the process ended, as the header records it (end_how, exit_status). */
 void tb_end(struct tb *tb, unsigned how, int status);
 
