@@ -292,11 +292,13 @@ static void merge_stages(struct multi_report *m)
 		return;
 	st->rows = xcalloc(total + 1, sizeof(*st->rows));
 	st->upstream = xcalloc(total + 1, sizeof(*st->upstream));
+	st->split = true;
 	for (p = 0; p < m->nprocs; p++) {
 		const struct report_stages *ps = m->procs[p].stages;
 
 		if (!ps)
 			continue;
+		st->split &= ps->split;
 		st->threads += ps->threads;
 		st->unmatched_ends += ps->unmatched_ends;
 		st->open_at_end += ps->open_at_end;

@@ -74,6 +74,7 @@ void report_stage_build(struct report *rep, const struct ss_profile *p,
 			st->rows[i].off_self_ns = 0;
 		st->self_ns += st->rows[i].self_ns;
 	}
+	st->split = rep->offcpu.columns;
 	if (b == SIZE_MAX)
 		return;
 	st->bottleneck = &st->rows[b];
@@ -130,16 +131,52 @@ static bool shares(const struct report_stages *st, double *lo, double *hi)
 	return any;
 }
 
-void report_stage_bottleneck(const struct report_stages *st, FILE *out)
+static uint64_t oncpu(const struct report_stage *s)
 {
-	const struct report_stage *b = st->bottleneck;
+	return s->self_ns - (s->off_self_ns < s->self_ns ? s->off_self_ns : s->self_ns);
+}
+
+/* The stage of the largest on-CPU self time (the first of equals), or NULL. */
+static const struct report_stage *busiest(const struct report_stages *st, uint64_t *total)
+{
+	const struct report_stage *best = NULL;
+	size_t i;
+
+	*total = 0;
+	for (i = 0; i < st->n; i++) {
+		*total += oncpu(&st->rows[i]);
+		if (oncpu(&st->rows[i]) && (!best || oncpu(&st->rows[i]) > oncpu(best)))
+			best = &st->rows[i];
+	}
+	return best;
+}
+
+const struct report_stage *report_stage_busiest(const struct report_stages *st)
+{
+	uint64_t total;
+
+	return st->split ? busiest(st, &total) : NULL;
+}
+
+/* "; on the CPU, normalize is the busiest stage (...)" when it is not the bottleneck. */
+static void busiest_clause(const struct report_stages *st, FILE *out)
+{
+	const struct report_stage *b = st->bottleneck, *c;
+	uint64_t total;
+
+	if (!st->split || !(c = busiest(st, &total)) || c == b)
+		return;
+	fprintf(out,
+		"; on the CPU, %s is the busiest stage (on-CPU self %.3f ms): %s's self time is"
+		" %.3f ms off the CPU, waiting (on I/O, a lock, or for a CPU)",
+		c->name, (double)oncpu(c) / 1e6, b->name, (double)(b->self_ns - oncpu(b)) / 1e6);
+}
+
+/* "generate, filter and normalize run inside it ...": why the stages upstream wait. */
+static void upstream_clause(const struct report_stages *st, FILE *out)
+{
 	double lo = 0, hi = 0;
 
-	if (!b)
-		return;
-	fprintf(out, "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time); ", b->name,
-		(double)b->self_ns / 1e6,
-		st->self_ns ? 100.0 * (double)b->self_ns / (double)st->self_ns : 0.0);
 	if (!st->nupstream) {
 		fputs("no other stage runs inside it: its time is in the busy time of the stages "
 		      "that pull from it, in no stage's latency",
@@ -162,4 +199,23 @@ void report_stage_bottleneck(const struct report_stages *st, FILE *out)
 		fprintf(out, " of %s's latency", st->upstream[0]->name);
 	else
 		fputs(" of their latency", out);
+}
+
+void report_stage_bottleneck(const struct report_stages *st, FILE *out)
+{
+	const struct report_stage *b = st->bottleneck;
+	uint64_t total;
+
+	if (!b)
+		return;
+	fprintf(out, "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time", b->name,
+		(double)b->self_ns / 1e6,
+		st->self_ns ? 100.0 * (double)b->self_ns / (double)st->self_ns : 0.0);
+	if (st->split && busiest(st, &total))
+		fprintf(out, "; on-CPU %.3f ms, %.1f%% of all stage on-CPU self time",
+			(double)oncpu(b) / 1e6,
+			total ? 100.0 * (double)oncpu(b) / (double)total : 0.0);
+	fputs("); ", out);
+	upstream_clause(st, out);
+	busiest_clause(st, out);
 }

@@ -21,6 +21,7 @@
 #ifndef MPROF_REPORT_STAGE_H
 #define MPROF_REPORT_STAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +53,8 @@ struct report_stages {
 	size_t n;
 	uint64_t self_ns;		       /* all stages' */
 	const struct report_stage *bottleneck; /* largest self time; NULL if none */
-	const struct report_stage **upstream;  /* the stages that run inside it, pull order */
+	bool split; /* off-CPU time recorded: the rows' off_self_ns are real */
+	const struct report_stage **upstream; /* the stages that run inside it, pull order */
 	size_t nupstream;
 	size_t threads; /* threads with stage events */
 	uint64_t unmatched_ends, open_at_end;
@@ -67,9 +69,17 @@ void report_stage_release(struct report *rep);
  * The bottleneck's line, without a newline; nothing if there is none:
  * "bottleneck: features (self 62.100 ms, 71.0% of all stage self time);
  * generate, filter and normalize run inside it and wait for it after each
- * hand-off: its self time is 80-97% of their latency".
+ * hand-off: its self time is 80-97% of their latency". Where off-CPU time
+ * was recorded (split) the parenthesis adds "; on-CPU 30.012 ms, 64.0% of
+ * all stage on-CPU self time", and when another stage has the largest
+ * on-CPU self time the line ends "; on the CPU, normalize is the busiest
+ * stage (on-CPU self 20.100 ms): features's self time is 40.000 ms off the
+ * CPU, waiting (on I/O, a lock, or for a CPU)".
  */
 void report_stage_bottleneck(const struct report_stages *st, FILE *out);
+
+/* The stage of the largest on-CPU self time, or NULL when none was recorded. */
+const struct report_stage *report_stage_busiest(const struct report_stages *st);
 
 /* The stage named `name` of `st` (which may be NULL), or NULL. */
 const struct report_stage *report_stage_find(const struct report_stages *st, const char *name);

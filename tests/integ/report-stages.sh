@@ -3,7 +3,8 @@
 # "events were lost" warning on a trace with stages; each stage's records
 # and hand-offs in the report equal to what the program counted itself;
 # the bottleneck named is the stage with the largest self time in the
-# report's own table, with the stages upstream of it; latency grows
+# report's own table, with the stages upstream of it, and the busiest on
+# the CPU the one of the largest on-CPU self time; latency grows
 # upstream (each stage's wait contains its consumer's, one hand-off for
 # one); and --compare of the naive run with the running sum gives each
 # side's own figures and their ratios, with the code paths that ran.
@@ -44,13 +45,46 @@ check_eq "bottleneck: the largest self time" \
 check_eq "upstream of the bottleneck: the stages before it" \
 	"$(json naive.json '[s["name"] for s in r["stages"]][:[s["name"] for s in r["stages"]].index(r["bottleneck"])]')" \
 	"$(json naive.json 'r["upstream_of_bottleneck"]')"
+check_eq "busiest on the CPU: the largest on-CPU self time" \
+	"$(json naive.json 'max(r["stages"], key=lambda s: s["self_oncpu_ns"])["name"] if r["stages"][0]["self_oncpu_ns"] is not None else None')" \
+	"$(json naive.json 'r["busiest_oncpu"]')"
 # The text line: its figures from the same table, its words from the
-# upstream stages ("a, b and c run inside it", "a runs inside it").
-want=$(json naive.json '(lambda st, b, up: "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time); " % (b["name"], b["self_ns"] / 1e6, 100.0 * b["self_ns"] / sum(s["self_ns"] for s in st)) + (("no other stage runs inside it") if not up else (", ".join(up[:-1]) + " and " + up[-1] if len(up) > 1 else up[0]) + (" runs inside it and waits for it" if len(up) == 1 else " run inside it and wait for it") + " after each hand-off"))(r["stages"], [s for s in r["stages"] if s["name"] == r["bottleneck"]][0], r["upstream_of_bottleneck"])')
+# upstream stages ("a, b and c run inside it", "a runs inside it"), the
+# on-CPU share where off-CPU time was recorded, and the busiest stage on
+# the CPU at the end when it is another.
+python3 - naive.json >want.txt <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+st = r["stages"]
+b = [s for s in st if s["name"] == r["bottleneck"]][0]
+up = r["upstream_of_bottleneck"]
+head = "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time" % (
+    b["name"], b["self_ns"] / 1e6, 100.0 * b["self_ns"] / sum(s["self_ns"] for s in st))
+if b["self_oncpu_ns"] is not None:
+    head += "; on-CPU %.3f ms, %.1f%% of all stage on-CPU self time" % (
+        b["self_oncpu_ns"] / 1e6, 100.0 * b["self_oncpu_ns"] / sum(s["self_oncpu_ns"] for s in st))
+head += "); "
+if not up:
+    head += "no other stage runs inside it"
+else:
+    head += (", ".join(up[:-1]) + " and " + up[-1] if len(up) > 1 else up[0])
+    head += " runs inside it and waits for it" if len(up) == 1 else " run inside it and wait for it"
+    head += " after each hand-off"
+tail = ""
+c = r["busiest_oncpu"]
+if c is not None and c != b["name"]:
+    cs = [s for s in st if s["name"] == c][0]
+    tail = "; on the CPU, %s is the busiest stage (on-CPU self %.3f ms): %s's self time is %.3f ms off the CPU, waiting (on I/O, a lock, or for a CPU)" % (
+        c, cs["self_oncpu_ns"] / 1e6, b["name"], b["self_offcpu_ns"] / 1e6)
+print(head)
+print(tail)
+PY
+want=$(sed -n 1p want.txt)
+want_tail=$(sed -n 2p want.txt)
 line=$(grep '^bottleneck: ' naive.txt) || fail "no bottleneck line"
 case $line in
-"$want"*) echo "ok: $line" ;;
-*) fail "bottleneck line: expected '$want...', got '$line'" ;;
+"$want"*"$want_tail") echo "ok: $line" ;;
+*) fail "bottleneck line: expected '$want...$want_tail', got '$line'" ;;
 esac
 # The stage table comes after the call table and before the memory report.
 awk '/ncalls  tottime/ { c = NR } /^Stages, upstream first/ { s = NR } /^Memory:/ { m = NR }
