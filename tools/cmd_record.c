@@ -54,6 +54,10 @@ static const char record_usage_text[] =
     "                        or empty directory (runs by default). The set\n"
     "                        stops at a run killed by a signal, or whose exit\n"
     "                        status is not run 1's\n"
+    "      --append          with --repeat, add the N runs to the set already\n"
+    "                        in DIR (runs of the same command), numbered on:\n"
+    "                        alternate two sets, one run each at a time, so\n"
+    "                        that the machine's drift hits both alike\n"
     "      --calls           record function entries and returns\n"
     "      --alloc           record allocations, frees and snapshots\n"
     "      --stages          record stage begin and end events\n"
@@ -104,6 +108,7 @@ enum {
 	OPT_MAX_DEPTH,
 	OPT_MIN_DURATION,
 	OPT_REPEAT,
+	OPT_APPEND,
 };
 
 static const struct option record_long_options[] = {
@@ -119,6 +124,7 @@ static const struct option record_long_options[] = {
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
 	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
 	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "append", no_argument, NULL, OPT_APPEND },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -284,6 +290,9 @@ static int parse_option(struct record_options *opt, int c, char **argv)
 					       optarg, RECORD_REPEAT_MAX);
 		opt->repeat = (unsigned)strtoul(optarg, NULL, 10);
 		return 0;
+	case OPT_APPEND:
+		opt->append = true;
+		return 0;
 	case 'q':
 		opt->quiet = true;
 		return 0;
@@ -315,6 +324,9 @@ static int parse_args(struct record_options *opt, int argc, char **argv)
 	}
 	if (optind == argc)
 		return cmd_usage_error(record_usage_line, "no command given");
+	if (opt->append && !opt->repeat)
+		return cmd_usage_error(record_usage_line,
+				       "--append adds runs to a set: it needs --repeat N");
 	/* A set of runs is one directory: no process id in its name. */
 	if (opt->repeat && opt->output && strstr(opt->output, "%p"))
 		return cmd_usage_error(record_usage_line,

@@ -20,12 +20,18 @@
  *
  * DIR is new or empty, and a recording takes it by linking its first
  * manifest into place, which fails if another recording did so first: the
- * runs of two recordings never mix. The set stops at a run killed by a
- * signal, at a run whose status is not run 1's, and before the next run once
- * a stopping signal came to mprof (record_stop_signal()).
+ * runs of two recordings never mix. With --append, DIR may hold a set of
+ * runs of the same command already: the new runs are numbered on after its
+ * manifest's, so that a script can alternate two sets (A, B, A, B, ...) and
+ * the machine's drift hits both alike. A recording holds an flock() on DIR
+ * while it runs (released however mprof ends): a second one adding to the
+ * same set is refused. The set stops at a run killed by a signal, at a run
+ * whose status is not run 1's, and before the next run once a stopping
+ * signal came to mprof (record_stop_signal()).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,8 +65,10 @@ struct repeat {
 	char *manifest, *tmp;	 /* DIR/mprof-runs and the file written before it (owned) */
 	bool made_dir;		 /* mprof created DIR */
 	bool claimed;		 /* the manifest in DIR is ours */
-	unsigned done;		 /* the runs that ended */
-	struct repeat_run *runs; /* [opt->repeat], the first `done` filled in (owned) */
+	int lock;		 /* DIR open, flock()ed; -1 if not */
+	unsigned first;		 /* the runs in DIR before this recording (--append) */
+	unsigned done;		 /* the runs that ended, those before included */
+	struct repeat_run *runs; /* [first + opt->repeat], the first `done` filled in (owned) */
 };
 
 /* "mprof: MSG" on stderr, one line: what the set is doing. */
@@ -126,6 +135,16 @@ static void put_quoted(FILE *f, const char *arg)
 	putc('\'', f);
 }
 
+/* The command, each word quoted, separated by spaces: the manifest's form. */
+static void put_command(FILE *f, char **cmd)
+{
+	for (char **arg = cmd; *arg; arg++) {
+		if (arg != cmd)
+			putc(' ', f);
+		put_quoted(f, *arg);
+	}
+}
+
 /* Write the manifest of the runs so far to rp->tmp. Returns 0, or -1
  * after one line. */
 static int manifest_put(const struct repeat *rp)
@@ -137,11 +156,7 @@ static int manifest_put(const struct repeat *rp)
 		return error("cannot write '%s': %s", rp->tmp, strerror(errno));
 	errno = 0;
 	fprintf(f, "%s\ncommand\t", MANIFEST_MAGIC);
-	for (char **arg = rp->opt->cmd; *arg; arg++) {
-		if (arg != rp->opt->cmd)
-			putc(' ', f);
-		put_quoted(f, *arg);
-	}
+	put_command(f, rp->opt->cmd);
 	putc('\n', f);
 	for (unsigned i = 0; i < rp->done; i++)
 		fprintf(f, "run\t%u\tstatus\t%d\twall_ns\t%" PRIu64 "\n", i + 1, rp->runs[i].status,
@@ -220,6 +235,133 @@ static char *output_escape(const char *path)
 	return out;
 }
 
+/* Take the flock() on DIR: 0, or -1 (errno set) if another recording holds it. */
+static int lock_dir(struct repeat *rp)
+{
+	rp->lock = open(rp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rp->lock < 0)
+		return -1;
+	if (flock(rp->lock, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+
+		close(rp->lock);
+		rp->lock = -1;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* "'DIR/mprof-runs': not a manifest of runs, at line N": status 1. */
+static int bad_manifest(const struct repeat *rp, unsigned line, const char *why)
+{
+	error("cannot add runs to '%s': %s, line %u: %s", rp->dir, rp->manifest, line, why);
+	return EXIT_USAGE;
+}
+
+/*
+ * Read the manifest of the set in DIR into rp->runs, after checking it is
+ * a set of runs of our command. Returns 0, or the status to exit with
+ * after one line.
+ */
+static int read_manifest(struct repeat *rp, FILE *f)
+{
+	char *line = NULL, *ours = NULL;
+	size_t cap = 0, len = 0, alloc = 0;
+	unsigned n = 0;
+	ssize_t got;
+	FILE *mem = open_memstream(&ours, &len);
+	int ret = 0;
+
+	if (!mem) {
+		error("cannot read '%s': %s", rp->manifest, strerror(errno));
+		return EXIT_BADTRACE;
+	}
+	put_command(mem, rp->opt->cmd);
+	fclose(mem);
+	for (unsigned no = 1; !ret && (got = getline(&line, &cap, f)) > 0; no++) {
+		unsigned k;
+		int status, used = 0;
+		uint64_t wall;
+
+		if (line[got - 1] == '\n')
+			line[--got] = '\0';
+		if (no == 1 && strcmp(line, MANIFEST_MAGIC))
+			ret = bad_manifest(rp, no, "not \"" MANIFEST_MAGIC "\"");
+		else if (no == 2 && (strncmp(line, "command\t", 8) || strcmp(line + 8, ours))) {
+			error("cannot add runs to '%s': it holds runs of another command (%s)",
+			      rp->dir, strncmp(line, "command\t", 8) ? line : line + 8);
+			ret = EXIT_USAGE;
+		} else if (no > 2) {
+			if (sscanf(line, "run\t%u\tstatus\t%d\twall_ns\t%" SCNu64 "%n", &k, &status,
+				   &wall, &used) != 3 ||
+			    used != got)
+				ret = bad_manifest(
+				    rp, no, "not run<TAB>K<TAB>status<TAB>S<TAB>wall_ns<TAB>W");
+			else if (k != n + 1 || n >= RECORD_REPEAT_MAX)
+				ret = bad_manifest(rp, no, "runs out of order");
+			else {
+				rp->runs = xgrow(rp->runs, &alloc, n + 1, sizeof(*rp->runs));
+				rp->runs[n].status = status;
+				rp->runs[n++].wall_ns = wall;
+			}
+		}
+	}
+	if (!ret && ferror(f)) {
+		error("cannot read '%s': %s", rp->manifest, strerror(errno));
+		ret = EXIT_BADTRACE;
+	}
+	free(line);
+	free(ours);
+	rp->first = rp->done = n;
+	return ret;
+}
+
+/*
+ * --append to a DIR that is not empty: it must be a set of runs of the
+ * same command, which no other recording is adding to. Returns 0, or the
+ * status to exit with after one line.
+ */
+static int repeat_join(struct repeat *rp)
+{
+	FILE *f;
+	int ret;
+
+	rp->manifest = util_join(rp->dir, '/', MANIFEST_NAME);
+	if (lock_dir(rp) < 0) {
+		if (errno == EWOULDBLOCK)
+			error("cannot add runs to '%s': another mprof record is adding runs to it",
+			      rp->dir);
+		else
+			error("cannot use directory '%s': %s", rp->dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	f = fopen(rp->manifest, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			error("cannot add runs to '%s': it is not empty and holds no set of runs "
+			      "(no %s)",
+			      rp->dir, MANIFEST_NAME);
+		else
+			error("cannot read '%s': %s", rp->manifest, strerror(errno));
+		return EXIT_USAGE;
+	}
+	ret = read_manifest(rp, f);
+	fclose(f);
+	if (ret)
+		return ret;
+	/* Room for the runs to come after those read. */
+	{
+		struct repeat_run *runs = xcalloc(rp->first + rp->opt->repeat, sizeof(*runs));
+
+		if (rp->first)
+			memcpy(runs, rp->runs, rp->first * sizeof(*runs));
+		free(rp->runs);
+		rp->runs = runs;
+	}
+	return 0;
+}
+
 /*
  * Make DIR, or take it if it is an empty directory, and put the manifest
  * of no run yet in it. Returns 0, or the status to exit with after one line.
@@ -237,8 +379,13 @@ static int repeat_open(struct repeat *rp)
 	} else if ((empty = dir_empty(rp->dir)) < 0) {
 		error("cannot use directory '%s': %s", rp->dir, strerror(errno));
 		return EXIT_USAGE;
-	} else if (!empty) {
+	} else if (!empty && !rp->opt->append) {
 		return not_empty(rp);
+	} else if (!empty) {
+		int ret = repeat_join(rp);
+
+		if (ret)
+			return ret;
 	}
 	/* Absolute: a CMD that changes directory still writes its trace here. */
 	abs = realpath(rp->dir, NULL);
@@ -248,10 +395,12 @@ static int repeat_open(struct repeat *rp)
 	}
 	rp->output = output_escape(abs);
 	free(abs);
-	rp->manifest = util_join(rp->dir, '/', MANIFEST_NAME);
+	if (!rp->manifest)
+		rp->manifest = util_join(rp->dir, '/', MANIFEST_NAME);
 	snprintf(name, sizeof(name), "%s.%d.tmp", MANIFEST_NAME, (int)getpid());
 	rp->tmp = util_join(rp->dir, '/', name);
-
+	if (rp->lock >= 0)
+		return 0; /* joined: the manifest is there, and replaced after each run */
 	if (manifest_put(rp) < 0)
 		return EXIT_BADTRACE;
 	/* link(), not rename(): of two recordings started at once into DIR,
@@ -259,6 +408,7 @@ static int repeat_open(struct repeat *rp)
 	if (!link(rp->tmp, rp->manifest)) {
 		rp->claimed = true;
 		unlink(rp->tmp);
+		lock_dir(rp);
 		return 0;
 	}
 	if (errno == EEXIST) {
@@ -272,6 +422,7 @@ static int repeat_open(struct repeat *rp)
 		return EXIT_BADTRACE;
 	}
 	rp->claimed = true;
+	lock_dir(rp);
 	return 0;
 }
 
@@ -285,6 +436,8 @@ static void repeat_close(struct repeat *rp)
 		if (rp->made_dir)
 			rmdir(rp->dir);
 	}
+	if (rp->lock >= 0)
+		close(rp->lock);
 	free(rp->output);
 	free(rp->manifest);
 	free(rp->tmp);
@@ -325,14 +478,14 @@ out:
  * next, or the status to exit with. */
 static int repeat_step(struct repeat *rp, unsigned k)
 {
-	unsigned n = rp->opt->repeat;
+	unsigned n = rp->first + rp->opt->repeat;
 	struct repeat_run *run;
 	struct record_end end;
 	int sig = record_stop_signal(), ret;
 
 	if (sig) {
-		if (k == 1)
-			say("stopping before run 1 of %u: mprof got signal %d (%s)", n, sig,
+		if (k == rp->first + 1)
+			say("stopping before run %u of %u: mprof got signal %d (%s)", k, n, sig,
 			    strsignal(sig));
 		else
 			say("stopping after run %u of %u: mprof got signal %d (%s)", k - 1, n, sig,
@@ -368,7 +521,8 @@ static int repeat_step(struct repeat *rp, unsigned k)
 
 int record_repeat(const struct record_options *opt)
 {
-	struct repeat rp = { .opt = opt, .dir = opt->output ? opt->output : "runs" };
+	struct repeat rp = { .opt = opt, .dir = opt->output ? opt->output : "runs", .lock = -1 };
+	unsigned added;
 	int ret;
 
 	rp.runs = xcalloc(opt->repeat, sizeof(*rp.runs));
@@ -376,11 +530,15 @@ int record_repeat(const struct record_options *opt)
 	if (ret)
 		goto out;
 	ret = -1;
-	for (unsigned k = 1; ret < 0 && k <= opt->repeat; k++)
+	for (unsigned k = rp.first + 1; ret < 0 && k <= rp.first + opt->repeat; k++)
 		ret = repeat_step(&rp, k);
 	if (ret < 0)
 		ret = rp.runs[0].status;
-	if (rp.done && !opt->quiet) {
+	added = rp.done - rp.first;
+	if (added && !opt->quiet && rp.first)
+		say("%u of %u run%s added to '%s': %u in all", added, opt->repeat,
+		    opt->repeat == 1 ? "" : "s", rp.dir, rp.done);
+	else if (added && !opt->quiet) {
 		if (rp.done == opt->repeat)
 			say("%u run%s recorded in '%s'", rp.done, rp.done == 1 ? "" : "s", rp.dir);
 		else

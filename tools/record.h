@@ -26,6 +26,7 @@ struct record_options {
 	const char *max_depth;	   /* validated text, or NULL */
 	const char *min_duration;  /* validated text, or NULL */
 	unsigned repeat;	   /* --repeat N, or 0: one run */
+	bool append;		   /* --append: add the runs to the set in DIR */
 	bool quiet;
 	char **cmd; /* CMD and its arguments, NULL-terminated */
 };

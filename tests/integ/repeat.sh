@@ -7,7 +7,10 @@
 # stderr; a run killed by a signal or exiting with another status than run
 # 1's stops the set with its status; SIGINT stops it however the program
 # takes it; a DIR that is not empty, a bad N and %p are refused with one
-# line and status 1; a command that cannot run leaves nothing behind.
+# line and status 1; a command that cannot run leaves nothing behind;
+# --append adds runs to a set of the same command, numbered on, and is
+# refused for another command's set, a directory that is no set, a bad
+# manifest, or a set another recording holds.
 # Counts and statuses come from the programs' own output; no wall time is
 # checked but for being a number.
 . "$top_srcdir/tests/integ/lib.sh"
@@ -294,6 +297,86 @@ mkdir nf2
 "$MPROF" record --repeat 3 -o nf2 -- ./no-such-program 2>/dev/null || true
 check_eq "command not found: the empty directory left empty" "" "$(ls -A nf2)"
 
-# mprof record --help tells of --repeat.
+# --- --append: two sets recorded in turns, A B A B ..., each numbered on
+# after its own manifest, every run's status and trace there.
+for i in 1 2 3; do
+	"$MPROF" record -q --repeat 1 --append -o alt-a -- "$P" return 10 >/dev/null
+	"$MPROF" record -q --repeat 1 --append -o alt-b -- "$P" return 20 >/dev/null
+done
+"$MPROF" record -q --repeat 2 --append -o alt-a -- "$P" return 10 >/dev/null
+for set in alt-a alt-b; do
+	check_manifest $set
+done
+check_eq "--append: the runs of alt-a" "$(printf '%s\n' '1 0' '2 0' '3 0' '4 0' '5 0')" "$(runs_of alt-a)"
+check_eq "--append: the runs of alt-b" "$(printf '%s\n' '1 0' '2 0' '3 0')" "$(runs_of alt-b)"
+check_eq "--append: alt-a's directory" "mprof-runs run1 run2 run3 run4 run5" "$(listing alt-a)"
+check_eq "--append: the command kept" "$(printf '%s\n' "$P" return 20)" "$(command_of alt-b)"
+for k in 1 2 3 4 5; do
+	[ -s alt-a/run$k/trace.bin ] || fail "--append: no trace in alt-a/run$k: $(ls -A alt-a/run$k)"
+done
+"$REPORT" --compare alt-a alt-b >alt.txt 2>alt.err || fail "--compare of appended sets: $(cat alt.err)"
+grep -q '^   old: .*, 5 runs, ' alt.txt || fail "--compare: alt-a's 5 runs: $(head -3 alt.txt)"
+grep -q '^   new: .*, 3 runs, ' alt.txt || fail "--compare: alt-b's 3 runs: $(head -3 alt.txt)"
+# The line per run numbers it in the whole set.
+"$MPROF" record --repeat 1 --append -o alt-b -- "$P" return 20 >/dev/null 2>err
+check_eq "--append: its lines" "$(printf '%s\n' 'mprof: run 4 of 4: exit 0, ' \
+	"mprof: 1 of 1 run added to 'alt-b': 4 in all")" "$(sed 's/, [0-9.]* s$/, /' err)"
+
+# Refused, with one line and status 1, the set left as it was: another
+# command's set, a directory that is not a set, --append without --repeat,
+# a manifest that is not one, and a set another recording is adding to.
+# state DIR: what DIR holds, its manifest with it.
+state()
+{
+	ls -RA "$1"
+	[ ! -f "$1/mprof-runs" ] || cat "$1/mprof-runs"
+}
+# refuse WHAT DIR WANT ARGS...: mprof record ARGS refused with WANT.
+refuse()
+{
+	local what=$1 dir=$2 want=$3 before st
+	shift 3
+	before=$(state "$dir")
+	set +e
+	"$MPROF" record "$@" 2>err >/dev/null
+	st=$?
+	set -e
+	check_eq "$what: status" 1 "$st"
+	check_eq "$what: the line" "$want" "$(head -n 1 err)"
+	check_eq "$what: the set unchanged" "$before" "$(state "$dir")"
+	[ ! -e ran ] || fail "$what: the command ran"
+}
+refuse "another command" alt-a \
+	"mprof: cannot add runs to 'alt-a': it holds runs of another command ($P return 10)" \
+	--repeat 1 --append -o alt-a -- sh -c ': >ran'
+mkdir notaset
+: >notaset/file
+refuse "not a set" notaset \
+	"mprof: cannot add runs to 'notaset': it is not empty and holds no set of runs (no mprof-runs)" \
+	--repeat 1 --append -o notaset -- sh -c ': >ran'
+refuse "--append without --repeat" alt-a "mprof: --append adds runs to a set: it needs --repeat N" \
+	--append -o alt-a -- sh -c ': >ran'
+mkdir badset
+printf 'mprof-runs 1\ncommand\tsh -c %s\nrun\t2\tstatus\t0\twall_ns\t5\n' "': >ran'" >badset/mprof-runs
+refuse "runs out of order" badset \
+	"mprof: cannot add runs to 'badset': badset/mprof-runs, line 3: runs out of order" \
+	--repeat 1 --append -o badset -- sh -c ': >ran'
+printf 'mprof-runs 1\ncommand\tsh -c %s\nrun 1\n' "': >ran'" >badset/mprof-runs
+refuse "a bad run line" badset \
+	"mprof: cannot add runs to 'badset': badset/mprof-runs, line 3: not run<TAB>K<TAB>status<TAB>S<TAB>wall_ns<TAB>W" \
+	--repeat 1 --append -o badset -- sh -c ': >ran'
+# A recording in progress holds the set: the second is refused at once.
+"$MPROF" record -q --repeat 1 --append -o busy -- sh -c ': >started; while [ ! -e go ]; do sleep 0.01; done' &
+holder=$!
+while [ ! -e started ]; do sleep 0.01; done
+refuse "a set being added to" busy \
+	"mprof: cannot add runs to 'busy': another mprof record is adding runs to it" \
+	--repeat 1 --append -o busy -- sh -c ': >started; while [ ! -e go ]; do sleep 0.01; done; : >ran'
+: >go
+wait $holder
+check_eq "the holder's run" "1 0" "$(runs_of busy)"
+
+# mprof record --help tells of --repeat and --append.
 "$MPROF" record --help | grep -q -- '--repeat=N' || fail "mprof record --help: no --repeat"
+"$MPROF" record --help | grep -q -- '--append' || fail "mprof record --help: no --append"
 pass
