@@ -149,59 +149,148 @@ build()
 	make -C "$builddir" -j"$(nproc)" || die "the build failed"
 }
 
-# The demo: profile the instrumented demo program and print its report.
-# (A later issue replaces this with the whole measure / fix / re-measure story.)
-# The demo: the whole discipline on the bundled pipeline, as a story.
-# Measure first (calls, stages), find the bottleneck, switch on the fix,
-# measure again and compare; then what memory the two metrics collectors
-# and the cache cost, by snapshot diff.
+# The demo: the whole discipline on the bundled pipeline, as a story:
+# measure first (every call timed, then the stages alone on the plain
+# build), find the bottleneck, switch on the fix and re-measure with sets of
+# runs compared; then what the metrics collectors and the cache cost in
+# memory, in runs of their own. Every sentence after a report is computed
+# from its JSON and the program's own output (pipeline-demo/demo_explain.py).
+#
+# DEMO_RECORDS (300000; the lecture's scale is 50000), DEMO_RUNS (runs a
+# side in step 3, 20), DEMO_COST_RUNS (runs of each build timed in step 1,
+# 10) and DEMO_DIR (where the traces go, ./build/demo) change the scale.
+# One worker: the profile is the work's, not the pool's, and the runs
+# repeat well on a 2-core machine.
 run_demo()
 {
-	local d=$builddir/demo records=${DEMO_RECORDS:-1000000}
-	local report=$builddir/tools/mprof-report pipeline=$builddir/pipeline-demo/pipeline
+	local d=${DEMO_DIR:-$builddir/demo} records=${DEMO_RECORDS:-300000}
+	local runs=${DEMO_RUNS:-20} cost_runs=${DEMO_COST_RUNS:-10}
+	local mprof=$builddir/tools/mprof
+	local instr=$builddir/pipeline-demo/pipeline plain=$builddir/pipeline-demo/pipeline-plain
+	local -a args=(--records "$records" --workers 1 --collectors 0)
+	local i variant t0 t1
 
 	rm -rf "$d"
-	mkdir -p "$d"
+	mkdir -p "$d/step1" "$d/step2" "$d/step3" "$d/step4"
+
 	step 1 "measure first: the pipeline as written, every call of the instrumented build timed"
-	(cd "$d" && MPROF_EVENTS=calls,stages MPROF_OUTPUT=$d/naive.bin "$pipeline" \
-		--records "$records" --collectors 0 --window-sum naive --quiet)
-	"$report" --limit 5 "$d/naive.bin"
-	explain "The top five by cumulative time: the features stage and its window sums," \
-		"recomputed from scratch for every record, dominate."
-	step 2 "the stage table above: which stage is the bottleneck"
-	explain "features has the largest self time: it is the bottleneck. The stages" \
-		"before it show a high latency because they wait for it: in a pull" \
-		"pipeline a stage's latency is its consumer's time."
+	show "$mprof" record -q --calls -o "$d/step1/trace.bin" -- \
+		"$instr" "${args[@]}" --window-sum naive --quiet
+	show "$mprof" report --sort oncpu --limit 5 "$d/step1/trace.bin"
+	"$mprof" report --json "$d/step1/trace.bin" >"$d/step1/trace.json"
+	demo_explain profile "$d/step1/trace.json"
+	# The cost of measuring, in turns: the plain build unrecorded, the
+	# plain build recording its stages, the instrumented build recording
+	# every call; and the first two on one record, where what is left is
+	# the fixed cost of a recorded run. The wall time of each, from outside.
+	: >"$d/times"
+	for ((i = 1; i <= cost_runs; i++)); do
+		for variant in plain stages calls plain-1 stages-1; do
+			t0=$(date +%s%N)
+			case $variant in
+			plain) MPROF_DISABLE=1 "$plain" "${args[@]}" --window-sum naive --quiet ;;
+			stages) MPROF_EVENTS=stages MPROF_OUTPUT=$d/step1/cost.bin \
+				"$plain" "${args[@]}" --window-sum naive --quiet ;;
+			calls) MPROF_EVENTS=calls MPROF_OUTPUT=$d/step1/cost.bin \
+				"$instr" "${args[@]}" --window-sum naive --quiet ;;
+			plain-1) MPROF_DISABLE=1 "$plain" --records 1 --workers 1 --collectors 0 --quiet ;;
+			stages-1) MPROF_EVENTS=stages MPROF_OUTPUT=$d/step1/cost.bin \
+				"$plain" --records 1 --workers 1 --collectors 0 --quiet ;;
+			esac >/dev/null
+			t1=$(date +%s%N)
+			echo "$variant $((t1 - t0))" >>"$d/times"
+		done
+	done
+	rm -f "$d/step1/cost.bin"
+	demo_explain cost "$d/times"
 
-	step 3 "the fix: a running window sum; measure again and compare"
-	(cd "$d" && MPROF_EVENTS=calls,stages MPROF_OUTPUT=$d/running.bin "$pipeline" \
-		--records "$records" --collectors 0 --window-sum running --quiet)
-	"$report" --limit 8 --compare "$d/naive.bin" "$d/running.bin"
+	step 2 "the bottleneck, from the stage metrics of the plain build (stage events only)"
+	show "$mprof" record -q --stages -o "$d/step2/trace.bin" -- \
+		"$plain" "${args[@]}" --window-sum naive --quiet
+	show "$mprof" report "$d/step2/trace.bin"
+	"$mprof" report --json "$d/step2/trace.bin" >"$d/step2/trace.json"
+	demo_explain stages "$d/step2/trace.json" "$d/times"
 
-	step 4 "memory: collectors as a hash map of named fields (__dict__) vs a struct (__slots__)"
-	(cd "$d" && MPROF_OUTPUT=$d/memory.bin MPROF_EVENTS=alloc,stages \
-		"$builddir/pipeline-demo/pipeline-plain" --records 200000 --collectors 10000 --quiet)
-	echo "10,000 hash-map collectors (snapshots collectors:start -> collectors:dict):"
-	"$report" --diff collectors:start collectors:dict --limit 3 "$d/memory.bin"
+	step 3 "the fix, a running window sum: $runs runs a side, recorded in turns, and compared"
+	echo "\$ for i in \$(seq $runs); do"
+	echo "    mprof record -q --stages --repeat 1 --append -o $d/step3/naive -- pipeline-plain ${args[*]} --window-sum naive --quiet"
+	echo "    mprof record -q --stages --repeat 1 --append -o $d/step3/running -- pipeline-plain ${args[*]} --window-sum running --quiet"
+	echo "  done"
+	for ((i = 1; i <= runs; i++)); do
+		for variant in naive running; do
+			"$mprof" record -q --stages --repeat 1 --append -o "$d/step3/$variant" -- \
+				"$plain" "${args[@]}" --window-sum "$variant" --quiet \
+				>>"$d/step3/$variant.out" || die "step 3: run $i ($variant) failed"
+		done
+	done
+	show "$mprof" report --compare "$d/step3/naive" "$d/step3/running"
+	"$mprof" report --compare "$d/step3/naive" "$d/step3/running" --json >"$d/step3/compare.json"
+	demo_explain compare "$d/step3/compare.json" "$d/step3/naive.out" "$d/step3/running.out"
+
+	step 4 "memory, in runs of their own: the metrics collectors and the calibration cache"
+	echo "10,000 collectors as a hash map of named fields (__dict__), then 10,000 as a struct (__slots__):"
+	show_out "$d/step4/collectors.out" "$mprof" record -q --alloc -o "$d/step4/collectors.bin" -- \
+		"$plain" --records 1000 --workers 1 --collectors 10000
+	show "$mprof" report --diff collectors:start collectors:dict --limit 3 "$d/step4/collectors.bin"
+	show "$mprof" report --diff collectors:dict collectors:slots --limit 3 "$d/step4/collectors.bin"
+	"$mprof" report --json --diff collectors:start collectors:dict "$d/step4/collectors.bin" \
+		>"$d/step4/collectors.json"
+	demo_explain collectors "$d/step4/collectors.json" "$d/step4/collectors.out"
+	for variant in lru:256 ttl:5; do
+		echo
+		case $variant in
+		lru:*) echo "the calibration cache, least recently used out past ${variant#lru:} entries:" ;;
+		ttl:*) echo "the calibration cache, entries out ${variant#ttl:} ms after they were stored:" ;;
+		esac
+		show_out "$d/step4/cache-${variant%%:*}.out" "$mprof" record -q --alloc \
+			-o "$d/step4/cache-${variant%%:*}.bin" -- "$plain" "${args[@]}" --cache "$variant"
+		show "$mprof" report --diff pipeline:start pipeline:done --limit 3 \
+			"$d/step4/cache-${variant%%:*}.bin"
+		"$mprof" report --json --diff pipeline:start pipeline:done \
+			"$d/step4/cache-${variant%%:*}.bin" >"$d/step4/cache-${variant%%:*}.json"
+		demo_explain cache "$d/step4/cache-${variant%%:*}.json" "$d/step4/cache-${variant%%:*}.out"
+	done
 	echo
-	echo "10,000 struct collectors (collectors:dict -> collectors:slots):"
-	"$report" --diff collectors:dict collectors:slots --limit 3 "$d/memory.bin"
-	echo
-	echo "what the run kept besides, the calibration cache among it (pipeline:start -> pipeline:done):"
-	"$report" --diff pipeline:start pipeline:done --limit 3 "$d/memory.bin"
-	explain "Each hash-map collector costs about twenty times the struct's bytes here" \
-		"(C structs carry no object header, so the ratio is larger than Python's 2-3x)."
-	note "the traces are in $d; see '$report --help' for more views"
+	note "the traces are in $d; see '$mprof report --help' for more views"
+}
+
+# show CMD ARGS...: print the command (the build tree's paths shortened), then run it.
+show()
+{
+	print_command "$@"
+	"$@"
+}
+
+# show_out FILE CMD ARGS...: the same, the command's output into FILE.
+show_out()
+{
+	local out=$1
+	shift
+	print_command "$@" ">${out#"$builddir/"}"
+	"$@" >"$out"
+}
+
+print_command()
+{
+	local arg line='$'
+
+	for arg in "$@"; do
+		arg=${arg#"$builddir/tools/"}
+		arg=${arg#"$builddir/pipeline-demo/"}
+		line+=" $arg"
+	done
+	printf '%s\n' "$line"
+}
+
+demo_explain()
+{
+	python3 "$srcdir/pipeline-demo/demo_explain.py" "$@" ||
+		die "demo_explain.py $1 failed"
 }
 
 step()
 {
 	printf '\n== step %s: %s\n\n' "$1" "$2"
-}
-
-explain()
-{
-	printf '\n-> %s\n' "$*"
 }
 
 # Print "N passed, N failed[, N skipped]" from the test-suite.log of the
@@ -278,4 +367,7 @@ main()
 	esac
 }
 
-main "$@"
+# Sourced (as the demo's test does), define the functions and run nothing.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+	main "$@"
+fi

@@ -227,8 +227,8 @@ static void print_cache(const struct options *opt, struct chain **chains)
 	       t.evictions, t.expired);
 	if (t.failed)
 		printf(" not_stored=%llu", t.failed);
-	printf("\ncache memory: %lu entries, %llu bytes held (%u caches, one per worker)\n",
-	       t.entries, t.bytes, opt->workers);
+	printf("\ncache memory: %lu entries, %llu bytes held (%u cache%s, one per worker)\n",
+	       t.entries, t.bytes, opt->workers, opt->workers == 1 ? "" : "s");
 }
 
 static void print_stages(const struct options *opt, struct chain **chains)
