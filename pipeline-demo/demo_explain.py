@@ -178,17 +178,28 @@ def compare(args):
          ": %.2fx faster" % c["wall_speedup"]
          if wall["significant"] and wall["change"] < 0 else ""))
     if f:
-        say("features' self time: %s -> %s, %s%s." %
+        on = f["oncpu"]
+        say("features' self time: %s -> %s, %s%s%s." %
             (ms(f["self"]["old"]["median"]), ms(f["self"]["new"]["median"]), verdict(f["self"]),
              ": %.2fx faster" % f["self_speedup"]
-             if f["self"]["significant"] and f["self"]["change"] < 0 else ""))
-    same = [n for n in UNTOUCHED if n in by and not by[n]["self"]["significant"]]
-    moved = [n for n in UNTOUCHED if n in by and by[n]["self"]["significant"]]
+             if f["self"]["significant"] and f["self"]["change"] < 0 else "",
+             "; on the CPU, %s -> %s, %s" % (ms(on["old"]["median"]), ms(on["new"]["median"]),
+                                           verdict(on)) if on else ""))
+    # The untouched stages, by their time on the CPU where it was recorded:
+    # their self time also holds the time a busy machine kept them waiting.
+    key = "oncpu" if all(by[n]["oncpu"] for n in UNTOUCHED if n in by) else "self"
+    what = "on-CPU self time" if key == "oncpu" else "self time"
+    same = [n for n in UNTOUCHED if n in by and not by[n][key]["significant"]]
+    moved = [n for n in UNTOUCHED if n in by and by[n][key]["significant"]]
     if same:
-        say("The stages the fix did not touch, %s: ~ (no significant change of their self time)." %
-            " and ".join([", ".join(same[:-1]), same[-1]] if len(same) > 1 else same))
+        say("The stages the fix did not touch, %s: ~ (no significant change of their %s)." %
+            (" and ".join([", ".join(same[:-1]), same[-1]] if len(same) > 1 else same), what))
     for n in moved:
-        say("%s's self time changed too: %s." % (n, verdict(by[n]["self"])))
+        say("%s's %s changed too: %s." % (n, what, verdict(by[n][key])))
+    for n in same:
+        if key == "oncpu" and by[n]["self"]["significant"]:
+            say("%s's self time changed (%s) while its time on the CPU did not: time off the"
+                " CPU, waiting for it on a busy machine." % (n, verdict(by[n]["self"])))
     say("The bottleneck: %s (%d of %d runs) -> %s (%d of %d runs)." %
         (old["bottleneck"], by[old["bottleneck"]]["old_bottleneck_runs"], old["runs"],
          new["bottleneck"], by[new["bottleneck"]]["new_bottleneck_runs"], new["runs"]))

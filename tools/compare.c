@@ -141,6 +141,7 @@ static void add_stages(struct cmp_report *cmp, struct match_key **keys, size_t *
 			memset(s, 0, sizeof(*s));
 			s->name = r->name;
 			figure_init(cmp, &s->self, CMP_NS);
+			figure_init(cmp, &s->oncpu, CMP_NS);
 			figure_init(cmp, &s->rate, CMP_RATE);
 			figure_init(cmp, &s->latency, CMP_NS);
 			figure_init(cmp, &s->records, CMP_COUNT);
@@ -149,6 +150,8 @@ static void add_stages(struct cmp_report *cmp, struct match_key **keys, size_t *
 		}
 		s->status = seen(s->status, new, at < 0);
 		*slot(&s->self, new, run) = (double)r->self_ns;
+		*slot(&s->oncpu, new, run) = (double)(r->self_ns - r->off_self_ns);
+		s->oncpu_unknown |= !st->split;
 		*slot(&s->rate, new, run) = r->throughput_per_s;
 		*slot(&s->latency, new, run) = (double)r->mean_latency_ns;
 		*slot(&s->records, new, run) = (double)r->records;
@@ -316,6 +319,10 @@ static void test_all(struct cmp_report *cmp)
 			hp = handoff_p(report_stage_find(cmp_first(&cmp->old)->stages, s->name),
 				       report_stage_find(cmp_first(&cmp->new)->stages, s->name));
 		figure_test(cmp, &fam, &s->self, -1);
+		if (s->oncpu_unknown)
+			s->oncpu.verdict = CMP_UNTESTED;
+		else
+			figure_test(cmp, &fam, &s->oncpu, -1);
 		figure_test(cmp, &fam, &s->rate, -1);
 		figure_test(cmp, &fam, &s->latency, hp);
 		figure_test(cmp, &fam, &s->records, -1);

@@ -125,6 +125,10 @@ struct cmp_stage {
 	const char *name;
 	enum cmp_status status;
 	struct cmp_figure self, rate, latency, records;
+	/* The self time on the CPU, tested where every run of both sides
+	 * recorded off-CPU time: the figure a busy machine does not move. */
+	struct cmp_figure oncpu;
+	bool oncpu_unknown; /* a run did not record off-CPU time: oncpu untested */
 	unsigned old_bottleneck, new_bottleneck; /* runs it was the bottleneck in */
 };
 

@@ -174,6 +174,10 @@ static void stage(FILE *out, const struct cmp_stage *s)
 	fprintf(out, ", \"old_bottleneck_runs\": %u, \"new_bottleneck_runs\": %u",
 		s->old_bottleneck, s->new_bottleneck);
 	figure(out, "self", &s->self);
+	if (s->oncpu_unknown)
+		fputs(", \"oncpu\": null", out);
+	else
+		figure(out, "oncpu", &s->oncpu);
 	figure(out, "throughput", &s->rate);
 	figure(out, "latency", &s->latency);
 	figure(out, "records", &s->records);

@@ -363,6 +363,10 @@ static void stages(const struct cmp_report *cmp, FILE *out)
 						       : "removed (on the old side only)");
 		snprintf(name, sizeof(name), "%-*s  self time", nw, s->name);
 		figure_row("  ", name, w, &s->self, out);
+		if (!s->oncpu_unknown) {
+			snprintf(name, sizeof(name), "%*s  on-CPU   ", nw, "");
+			figure_row("  ", name, w, &s->oncpu, out);
+		}
 		snprintf(name, sizeof(name), "%*s  records/s", nw, "");
 		figure_row("  ", name, w, &s->rate, out);
 		snprintf(name, sizeof(name), "%*s  latency  ", nw, "");

@@ -23,7 +23,7 @@ D=$TMP/demo
 cd "$TMP"
 
 # Ground truth: what the program counts and prints of itself.
-MPROF_DISABLE=1 "$PLAIN" --records $N --workers 1 --collectors 0 >truth.out
+MPROF_DISABLE=1 "$PLAIN" --records $N --workers 1 --cache lru:112 --collectors 0 >truth.out
 kept=$(sed -n 's/^records: .*kept=\([0-9]*\).*/\1/p' truth.out)
 sum=$(sed -n 's/^checksum=\([0-9a-f]*\)$/\1/p' truth.out)
 [ -n "$kept" ] && [ -n "$sum" ] || fail "the program's own counts: $(cat truth.out)"
@@ -39,6 +39,11 @@ check_eq "the demo's exit status" 0 "$st"
 check_eq "the steps, in order" "1 2 3 4" \
 	"$(sed -n 's/^== step \([0-9]\): .*/\1/p' demo.out | tr '\n' ' ' | sed 's/ $//')"
 
+for side in naive running; do
+	for k in $(seq 1 $RUNS); do
+		"$REPORT" --json "$D/step3/$side/run$k/trace.bin" >"$D/step3/$side/run$k/trace.json"
+	done
+done
 python3 - "$D" demo.out "$N" "$kept" "$sum" "$RUNS" "$COST" <<'PY' || fail "a conclusion of the demo is not what its data says"
 import json, re, statistics, sys, os
 
@@ -79,12 +84,16 @@ def ms(ns):
 # Step 1: the leader and its calls; the code path that ran.
 r = load("step1/trace.json")
 fns = {f["function"]: f for f in r["functions"]}
-top = max(r["functions"], key=lambda f: f["oncpu_ns"])
-m = line(1, r"^-> (\S+) \(\S+\) leads on the CPU: (\S+ ms) of the (\S+ ms) all functions took, \d+%, in (\d+) calls")
+split = all(f["oncpu_ns"] is not None for f in r["functions"])
+fkey = "oncpu_ns" if split else "self_ns"
+top = max(r["functions"], key=lambda f: f[fkey])
+m = line(1, r"^-> (\S+) \(\S+\) leads (on the CPU|\(off-CPU time not recorded: self time\)): (\S+ ms) of"
+         r" the (\S+ ms) all functions took, \d+%, in (\d+) calls")
 if m:
     check("step 1: the leader", top["function"], m.group(1))
-    check("step 1: its on-CPU self time", ms(top["oncpu_ns"]), m.group(2))
-    check("step 1: its calls", top["calls"], int(m.group(4)))
+    check("step 1: on the CPU where off-CPU time was recorded", split, m.group(2) == "on the CPU")
+    check("step 1: its (on-CPU) self time", ms(top[fkey]), m.group(3))
+    check("step 1: its calls", top["calls"], int(m.group(5)))
 check("step 1: window_sum_naive's calls: one per record kept", kept,
       fns.get("window_sum_naive", {}).get("calls"))
 check("step 1: the running sum did not run", None, fns.get("window_sum_running"))
@@ -138,13 +147,26 @@ if m:
     f = by["features"]["self"]
     check("step 3: features' verdict", "~" if not f["significant"] else "%+.1f%%" % (100 * f["change"]),
           m.group(1))
-same = [s for s in ("generate", "filter", "normalize") if not by[s]["self"]["significant"]]
-m = re.search(r"^-> The stages the fix did not touch, (.*): ~", steps[2], flags=re.M)
+# The untouched stages by their on-CPU self time, where every run recorded it.
+untouched = ("generate", "filter", "normalize")
+key = "oncpu" if all(by[s]["oncpu"] for s in untouched) else "self"
+what = "on-CPU self time" if key == "oncpu" else "self time"
+recorded = all(load(os.path.join("step3", side, "run%d" % k, "trace.json"))["offcpu"]["recorded"]
+               for side in ("naive", "running") for k in range(1, runs + 1))
+check("step 3: on-CPU self time compared where every run recorded off-CPU time",
+      "oncpu" if recorded else "self", key)
+same = [s for s in untouched if not by[s][key]["significant"]]
+m = re.search(r"^-> The stages the fix did not touch, (.*): ~ \(no significant change of their (.*)\)\.$",
+              steps[2], flags=re.M)
 check("step 3: the untouched stages said to be ~",
-      same, re.split(r", | and ", m.group(1)) if m else [])
-for s in ("generate", "filter", "normalize"):
-    said = re.search(r"^-> %s's self time changed too" % s, steps[2], flags=re.M) is not None
-    check("step 3: %s said to have changed" % s, by[s]["self"]["significant"], said)
+      (same, what) if same else None, (re.split(r", | and ", m.group(1)), m.group(2)) if m else None)
+for s in untouched:
+    said = re.search(r"^-> %s's %s changed too" % (s, what), steps[2], flags=re.M) is not None
+    check("step 3: %s said to have changed" % s, by[s][key]["significant"], said)
+    said = re.search(r"^-> %s's self time changed \(.*\) while its time on the CPU did not" % s,
+                     steps[2], flags=re.M) is not None
+    check("step 3: %s said to have waited" % s,
+          key == "oncpu" and by[s]["self"]["significant"] and not by[s]["oncpu"]["significant"], said)
 m = line(3, r"^-> The bottleneck: (\S+) \((\d+) of (\d+) runs\) -> (\S+) \((\d+) of (\d+) runs\)\.")
 if m:
     check("step 3: the bottlenecks", (c["old"]["bottleneck"], by[c["old"]["bottleneck"]]["old_bottleneck_runs"],

@@ -123,10 +123,15 @@ static void call(struct tb *tb, void (*fn)(void), uint64_t shift, uint64_t from,
 }
 
 /* src pulled by snk, `batches` batches of 100, src 10 us and snk `snk` us a
- * batch, a 5 us sink, from tick t. */
-static void stages(struct tb *tb, uint64_t snk, int batches, uint64_t t)
+ * batch, a 5 us sink, from tick t. With `off` (us), off-CPU readings: each
+ * snk batch `off` us of its time off the CPU, read just before its end. */
+static void stages(struct tb *tb, uint64_t snk, uint64_t off, int batches, uint64_t t)
 {
+	uint64_t cpu = 0, last = t;
 	int b;
+
+	if (off)
+		tb_offcpu(tb, TRACE_OFFCPU_BASE, t, t, 0);
 
 	tb_stage_def(tb, 1, "src");
 	tb_stage_def(tb, 2, "snk");
@@ -138,6 +143,11 @@ static void stages(struct tb *tb, uint64_t snk, int batches, uint64_t t)
 		t += n ? 10 * US : 0;
 		tb_stage_end(tb, 1, t, n);
 		t += n ? snk * US : 0;
+		if (off && n) {
+			cpu += t - 1 - last - off * US;
+			last = t - 1;
+			tb_offcpu(tb, 0, t - 1, t - 1, cpu);
+		}
 		tb_stage_end(tb, 2, t, n);
 		t += n ? 5 * US : 0;
 	}
@@ -151,6 +161,7 @@ struct run {
 	uint64_t b_us;	       /* work_b after it, when not 0 */
 	uint64_t c_us;	       /* work_c after that, when not 0 */
 	uint64_t snk;	       /* the sink stage's time a batch; no stages when 0 */
+	uint64_t snk_off;      /* of it, off the CPU (off-CPU readings when not 0) */
 	uint64_t bytes;	       /* one allocation of these bytes (no calls when main_us is 0) */
 	const char *exe;       /* the header's executable; /usr/bin/prog when NULL */
 	unsigned char buildid; /* a build id of /usr/bin/prog's module when not 0 */
@@ -194,7 +205,7 @@ static struct tb *run_tb(const struct run *r, uint64_t shift)
 	}
 	if (r->snk) {
 		tb_chunk(tb, 2, 0);
-		stages(tb, r->snk, 4, 200 * US);
+		stages(tb, r->snk, r->snk_off, 4, 200 * US);
 	}
 	return tb;
 }
@@ -619,6 +630,65 @@ START_TEST(test_runs_noise)
 }
 END_TEST
 
+/*
+ * A stage kept waiting: the new runs' snk takes 80 us a batch instead of
+ * 50, 30 of them off the CPU. Its self time is significantly worse, its
+ * on-CPU self time (50 us a batch, +i us in run i, on both sides) is noise.
+ * Without off-CPU readings on a side the on-CPU figure is not tested.
+ */
+START_TEST(test_stage_oncpu)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o[6], n[6];
+	struct cmp_report cmp;
+	const struct cmp_stage *snk;
+	char *text;
+	int status;
+
+	for (size_t i = 0; i < 6; i++) {
+		o[i] = (struct run){ .wall = 1000 + i, .snk = 50 + i, .snk_off = 1 };
+		n[i] = (struct run){ .wall = 1000 + i, .snk = 80 + i, .snk_off = 31 };
+	}
+	load(&cmp, &opt, runs("old", o, 6), runs("new", n, 6));
+	snk = stage(&cmp, "snk");
+	ck_assert(!snk->oncpu_unknown);
+	ck_assert_int_eq(snk->self.verdict, CMP_WORSE);
+	ck_assert_int_eq(snk->oncpu.verdict, CMP_NOISE);
+	/* 4 batches of (49 + i) us on the CPU; the median of i = 0..5 is 2.5. */
+	ck_assert_double_eq(snk->oncpu.so.median, 4 * 51.5 * US);
+	ck_assert_double_eq(snk->oncpu.sn.median, snk->oncpu.so.median);
+	ck_assert_int_eq(stage(&cmp, "src")->oncpu.verdict, CMP_SAME);
+	cmp_release(&cmp);
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_msg(strstr(text, "  snk  self time  ") &&
+			  strstr(strstr(text, "  snk  self time  "), "\n       on-CPU     "),
+		      "%s", text);
+	ck_assert_ptr_nonnull(strstr(line_of(strstr(text, "  snk  self time"), "on-CPU"), "~ (p="));
+	free(text);
+	opt.kind = report_kind_find("json");
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_ptr_nonnull(strstr(text, "\"oncpu\": {\"old\": "));
+	free(text);
+
+	/* The old side without readings: no on-CPU figure. */
+	for (size_t i = 0; i < 6; i++)
+		o[i].snk_off = 0;
+	opt.kind = NULL;
+	load(&cmp, &opt, runs("old-unread", o, 6), runs("new-again", n, 6));
+	ck_assert(stage(&cmp, "snk")->oncpu_unknown);
+	ck_assert_int_eq(stage(&cmp, "snk")->oncpu.verdict, CMP_UNTESTED);
+	cmp_release(&cmp);
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_ptr_null(strstr(text, "on-CPU"));
+	free(text);
+	opt.kind = report_kind_find("json");
+	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
+	ck_assert_ptr_nonnull(strstr(text, "\"oncpu\": null"));
+	free(text);
+}
+END_TEST
+
 /* Two runs a side cannot reach p < 0.05: said, and nothing significant. */
 START_TEST(test_runs_too_few)
 {
@@ -819,6 +889,7 @@ static Suite *compare_suite(void)
 	tcase_add_test(tc, test_json_one_run);
 	tcase_add_test(tc, test_runs_significant);
 	tcase_add_test(tc, test_runs_noise);
+	tcase_add_test(tc, test_stage_oncpu);
 	tcase_add_test(tc, test_runs_too_few);
 	tcase_add_test(tc, test_gate);
 	tcase_add_test(tc, test_gate_blind);
