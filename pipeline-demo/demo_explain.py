@@ -191,9 +191,11 @@ def compare(args):
     what = "on-CPU self time" if key == "oncpu" else "self time"
     same = [n for n in UNTOUCHED if n in by and not by[n][key]["significant"]]
     moved = [n for n in UNTOUCHED if n in by and by[n][key]["significant"]]
+    floor = c["method"]["min_change"]
     if same:
-        say("The stages the fix did not touch, %s: ~ (no significant change of their %s)." %
-            (" and ".join([", ".join(same[:-1]), same[-1]] if len(same) > 1 else same), what))
+        say("The stages the fix did not touch, %s: ~ (no significant change of their %s%s)." %
+            (" and ".join([", ".join(same[:-1]), same[-1]] if len(same) > 1 else same), what,
+             " of %g%% or more" % (100 * floor) if floor else ""))
     for n in moved:
         say("%s's %s changed too: %s." % (n, what, verdict(by[n][key])))
     for n in same:

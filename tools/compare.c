@@ -351,8 +351,10 @@ static void test_all(struct cmp_report *cmp)
 	for (i = 0; i < fam.n; i++) {
 		struct cmp_figure *f = fam.figs[i];
 
-		f->verdict = sig[i] ? direction(cmp, f) : CMP_NOISE;
-		cmp->nsignificant += sig[i];
+		f->small = sig[i] && cmp->opt->min_change_pct > 0 && !isnan(f->change) &&
+			   100 * fabs(f->change) < cmp->opt->min_change_pct;
+		f->verdict = sig[i] && !f->small ? direction(cmp, f) : CMP_NOISE;
+		cmp->nsignificant += sig[i] && !f->small;
 	}
 	cmp->ntested = fam.n;
 	free(sig);

@@ -111,6 +111,7 @@ struct cmp_figure {
 	double p;      /* the test's p-value; 1 when not tested */
 	enum cmp_basis basis;
 	enum cmp_verdict verdict;
+	bool small; /* significant, but smaller than --min-change: CMP_NOISE */
 };
 
 struct cmp_func {

@@ -60,6 +60,10 @@ static const char usage_text[] =
     "                      calls it significant ('~' where it does not);\n"
     "                      functions by the absolute change of cumulative time\n"
     "                      (--sort tottime: of self time; 20 unless --limit)\n"
+    "      --min-change=PCT\n"
+    "                      with --compare: a significant change smaller than\n"
+    "                      PCT percent prints as '~' too (what code layout\n"
+    "                      alone can move: 1 to 2)\n"
     "      --fail-if-slower=PCT\n"
     "                      with --compare: exit with status 4 when the wall\n"
     "                      time, a stage's self time or a --gate function's\n"
@@ -118,6 +122,7 @@ enum {
 	OPT_UNIT,
 	OPT_FAIL_SLOWER,
 	OPT_FAIL_MEMORY,
+	OPT_MIN_CHANGE,
 	OPT_GATE,
 	OPT_TIME,
 };
@@ -141,6 +146,7 @@ static const struct option long_options[] = {
 	{ "compare", required_argument, NULL, OPT_COMPARE },
 	{ "fail-if-slower", required_argument, NULL, OPT_FAIL_SLOWER },
 	{ "fail-if-more-memory", required_argument, NULL, OPT_FAIL_MEMORY },
+	{ "min-change", required_argument, NULL, OPT_MIN_CHANGE },
 	{ "gate", required_argument, NULL, OPT_GATE },
 	{ "include", required_argument, NULL, OPT_INCLUDE },
 	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
@@ -264,6 +270,9 @@ static int parse_option(struct report_options *opt, int c, char **argv)
 	case OPT_FAIL_MEMORY:
 		opt->fail_memory = true;
 		return parse_pct("--fail-if-more-memory", optarg, &opt->fail_memory_pct);
+	case OPT_MIN_CHANGE:
+		opt->min_change = true;
+		return parse_pct("--min-change", optarg, &opt->min_change_pct);
 	case OPT_GATE:
 		add_pattern(&opt->gate, &opt->ngate, optarg);
 		return 0;
@@ -364,11 +373,12 @@ static int parse_args(struct report_options *opt, int argc, char **argv)
 	}
 	if (opt->compare_old)
 		return check_compare(opt, argc, argv);
-	if (opt->fail_slower || opt->fail_memory || opt->ngate)
+	if (opt->fail_slower || opt->fail_memory || opt->ngate || opt->min_change)
 		return usage_error("'%s' needs '--compare'", opt->fail_slower ? "--fail-if-slower"
 							     : opt->fail_memory
 								 ? "--fail-if-more-memory"
-								 : "--gate");
+							     : opt->ngate ? "--gate"
+									  : "--min-change");
 	if (optind == argc)
 		return usage_error("no trace given");
 	opt->trace = argv[optind];

@@ -100,6 +100,10 @@ struct report_options {
 	/* The --compare gate, when fail_slower / fail_memory: its percentages. */
 	bool fail_slower, fail_memory;
 	double fail_slower_pct, fail_memory_pct;
+	/* --min-change: a significant change smaller than this percentage is
+	 * noise all the same; 0 when not given. */
+	bool min_change;
+	double min_change_pct;
 	const char **gate; /* --gate: function name patterns */
 	size_t ngate;
 	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */

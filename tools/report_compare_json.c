@@ -82,9 +82,12 @@ static void figure(FILE *out, const char *key, const struct cmp_figure *f)
 	num(out, f->change);
 	fputs(", \"p\": ", out);
 	num(out, f->basis == CMP_BASIS_NONE ? NAN : f->p);
-	fprintf(out, ", \"basis\": \"%s\", \"verdict\": \"%s\", \"significant\": %s}",
+	fprintf(out,
+		", \"basis\": \"%s\", \"verdict\": \"%s\", \"significant\": %s"
+		", \"below_min_change\": %s}",
 		bases[f->basis], verdicts[f->verdict],
-		f->verdict == CMP_BETTER || f->verdict == CMP_WORSE ? "true" : "false");
+		f->verdict == CMP_BETTER || f->verdict == CMP_WORSE ? "true" : "false",
+		f->small ? "true" : "false");
 }
 
 static unsigned long long lost_total(const struct cmp_side *s)
@@ -297,10 +300,10 @@ static void method(FILE *out, const struct cmp_report *cmp)
 		"\"level\": %g, \"test\": \"Mann-Whitney U, two-sided\", \"over\": \"%s\", "
 		"\"false_discovery_rate\": %g, \"correction\": \"Benjamini-Hochberg\", "
 		"\"figures_tested\": %zu, \"significant\": %zu, \"no_noise_estimate\": %s, "
-		"\"too_few_runs\": %s},\n",
+		"\"too_few_runs\": %s, \"min_change\": %g},\n",
 		STATS_LEVEL, cmp->one_run ? (cmp->ntested ? "events" : "none") : "runs",
 		STATS_ALPHA, cmp->ntested, cmp->nsignificant, cmp->one_run ? "true" : "false",
-		cmp->too_few ? "true" : "false");
+		cmp->too_few ? "true" : "false", cmp->opt->min_change_pct / 100);
 	fprintf(out, "    \"programs_differ\": %s,\n    \"builds_differ\": %s,\n",
 		cmp->programs_differ ? "true" : "false", cmp->builds_differ ? "true" : "false");
 }

@@ -111,6 +111,9 @@ static const char *pvalue(char *buf, size_t len, const struct cmp_figure *f)
 {
 	if (f->basis == CMP_BASIS_NONE)
 		buf[0] = '\0';
+	else if (f->small)
+		snprintf(buf, len, " (p=%.3f%s, %+.2f%%: under --min-change)", f->p,
+			 f->basis == CMP_BASIS_EVENTS ? ", over hand-offs" : "", 100 * f->change);
 	else
 		snprintf(buf, len, " (p=%.3f%s)", f->p,
 			 f->basis == CMP_BASIS_EVENTS ? ", over hand-offs" : "");
@@ -131,7 +134,7 @@ static void cell(FILE *out, int width, const char *s)
 static void figure_row(const char *indent, const char *name, int width, const struct cmp_figure *f,
 		       FILE *out)
 {
-	char a[48], b[48], c[32], p[48];
+	char a[48], b[48], c[32], p[96];
 
 	fprintf(out, "%s%-*s ", indent, width, name);
 	cell(out, 18, centre(a, sizeof(a), f, &f->so));
@@ -206,6 +209,16 @@ static void what_compared(const struct cmp_report *cmp, FILE *out)
 		      out);
 }
 
+/* The fewest runs a side with which the test can reach STATS_ALPHA. */
+static size_t runs_needed(void)
+{
+	size_t n = 2;
+
+	while (stats_mann_whitney_min_p(n, n) > STATS_ALPHA)
+		n++;
+	return n;
+}
+
 static void legend(const struct cmp_report *cmp, FILE *out)
 {
 	size_t no = cmp->old.nruns, nn = cmp->new.nruns;
@@ -233,12 +246,15 @@ static void legend(const struct cmp_report *cmp, FILE *out)
 		"discovery rate over the %zu figures\ntested (Benjamini-Hochberg); \"~\": not "
 		"significant; \"same\": the same in every run.\n",
 		no, nn, 100 * STATS_LEVEL, 100 * STATS_ALPHA, cmp->ntested);
+	if (cmp->opt->min_change_pct > 0)
+		fprintf(out, "A significant change under %g%% is \"~\" too (--min-change %g).\n",
+			cmp->opt->min_change_pct, cmp->opt->min_change_pct);
 	if (cmp->too_few)
 		fprintf(out,
 			"Too few runs: with %zu and %zu runs the test cannot reach p < %.2f; "
-			"nothing can be\ncalled significant (4 runs a side can; 10 tell small "
+			"nothing can be\ncalled significant (%zu runs a side can; 10 tell small "
 			"changes).\n",
-			no, nn, STATS_ALPHA);
+			no, nn, STATS_ALPHA, runs_needed());
 	fputc('\n', out);
 }
 

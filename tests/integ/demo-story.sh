@@ -156,8 +156,9 @@ recorded = all(load(os.path.join("step3", side, "run%d" % k, "trace.json"))["off
 check("step 3: on-CPU self time compared where every run recorded off-CPU time",
       "oncpu" if recorded else "self", key)
 same = [s for s in untouched if not by[s][key]["significant"]]
-m = re.search(r"^-> The stages the fix did not touch, (.*): ~ \(no significant change of their (.*)\)\.$",
-              steps[2], flags=re.M)
+m = re.search(r"^-> The stages the fix did not touch, (.*): ~ \(no significant change of their (.*?)"
+              r"(?: of %g%% or more)?\)\.$" % (100 * c["method"]["min_change"]), steps[2], flags=re.M)
+check("step 3: --min-change 2", 0.02, c["method"]["min_change"])
 check("step 3: the untouched stages said to be ~",
       (same, what) if same else None, (re.split(r", | and ", m.group(1)), m.group(2)) if m else None)
 for s in untouched:

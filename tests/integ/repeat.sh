@@ -325,10 +325,11 @@ check_eq "--append: its lines" "$(printf '%s\n' 'mprof: run 4 of 4: exit 0, ' \
 # Refused, with one line and status 1, the set left as it was: another
 # command's set, a directory that is not a set, --append without --repeat,
 # a manifest that is not one, and a set another recording is adding to.
-# state DIR: what DIR holds, its manifest with it.
+# state DIR: the runs DIR holds, its manifest with them (a run under way
+# adds its children's traces to its own directory meanwhile).
 state()
 {
-	ls -RA "$1"
+	ls -A "$1"
 	[ ! -f "$1/mprof-runs" ] || cat "$1/mprof-runs"
 }
 # refuse WHAT DIR WANT ARGS...: mprof record ARGS refused with WANT.

@@ -162,6 +162,7 @@ struct run {
 	uint64_t c_us;	       /* work_c after that, when not 0 */
 	uint64_t snk;	       /* the sink stage's time a batch; no stages when 0 */
 	uint64_t snk_off;      /* of it, off the CPU (off-CPU readings when not 0) */
+	int batches;	       /* of the stages; 4 when 0 */
 	uint64_t bytes;	       /* one allocation of these bytes (no calls when main_us is 0) */
 	const char *exe;       /* the header's executable; /usr/bin/prog when NULL */
 	unsigned char buildid; /* a build id of /usr/bin/prog's module when not 0 */
@@ -205,7 +206,7 @@ static struct tb *run_tb(const struct run *r, uint64_t shift)
 	}
 	if (r->snk) {
 		tb_chunk(tb, 2, 0);
-		stages(tb, r->snk, r->snk_off, 4, 200 * US);
+		stages(tb, r->snk, r->snk_off, r->batches ? r->batches : 4, 200 * US);
 	}
 	return tb;
 }
@@ -411,14 +412,42 @@ START_TEST(test_match)
 	ck_assert_uint_eq(snk->new_bottleneck, 1);
 	ck_assert_uint_eq(stage(&cmp, "src")->old_bottleneck, 0);
 	/* The source's latency (its records' time downstream, snk's and the
-	 * sink's) is tested over the hand-offs: 4 a run, all of one latency
-	 * each side, the new all below the old. The sink's is the same. */
+	 * sink's) is tested over the hand-offs (test_handoffs); the sink's is
+	 * the same. */
 	ck_assert_int_eq(stage(&cmp, "src")->latency.basis, CMP_BASIS_EVENTS);
-	ck_assert_double_lt(stage(&cmp, "src")->latency.p, STATS_ALPHA);
-	ck_assert_int_eq(stage(&cmp, "src")->latency.verdict, CMP_BETTER);
 	ck_assert_int_eq(snk->latency.verdict, CMP_SAME);
 	ck_assert_int_eq(snk->records.verdict, CMP_SAME);
 	ck_assert(!cmp.programs_differ);
+	cmp_release(&cmp);
+}
+END_TEST
+
+/*
+ * One run a side: the source's latency is tested over its hand-offs, 12 a
+ * run, all of one latency each side (snk's 50 us and the sink's 5 against
+ * 20 and 5): the new all below the old, as significant as 12 against 12
+ * can be. With 4 hand-offs a run (2/70 at best) nothing is significant.
+ */
+START_TEST(test_handoffs)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o = old_run, n = new_run;
+	struct cmp_report cmp;
+	struct tb *a, *b;
+
+	o.batches = n.batches = 12;
+	a = run_tb(&o, 0);
+	b = run_tb(&n, SHIFT);
+	load(&cmp, &opt, tb_write(a), tb_write(b));
+	ck_assert_int_eq(stage(&cmp, "src")->latency.basis, CMP_BASIS_EVENTS);
+	ck_assert_double_lt(stage(&cmp, "src")->latency.p, STATS_ALPHA / cmp.ntested);
+	ck_assert_int_eq(stage(&cmp, "src")->latency.verdict, CMP_BETTER);
+	cmp_release(&cmp);
+	tb_free(a);
+	tb_free(b);
+	load(&cmp, &opt, tb_write(old_tb), tb_write(new_tb));
+	ck_assert_double_gt(stage(&cmp, "src")->latency.p, STATS_ALPHA);
+	ck_assert_int_eq(stage(&cmp, "src")->latency.verdict, CMP_NOISE);
 	cmp_release(&cmp);
 }
 END_TEST
@@ -509,7 +538,8 @@ START_TEST(test_json_one_run)
 				     "\"lo\": 50000, \"hi\": 50000, \"level\": 0, \"min\": 50000, "
 				     "\"max\": 50000, \"n\": 1, \"runs\": [50000]}, "
 				     "\"change\": -0.5, \"p\": null, \"basis\": \"none\", "
-				     "\"verdict\": \"untested\", \"significant\": false}"));
+				     "\"verdict\": \"untested\", \"significant\": false, "
+				     "\"below_min_change\": false}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"gate\": null"));
 	free(text);
 }
@@ -685,6 +715,62 @@ START_TEST(test_stage_oncpu)
 	opt.kind = report_kind_find("json");
 	text = compare_paths(&opt, opt.compare_old, opt.compare_new, &status);
 	ck_assert_ptr_nonnull(strstr(text, "\"oncpu\": null"));
+	free(text);
+}
+END_TEST
+
+/*
+ * --min-change: a significant change of the wall time by 1% (1002.5 us to
+ * 1012.5 us, the runs apart) is "~" under --min-change 2, and said so;
+ * without it, and under --min-change 0.5, it is significant.
+ */
+START_TEST(test_min_change)
+{
+	struct report_options opt = { .limit = -1 };
+	struct run o[6], n[6];
+	struct cmp_report cmp;
+	const char *old, *new;
+	char *text;
+	int status;
+
+	for (size_t i = 0; i < 6; i++) {
+		o[i] = (struct run){ .wall = 1000 + i };
+		n[i] = (struct run){ .wall = 1010 + i };
+	}
+	old = runs("old", o, 6);
+	new = runs("new", n, 6);
+	load(&cmp, &opt, old, new);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_WORSE);
+	ck_assert(!cmp.wall.small);
+	ck_assert_uint_eq(cmp.nsignificant, 1);
+	cmp_release(&cmp);
+
+	opt.min_change = true;
+	opt.min_change_pct = 0.5;
+	load(&cmp, &opt, old, new);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_WORSE);
+	cmp_release(&cmp);
+
+	opt.min_change_pct = 2;
+	load(&cmp, &opt, old, new);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_NOISE);
+	ck_assert(cmp.wall.small);
+	ck_assert_uint_eq(cmp.nsignificant, 0);
+	cmp_release(&cmp);
+	text = compare_paths(&opt, old, new, &status);
+	ck_assert_int_eq(status, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "A significant change under 2% is \"~\" too (--min-change 2).\n"));
+	ck_assert_msg(
+	    strstr(line_of(text, "  wall time"), "       ~ (p=0.002, +1.00%: under --min-change)"),
+	    "%s", text);
+	ck_assert_ptr_nonnull(strstr(line_of(text, "Speedup:"), "Speedup: wall ~ ("));
+	free(text);
+	opt.kind = report_kind_find("json");
+	text = compare_paths(&opt, old, new, &status);
+	ck_assert_ptr_nonnull(strstr(text, "\"verdict\": \"noise\", \"significant\": false, "
+					   "\"below_min_change\": true}"));
+	ck_assert_ptr_nonnull(strstr(text, "\"min_change\": 0.02}"));
 	free(text);
 }
 END_TEST
@@ -884,12 +970,14 @@ static Suite *compare_suite(void)
 
 	tcase_add_checked_fixture(tc, runs_setup, runs_teardown);
 	tcase_add_test(tc, test_match);
+	tcase_add_test(tc, test_handoffs);
 	tcase_add_test(tc, test_text_one_run);
 	tcase_add_test(tc, test_sort_self_limit);
 	tcase_add_test(tc, test_json_one_run);
 	tcase_add_test(tc, test_runs_significant);
 	tcase_add_test(tc, test_runs_noise);
 	tcase_add_test(tc, test_stage_oncpu);
+	tcase_add_test(tc, test_min_change);
 	tcase_add_test(tc, test_runs_too_few);
 	tcase_add_test(tc, test_gate);
 	tcase_add_test(tc, test_gate_blind);
