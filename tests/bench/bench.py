@@ -398,10 +398,9 @@ def compare_speedup(tries):
         untouched_tries += bool(moved)
         for name, change in moved:
             untouched.setdefault(name, []).append(change)
-        key = (f"{c['old']['bottleneck']} ({stages[c['old']['bottleneck']]['old_bottleneck_runs']} of "
-               f"{c['old']['runs']} runs) -> {c['new']['bottleneck']} "
-               f"({stages[c['new']['bottleneck']]['new_bottleneck_runs']} of {c['new']['runs']} runs)")
-        bottlenecks[key] = bottlenecks.get(key, 0) + 1
+        old, new = c["old"]["bottleneck"], c["new"]["bottleneck"]
+        bottlenecks.setdefault((old, new), []).append(
+            (stages[old]["old_bottleneck_runs"], stages[new]["new_bottleneck_runs"]))
         shutil.rmtree(a)
         shutil.rmtree(b)
     others = [n for n in stage_names if n != "features"]
@@ -414,8 +413,11 @@ def compare_speedup(tries):
           f"{untouched_tries} of {tries} tries"
           + "".join(f"; {n}: " + ", ".join(f"{x * 100:+.1f}%" for x in xs)
                     for n, xs in untouched.items()))
-    for key, count in bottlenecks.items():
-        print(f"  {'bottleneck':27s} {key}: {count} of {tries} tries")
+    span = lambda xs: f"{min(xs)}" if min(xs) == max(xs) else f"{min(xs)}-{max(xs)}"
+    for (old, new), runs in bottlenecks.items():
+        print(f"  {'bottleneck':27s} {old} -> {new} in {len(runs)} of {tries} tries (in "
+              f"{span([o for o, _ in runs])} and {span([n for _, n in runs])} of the "
+              f"{compare_runs} runs a side)")
 
 
 def compare_bench():
