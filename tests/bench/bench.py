@@ -12,6 +12,7 @@ changed in 19 tries of 20; the demo's fix is), which no `make check` may
 time.
 """
 import json
+import math
 import os
 import shutil
 import statistics
@@ -271,10 +272,11 @@ def switches_bench():
 # --compare: what `mprof-report --compare` must get right on a real machine,
 # and what `make check` must not time. The demo pipeline, one worker, run
 # briefly; the same command on both sides of the null test.
-compare_tries = int(os.environ.get("MPROF_BENCH_COMPARE_TRIES", "20"))
-compare_runs = int(os.environ.get("MPROF_BENCH_COMPARE_RUNS", "10"))
-compare_instr_tries = int(os.environ.get("MPROF_BENCH_COMPARE_INSTR_TRIES", str(compare_tries)))
-compare_speedup_tries = int(os.environ.get("MPROF_BENCH_COMPARE_SPEEDUP_TRIES", "5"))
+compare_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_TRIES", "20")))
+compare_runs = max(2, int(os.environ.get("MPROF_BENCH_COMPARE_RUNS", "10")))
+compare_instr_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_INSTR_TRIES",
+                                                str(compare_tries))))
+compare_speedup_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_SPEEDUP_TRIES", "5")))
 compare_args = ["--records", os.environ.get("MPROF_BENCH_COMPARE_RECORDS", "100000"),
                 "--workers", "1", "--cache", "lru:112", "--collectors", "0", "--quiet"]
 mprof = os.path.join(top, "tools", "mprof")
@@ -349,12 +351,13 @@ def compare_null(label, prog, what, tries):
     times. The issue asks that the gate pass, and no figure be marked
     significant, in at least 19 tries of 20."""
     argv = [os.path.join(top, "pipeline-demo", prog), *compare_args, "--window-sum", "naive"]
-    gate_failed, marked, tested = 0, [], []
+    gate_failed, marked, tested, alarms = 0, [], [], 0
     for i in range(1, tries + 1):
         a, b = os.path.join(tmp, f"null{i}a"), os.path.join(tmp, f"null{i}b")
         record_sets({a: argv, b: argv}, compare_runs, what)
         rc, c = compare_sets(a, b)
         gate_failed += rc == 4
+        alarms += rc == 4 or c["method"]["significant"] > 0
         tested.append(c["method"]["figures_tested"])
         sig = [(name, f) for name, f in compare_figures(c) if f["significant"]]
         if sig:
@@ -370,7 +373,25 @@ def compare_null(label, prog, what, tries):
     for i, sig in marked:
         print(f"    try {i}: " + ", ".join(f"{name} {f['change'] * 100:+.2f}% (p={f['p']:.4f})"
                                             for name, f in sig))
-    return ok
+    return ok, alarms
+
+
+def binom_cdf(k, n, p):
+    """P(X <= k) for X binomial(n, p)."""
+    return sum(math.comb(n, i) * p**i * (1 - p)**(n - i) for i in range(k + 1))
+
+
+def rate_interval(k, n):
+    """The 95% Clopper-Pearson interval of a rate of k in n."""
+    def solve(f, target):  # the p where f, falling from 1 to 0, crosses target
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
+        return lo
+    low = 0.0 if k == 0 else solve(lambda p: binom_cdf(k - 1, n, p), 0.975)
+    high = 1.0 if k == n else solve(lambda p: binom_cdf(k, n, p), 0.025)
+    return low, high
 
 
 def compare_speedup(tries):
@@ -426,9 +447,20 @@ def compare_bench():
           f"pipeline ({' '.join(compare_args)}), interleaved")
     print(f"  the null test: both sides --window-sum naive, unchanged; "
           f"--fail-if-slower 5, the gate's exit status 4")
-    ok = compare_null("plain build, stages", "pipeline-plain", ["--stages"], compare_tries)
-    ok &= compare_null("instrumented, calls+stages", "pipeline", ["--calls", "--stages"],
-                       compare_instr_tries)
+    ok, plain = compare_null("plain build, stages", "pipeline-plain", ["--stages"], compare_tries)
+    instr_ok, instr = compare_null("instrumented, calls+stages", "pipeline",
+                                   ["--calls", "--stages"], compare_instr_tries)
+    # One 20-try sample is a coarse judge: a false alarm rate of exactly
+    # 5% gives 2 or more in 20 a quarter of the time. The rate itself:
+    k, n = plain + instr, compare_tries + compare_instr_tries
+    lo, hi = rate_interval(k, n)
+    consistent = "consistent with" if lo <= 0.05 else "more than"
+    print(f"  {'both builds':27s} a false alarm (gate or figure) in {k} of {n} tries: "
+          f"{k / n * 100:.1f}%, 95% interval {lo * 100:.1f}%-{hi * 100:.1f}%, {consistent} "
+          f"the 5% of the design")
+    print(f"  {'':27s} (a rate of 5% keeps to 1 in 20 with {binom_cdf(1, 20, 0.05) * 100:.0f}% "
+          f"chance, one of {k / n * 100:.1f}% with {binom_cdf(1, 20, k / n) * 100:.0f}%)")
+    ok &= instr_ok
     compare_speedup(compare_speedup_tries)
     print(f"  ({time.monotonic() - t0:.0f} s)")
     return ok
