@@ -5,8 +5,14 @@ Every variant runs in the same rounds, interleaved, so machine noise hits
 them alike; each figure is the median of the rounds. Trace files are written
 fresh and the page cache is synced before each profiled run, so one run's
 writeback does not throttle the next.
+
+The last section, compare, is not a cost: it checks on this machine what
+`mprof-report --compare` promises (an unchanged program is not found
+changed in 19 tries of 20; the demo's fix is), which no `make check` may
+time.
 """
 import json
+import math
 import os
 import shutil
 import statistics
@@ -263,6 +269,216 @@ def switches_bench():
           f"{us('offcpu') - us('nooff'):+.2f} us for recording the switches")
 
 
+# --compare: what `mprof-report --compare` must get right on a real machine,
+# and what `make check` must not time. The demo pipeline, one worker, run
+# briefly; the same command on both sides of the null test.
+compare_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_TRIES", "20")))
+compare_runs = max(2, int(os.environ.get("MPROF_BENCH_COMPARE_RUNS", "10")))
+compare_instr_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_INSTR_TRIES",
+                                                str(compare_tries))))
+compare_speedup_tries = max(1, int(os.environ.get("MPROF_BENCH_COMPARE_SPEEDUP_TRIES", "5")))
+compare_args = ["--records", os.environ.get("MPROF_BENCH_COMPARE_RECORDS", "100000"),
+                "--workers", "1", "--cache", "lru:112", "--collectors", "0", "--quiet"]
+mprof = os.path.join(top, "tools", "mprof")
+
+
+def shell_quote(arg):
+    """An argument as mprof-runs quotes it (tools/cmd_record_repeat.c), for
+    the arguments the bench passes: as it is, or in single quotes."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789%+,-./:=@_")
+    if arg and set(arg) <= safe:
+        return arg
+    return "'" + arg.replace("'", "'\\''") + "'"
+
+
+def record_sets(sides, runs, what):
+    """Record `runs` runs of each side's command, interleaved, and lay each
+    side out as `mprof record --repeat` does (DIR/runK/trace.bin and the
+    manifest DIR/mprof-runs), which runs one side's runs in a row: then a
+    slow drift of the machine would differ between the sides as much as a
+    change of the code. The order within each round alternates (ABBA), so
+    that neither side is always the one run first. `sides` maps a directory
+    to its command; `what` the mprof record options of the events."""
+    walls = {d: [] for d in sides}
+    dirs = list(sides)
+    for k in range(1, runs + 1):
+        for d in (dirs if k % 2 else dirs[::-1]):
+            os.makedirs(os.path.join(d, f"run{k}"))
+            t0 = time.monotonic_ns()
+            subprocess.run([mprof, "record", *what, "-q", "-o",
+                            os.path.join(d, f"run{k}", "trace.bin"), "--", *sides[d]],
+                           stdout=subprocess.DEVNULL, check=True)
+            walls[d].append(time.monotonic_ns() - t0)
+    for d, argv in sides.items():
+        with open(os.path.join(d, "mprof-runs"), "w") as f:
+            f.write("mprof-runs 1\n")
+            f.write("command\t" + " ".join(shell_quote(a) for a in argv) + "\n")
+            for k, w in enumerate(walls[d], 1):
+                f.write(f"run\t{k}\tstatus\t0\twall_ns\t{w}\n")
+
+
+def compare_sets(old, new):
+    """`mprof-report --compare old new --json --fail-if-slower 5`: (exit
+    status, the compare object)."""
+    p = subprocess.run([report, "--compare", old, new, "--json", "--fail-if-slower", "5"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode not in (0, 4):
+        raise RuntimeError(f"mprof-report --compare exited {p.returncode}: {p.stderr.strip()}")
+    return p.returncode, json.loads(p.stdout)["compare"]
+
+
+def compare_figures(c):
+    """Every figure of a compare object, as (label, figure)."""
+    figs = [("wall time", c["totals"]["wall"]), ("self time of all functions", c["totals"]["self"])]
+    for s in c["stages"]:
+        for k in ("self", "throughput", "latency", "records"):
+            figs.append((f"stage {s['name']} {k}", s[k]))
+    for fn in c["functions"]:
+        for k in ("calls", "self", "cumulative"):
+            figs.append((f"{fn['function']} {k}", fn[k]))
+    m = c.get("memory")
+    if m:
+        for k in ("allocations", "bytes", "peak_bytes", "leaked_bytes"):
+            figs.append((f"memory {k}", m[k]))
+        for site in m["sites"]:
+            for k in ("allocations", "bytes", "leaked_bytes"):
+                figs.append((f"site {site['site']} {k}", site[k]))
+    return figs
+
+
+def record_repeat(sides, runs, what):
+    """Record the sides as a user does: `mprof record --repeat`, one set
+    after the other."""
+    for d, argv in sides.items():
+        subprocess.run([mprof, "record", *what, "--repeat", str(runs), "-q", "-o", d, "--", *argv],
+                       stdout=subprocess.DEVNULL, check=True)
+
+
+def compare_null(label, prog, what, tries, record=record_sets, judged=True):
+    """The null test: two sets of runs of one unchanged program, `tries`
+    times. The issue asks that the gate pass, and no figure be marked
+    significant, in at least 19 tries of 20."""
+    argv = [os.path.join(top, "pipeline-demo", prog), *compare_args, "--window-sum", "naive"]
+    gate_failed, marked, tested, alarms = 0, [], [], 0
+    for i in range(1, tries + 1):
+        a, b = os.path.join(tmp, f"null{i}a"), os.path.join(tmp, f"null{i}b")
+        record({a: argv, b: argv}, compare_runs, what)
+        rc, c = compare_sets(a, b)
+        gate_failed += rc == 4
+        alarms += rc == 4 or c["method"]["significant"] > 0
+        tested.append(c["method"]["figures_tested"])
+        sig = [(name, f) for name, f in compare_figures(c) if f["significant"]]
+        if sig:
+            marked.append((i, sig))
+        shutil.rmtree(a)
+        shutil.rmtree(b)
+    allowed = tries // 20
+    ok = gate_failed <= allowed and len(marked) <= allowed
+    figures = f"{min(tested)}" if min(tested) == max(tested) else f"{min(tested)}-{max(tested)}"
+    verdict = (f"{'pass' if ok else 'FAIL'} (at most {allowed} of {tries})" if judged
+               else "not judged")
+    print(f"  {label:27s} gate failed in {gate_failed} of {tries}, a figure significant in "
+          f"{len(marked)} of {tries} ({figures} figures tested): {verdict}")
+    for i, sig in marked:
+        print(f"    try {i}: " + ", ".join(f"{name} {f['change'] * 100:+.2f}% (p={f['p']:.4f})"
+                                            for name, f in sig))
+    return ok, alarms
+
+
+def binom_cdf(k, n, p):
+    """P(X <= k) for X binomial(n, p)."""
+    return sum(math.comb(n, i) * p**i * (1 - p)**(n - i) for i in range(k + 1))
+
+
+def rate_interval(k, n):
+    """The 95% Clopper-Pearson interval of a rate of k in n."""
+    def solve(f, target):  # the p where f, falling from 1 to 0, crosses target
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
+        return lo
+    low = 0.0 if k == 0 else solve(lambda p: binom_cdf(k - 1, n, p), 0.975)
+    high = 1.0 if k == n else solve(lambda p: binom_cdf(k, n, p), 0.025)
+    return low, high
+
+
+def compare_speedup(tries):
+    """The demo's claim: the fix (--window-sum running against naive) is a
+    significant speedup of the features stage and of the wall time, the
+    stages it does not touch stay "~", and the bottleneck moves."""
+    prog = os.path.join(top, "pipeline-demo", "pipeline-plain")
+    naive = [prog, *compare_args, "--window-sum", "naive"]
+    running = [prog, *compare_args, "--window-sum", "running"]
+    wall, feat, wall_sig, feat_sig, bottlenecks = [], [], 0, 0, {}
+    untouched, untouched_tries = {}, 0
+    stage_names = None
+    for i in range(1, tries + 1):
+        a, b = os.path.join(tmp, f"fix{i}a"), os.path.join(tmp, f"fix{i}b")
+        record_sets({a: naive, b: running}, compare_runs, ["--stages"])
+        _, c = compare_sets(a, b)
+        stages = {s["name"]: s for s in c["stages"]}
+        stage_names = list(stages)
+        wall.append(c["wall_speedup"])
+        wall_sig += c["totals"]["wall"]["verdict"] == "better"
+        feat.append(stages["features"]["self_speedup"])
+        feat_sig += stages["features"]["self"]["verdict"] == "better"
+        moved = [(name, s["self"]["change"]) for name, s in stages.items()
+                 if name != "features" and s["self"]["significant"]]
+        untouched_tries += bool(moved)
+        for name, change in moved:
+            untouched.setdefault(name, []).append(change)
+        old, new = c["old"]["bottleneck"], c["new"]["bottleneck"]
+        bottlenecks.setdefault((old, new), []).append(
+            (stages[old]["old_bottleneck_runs"], stages[new]["new_bottleneck_runs"]))
+        shutil.rmtree(a)
+        shutil.rmtree(b)
+    others = [n for n in stage_names if n != "features"]
+    print(f"  the fix, naive -> running window sum, {compare_runs} runs a side interleaved, "
+          f"{tries} tries")
+    for name, xs, sig in (("wall", wall, wall_sig), ("features self", feat, feat_sig)):
+        print(f"  {name + ' speedup':27s} min {min(xs):.2f}x, median {statistics.median(xs):.2f}x, "
+              f"max {max(xs):.2f}x; significant in {sig} of {tries}")
+    print(f"  {'untouched stages self':27s} ({', '.join(others)}) significant in "
+          f"{untouched_tries} of {tries} tries"
+          + "".join(f"; {n}: " + ", ".join(f"{x * 100:+.1f}%" for x in xs)
+                    for n, xs in untouched.items()))
+    span = lambda xs: f"{min(xs)}" if min(xs) == max(xs) else f"{min(xs)}-{max(xs)}"
+    for (old, new), runs in bottlenecks.items():
+        print(f"  {'bottleneck':27s} {old} -> {new} in {len(runs)} of {tries} tries (in "
+              f"{span([o for o, _ in runs])} and {span([n for _, n in runs])} of the "
+              f"{compare_runs} runs a side)")
+
+
+def compare_bench():
+    t0 = time.monotonic()
+    print(f"compare: mprof-report --compare over two sets of {compare_runs} runs of the demo "
+          f"pipeline ({' '.join(compare_args)}), interleaved")
+    print(f"  the null test: both sides --window-sum naive, unchanged; "
+          f"--fail-if-slower 5, the gate's exit status 4")
+    ok, plain = compare_null("plain build, stages", "pipeline-plain", ["--stages"], compare_tries)
+    instr_ok, instr = compare_null("instrumented, calls+stages", "pipeline",
+                                   ["--calls", "--stages"], compare_instr_tries)
+    # One 20-try sample is a coarse judge: a false alarm rate of exactly
+    # 5% gives 2 or more in 20 a quarter of the time. The rate itself:
+    k, n = plain + instr, compare_tries + compare_instr_tries
+    lo, hi = rate_interval(k, n)
+    consistent = "consistent with" if lo <= 0.05 else "more than"
+    print(f"  {'both builds':27s} a false alarm (gate or figure) in {k} of {n} tries: "
+          f"{k / n * 100:.1f}%, 95% interval {lo * 100:.1f}%-{hi * 100:.1f}%, {consistent} "
+          f"the 5% of the design")
+    print(f"  {'':27s} (a rate of 5% keeps to 1 in 20 with {binom_cdf(1, 20, 0.05) * 100:.0f}% "
+          f"chance, one of {k / n * 100:.1f}% with {binom_cdf(1, 20, k / n) * 100:.0f}%)")
+    ok &= instr_ok
+    # The sets --repeat records back to back: the drift of a shared machine
+    # between them is a real difference, which interleaving cancels.
+    compare_null("plain, --repeat A then B", "pipeline-plain", ["--stages"], compare_tries,
+                 record_repeat, judged=False)
+    compare_speedup(compare_speedup_tries)
+    print(f"  ({time.monotonic() - t0:.0f} s)")
+    return ok
+
+
 def main():
     try:
         trace, calls = calls_bench()
@@ -272,6 +488,7 @@ def main():
         alloc_bench()
         stages_bench()
         switches_bench()
+        compare_bench()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
