@@ -282,39 +282,19 @@ compare_args = ["--records", os.environ.get("MPROF_BENCH_COMPARE_RECORDS", "1000
 mprof = os.path.join(top, "tools", "mprof")
 
 
-def shell_quote(arg):
-    """An argument as mprof-runs quotes it (tools/cmd_record_repeat.c), for
-    the arguments the bench passes: as it is, or in single quotes."""
-    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789%+,-./:=@_")
-    if arg and set(arg) <= safe:
-        return arg
-    return "'" + arg.replace("'", "'\\''") + "'"
-
-
 def record_sets(sides, runs, what):
-    """Record `runs` runs of each side's command, interleaved, and lay each
-    side out as `mprof record --repeat` does (DIR/runK/trace.bin and the
-    manifest DIR/mprof-runs), which runs one side's runs in a row: then a
-    slow drift of the machine would differ between the sides as much as a
-    change of the code. The order within each round alternates (ABBA), so
-    that neither side is always the one run first. `sides` maps a directory
-    to its command; `what` the mprof record options of the events."""
-    walls = {d: [] for d in sides}
+    """Record `runs` runs of each side's command in turns, with `mprof record
+    --repeat 1 --append`: sets recorded one after the other (--repeat N)
+    would see a slow drift of the machine differ between the sides as much
+    as a change of the code. The order within each round alternates (ABBA),
+    so that neither side is always the one run first. `sides` maps a
+    directory to its command; `what` the mprof record options of the
+    events."""
     dirs = list(sides)
     for k in range(1, runs + 1):
         for d in (dirs if k % 2 else dirs[::-1]):
-            os.makedirs(os.path.join(d, f"run{k}"))
-            t0 = time.monotonic_ns()
-            subprocess.run([mprof, "record", *what, "-q", "-o",
-                            os.path.join(d, f"run{k}", "trace.bin"), "--", *sides[d]],
-                           stdout=subprocess.DEVNULL, check=True)
-            walls[d].append(time.monotonic_ns() - t0)
-    for d, argv in sides.items():
-        with open(os.path.join(d, "mprof-runs"), "w") as f:
-            f.write("mprof-runs 1\n")
-            f.write("command\t" + " ".join(shell_quote(a) for a in argv) + "\n")
-            for k, w in enumerate(walls[d], 1):
-                f.write(f"run\t{k}\tstatus\t0\twall_ns\t{w}\n")
+            subprocess.run([mprof, "record", *what, "-q", "--repeat", "1", "--append", "-o", d,
+                            "--", *sides[d]], stdout=subprocess.DEVNULL, check=True)
 
 
 def compare_sets(old, new):
