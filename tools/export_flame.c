@@ -34,7 +34,7 @@
 
 struct flame_node {
 	const char *name;
-	uint64_t self, total;
+	uint64_t self, total; /* bytes, or ticks until the totals are in ns */
 	uint32_t parent;
 	uint32_t depth;
 	uint32_t first, nchildren; /* into flame.order, once sorted */
@@ -308,10 +308,13 @@ int export_flame_time(const struct report *rep, FILE *out, bool standalone)
 		const struct export_node *p = &paths.nodes[id];
 
 		fid[id] = flame_child(&f, fid[p->key], export_name(rep, p->addr));
-		f.nodes[fid[id]].self +=
-		    trace_clock_span(rep->clk, report_time_ticks(time, p->ticks, p->off_ticks));
+		f.nodes[fid[id]].self += report_time_ticks(time, p->ticks, p->off_ticks);
 	}
 	flame_finish(&f);
+	/* Each frame's ticks converted once, not its parts': callees never
+	 * wider than their caller, the root the functions' self time. */
+	for (id = 0; id < f.n; id++)
+		f.nodes[id].total = trace_clock_span(rep->clk, f.nodes[id].total);
 	flame_draw(&f, out, export_flame_title(rep), rep->trace, standalone);
 out:
 	free(fid);

@@ -455,10 +455,16 @@ static bool wall_ns(const struct trace_reader *r, const struct trace_clock *clk,
 	return true;
 }
 
+static uint64_t ticks_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 void report_build(struct report *rep, const struct report_options *opt,
 		  const struct trace_reader *r, const struct trace_clock *clk,
 		  const struct cs_profile *prof, struct sym_table *syms)
 {
+	uint64_t off_ticks = 0, idle_ticks = 0;
 	const struct cs_func *f;
 	size_t i;
 
@@ -496,10 +502,15 @@ void report_build(struct report *rep, const struct report_options *opt,
 	rep->merged.unrecorded_calls = trace_reader_unrecorded(r);
 	report_offcpu_init(rep, r, clk, prof);
 	rep->merged.off_known = rep->offcpu.columns && !rep->offcpu.missing;
+	/* The threads' ticks added (saturated: a damaged trace's can be
+	 * anything), then converted once, as the merged functions' are: their
+	 * shares never add up to more. */
 	for (i = 0; rep->offcpu.columns && i < prof->nthreads; i++) {
-		rep->merged.off_ns += trace_clock_span(clk, prof->threads[i]->off_total);
-		rep->merged.off_idle_ns += trace_clock_span(clk, prof->threads[i]->off_idle);
+		off_ticks = ticks_add(off_ticks, prof->threads[i]->off_total);
+		idle_ticks = ticks_add(idle_ticks, prof->threads[i]->off_idle);
 	}
+	rep->merged.off_ns = trace_clock_span(clk, off_ticks);
+	rep->merged.off_idle_ns = trace_clock_span(clk, idle_ticks);
 	table_build(&rep->merged, rep, &prof->merged, clk, prof, rep->offcpu.columns);
 	rep->nthreads = prof->nthreads;
 	rep->threads = xcalloc(prof->nthreads + 1, sizeof(*rep->threads));

@@ -1618,7 +1618,9 @@ static bool clock_span(struct trace_clock *clk, const struct trace_clock_point *
 {
 	if (b->ticks <= a->ticks || b->ns <= a->ns || b->ns - a->ns < min_ns)
 		return false;
-	clk->ns_per_tick = (double)(b->ns - a->ns) / (double)(b->ticks - a->ticks);
+	clk->slope_ns = b->ns - a->ns;
+	clk->slope_ticks = b->ticks - a->ticks;
+	clk->ns_per_tick = (double)clk->slope_ns / (double)clk->slope_ticks;
 	return true;
 }
 
@@ -1628,6 +1630,7 @@ int trace_clock_init(struct trace_clock *clk, const struct trace_file_header *h,
 	memset(clk, 0, sizeof(*clk));
 	if (h->clock_source == TRACE_CLOCK_MONOTONIC) {
 		clk->ns_per_tick = 1.0;
+		clk->slope_ns = clk->slope_ticks = 1;
 		return 0;
 	}
 	clk->tsc = true;

@@ -280,6 +280,9 @@ struct trace_reader {
 struct trace_clock {
 	bool tsc;	    /* ticks are TSC cycles (else nanoseconds) */
 	double ns_per_tick; /* the slope */
+	/* The slope exactly: slope_ns nanoseconds in slope_ticks ticks, the
+	 * calibration's two spans (1 in 1 for nanosecond ticks). */
+	uint64_t slope_ns, slope_ticks;
 	struct trace_clock_point origin;
 };
 
@@ -477,12 +480,23 @@ static inline uint64_t trace_clock_ns(const struct trace_clock *clk, uint64_t ti
 							     : clk->origin.ns + (uint64_t)delta;
 }
 
-/* Nanoseconds in a span of `ticks` ticks. */
+/*
+ * Nanoseconds in a span of `ticks` ticks, rounded down, saturated to
+ * UINT64_MAX. Exact, in integers, and rounded down so that parts converted
+ * one by one never add up to more than their whole converted once
+ * (floor(a) + floor(b) <= floor(a + b)): a thread's off-CPU time and the
+ * calls' shares of it, its wall time and the calls' self times. Rounded to
+ * the nearest, two halves would make a nanosecond each and their whole one.
+ */
 static inline uint64_t trace_clock_span(const struct trace_clock *clk, uint64_t ticks)
 {
-	double d = (double)ticks * clk->ns_per_tick;
+	unsigned __int128 ns;
 
-	return d >= 1.8e19 ? UINT64_MAX : (uint64_t)(d + 0.5);
+	if (clk->slope_ns == clk->slope_ticks)
+		return clk->slope_ticks ? ticks : 0;
+	/* below 2^128: both factors are below 2^64 */
+	ns = (unsigned __int128)ticks * clk->slope_ns / clk->slope_ticks;
+	return ns > UINT64_MAX ? UINT64_MAX : (uint64_t)ns;
 }
 
 /*

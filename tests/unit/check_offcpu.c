@@ -296,6 +296,65 @@ END_TEST
 
 /* --------------------------------------------------------------- reports */
 
+/*
+ * In nanoseconds too, a thread's calls hold no more off-CPU time than the
+ * thread, nor more self time than its wall time. A run that failed so: the
+ * TSC at 0.385189295 ns a tick, main calls wait then work, each off the CPU
+ * all along (the CPU time stands still): 142835 and 769251863 ticks, or
+ * 55018.51 and 296307582.79 ns of the thread's 296362601.30. Rounded to
+ * the nearest each, the calls had 55019 + 296307583, a nanosecond more
+ * than the thread's 296362601; rounded down they have 55018 + 296307582.
+ */
+START_TEST(test_parts_within_whole)
+{
+	struct report_options opt = { .limit = -1, .no_symbols = true };
+	const struct report_table *tables[2];
+	struct report rep;
+	size_t i, j;
+
+	tb->hdr.clock_source = TRACE_CLOCK_TSC;
+	tb->hdr.start = (struct trace_clock_point){ 0, 0 };
+	tb->hdr.start_cal = (struct trace_clock_point){ 1000000, 385189 };
+	tb->hdr.end = (struct trace_clock_point){ 1000000000, 385189295 };
+	tb_chunk(tb, 1, 0);
+	tb_offcpu(tb, TRACE_OFFCPU_BASE, 0, 0, 0);
+	tb_enter(tb, MAIN, 0);
+	tb_enter(tb, WAIT, 1000);
+	tb_offcpu(tb, 0, 1000, 385, 385); /* on the CPU so far */
+	tb_offcpu(tb, 0, 143835, 55404, 385);
+	tb_exit(tb, 143835);
+	tb_enter(tb, WORK, 143835);
+	tb_offcpu(tb, 0, 769395698, 296362987, 385);
+	tb_exit(tb, 769395698);
+	tb_exit(tb, 769396698);
+	tb_thread_end(tb, 769396698, tb_events(tb, 1), 0);
+	ck_assert_int_eq(report_open(&rep, &opt, tb_write(tb), false), 0);
+	ck_assert_uint_eq(rep.nthreads, 1);
+	tables[0] = &rep.threads[0];
+	tables[1] = &rep.merged;
+	for (i = 0; i < 2; i++) {
+		const struct report_table *t = tables[i];
+		uint64_t off = 0, self = 0, wait = 0, work = 0;
+
+		ck_assert(t->off_known);
+		for (j = 0; j < t->nfuncs; j++) {
+			off += t->funcs[j].off_self_ns;
+			self += t->funcs[j].self_ns;
+			if (t->funcs[j].sym->addr == WAIT)
+				wait = t->funcs[j].off_self_ns;
+			if (t->funcs[j].sym->addr == WORK)
+				work = t->funcs[j].off_self_ns;
+		}
+		ck_assert_uint_le(off, t->off_ns);
+		ck_assert_uint_le(self, rep.threads[0].wall_ns);
+		ck_assert_uint_eq(t->off_ns, 296362601);
+		ck_assert_uint_eq(wait, 55018);
+		ck_assert_uint_eq(work, 296307582);
+	}
+	report_close(&rep);
+}
+END_TEST
+
 /* The text report splits each time; --sort oncpu puts work first. */
 START_TEST(test_text)
 {
@@ -634,6 +693,7 @@ static Suite *offcpu_suite(void)
 	tcase_add_test(tc, test_base_and_idle);
 	tcase_add_test(tc, test_context);
 	tcase_add_test(tc, test_filtered);
+	tcase_add_test(tc, test_parts_within_whole);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("reports");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -748,6 +748,43 @@ START_TEST(test_flame_document)
 }
 END_TEST
 
+/*
+ * A frame is its ticks converted once, not the sum of its callees' each
+ * converted: with the TSC at 0.5 ns a tick, c runs 2001 ticks (1000.5 ns)
+ * under a and as long under b. The root holds c's 4002 ticks, 2001 ns as
+ * the function table gives c's self time, not 1000 + 1000.
+ */
+START_TEST(test_flame_converted_once)
+{
+	struct report_options opt = { .limit = -1, .no_symbols = true };
+	struct report rep;
+	char *text;
+
+	tb->hdr.clock_source = TRACE_CLOCK_TSC;
+	tb->hdr.start = (struct trace_clock_point){ 0, 0 };
+	tb->hdr.start_cal = (struct trace_clock_point){ 2000, 1000 };
+	tb->hdr.end = (struct trace_clock_point){ 4002, 2001 };
+	tb_chunk(tb, 1, 0);
+	tb_enter(tb, 0x10, 0);
+	tb_enter(tb, 0xa0, 0);
+	tb_enter(tb, 0xc0, 0);
+	tb_exit(tb, 2001);
+	tb_exit(tb, 2001);
+	tb_enter(tb, 0xb0, 2001);
+	tb_enter(tb, 0xc0, 2001);
+	tb_exit(tb, 4002);
+	tb_exit(tb, 4002);
+	tb_exit(tb, 4002);
+	ck_assert_int_eq(report_open(&rep, &opt, tb_write(tb), false), 0);
+	ck_assert_uint_eq(rep.merged.total_self_ns, 2001);
+	report_close(&rep);
+	text = export_of(tb_write(tb), "svg");
+	ck_assert_msg(strstr(text, "<title>all (2.001 us, 100.00%)"), "%s", text);
+	ck_assert_msg(strstr(text, "<title>0xc0 (1.000 us, 49.98%)"), "%s", text);
+	free(text);
+}
+END_TEST
+
 /* Snapshots are labelled on the timeline: their labels are escaped too. */
 START_TEST(test_timeline_document)
 {
@@ -814,6 +851,7 @@ static Suite *svg_suite(void)
 	tc = tcase_create("exports");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_flame_document);
+	tcase_add_test(tc, test_flame_converted_once);
 	tcase_add_test(tc, test_timeline_document);
 	tcase_add_test(tc, test_empty_documents);
 	suite_add_tcase(s, tc);

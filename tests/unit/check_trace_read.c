@@ -1857,6 +1857,14 @@ START_TEST(test_clock_tsc)
 	ck_assert_int_eq(trace_clock_init(&clk, h, &near), 0);
 	ck_assert_double_eq_tol(clk.ns_per_tick, 0.3, 1e-12);
 	ck_assert_uint_eq(trace_clock_ns(&clk, 1000 + 10), 5003);
+	/* spans round down: parts never add up to more than their whole
+	 * (2 and 3 ticks, 0.6 and 0.9 ns, make 1.5) */
+	ck_assert_uint_eq(trace_clock_span(&clk, 2), 0);
+	ck_assert_uint_eq(trace_clock_span(&clk, 3), 0);
+	ck_assert_uint_eq(trace_clock_span(&clk, 5), 1);
+	ck_assert_uint_eq(trace_clock_span(&clk, 10), 3);
+	/* (2^64 - 1) * 0.3 rounded down, exactly: no overflow on the way */
+	ck_assert_uint_eq(trace_clock_span(&clk, UINT64_MAX), 5534023222112865484u);
 	/* nothing usable */
 	h->start_cal = h->start;
 	ck_assert_int_eq(trace_clock_init(&clk, h, &near), -1);
