@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "sigmask.h"
 #include "filter.h"
 #include "log.h"
 #include "modmap.h"
@@ -455,7 +456,7 @@ NOINSTR static bool filter_walk(struct filter_walk *w)
 	w->obj = filter_map(w->cap * sizeof(*w->obj));
 	if (w->obj == NULL)
 		return false;
-	dl_iterate_phdr(filter_walk_cb, w);
+	sigmask_loader_walk(filter_walk_cb, w);
 	return true;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "compiler.h"
+#include "sigmask.h"
 #include "modmap.h"
 #include "writer.h"
 
@@ -27,7 +28,7 @@ NOINSTR bool modmap_changed(void)
 {
 	unsigned long long c[2] = { 0, 0 };
 
-	dl_iterate_phdr(modmap_count_cb, c);
+	sigmask_loader_walk(modmap_count_cb, c);
 	return !modmap_captured || c[0] != modmap_adds || c[1] != modmap_subs;
 }
 
@@ -166,7 +167,7 @@ NOINSTR int modmap_collect(struct modmap_capture *cap)
 	memset(cap, 0, sizeof(*cap));
 	n = readlink("/proc/self/exe", cap->exe, sizeof(cap->exe) - 1);
 	cap->exe[n > 0 ? n : 0] = '\0';
-	dl_iterate_phdr(modmap_module_cb, cap);
+	sigmask_loader_walk(modmap_module_cb, cap);
 	if (cap->failed) {
 		modmap_release(cap);
 		return -1;

@@ -8,6 +8,7 @@
 #include <libunwind.h>
 
 #include "compiler.h"
+#include "sigmask.h"
 #include "stack.h"
 #include "thread.h"
 #include "trace_format.h"
@@ -42,7 +43,7 @@ NOINSTR void stack_init(unsigned max_depth)
 {
 	stack_depth = max_depth;
 	unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-	dl_iterate_phdr(stack_self_cb, (void *)(uintptr_t)stack_init);
+	sigmask_loader_walk(stack_self_cb, (void *)(uintptr_t)stack_init);
 }
 
 NOINSTR bool stack_in_self(uintptr_t pc)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "sigmask.h"
 #include "compiler.h"
 #include "log.h"
 #include "writer.h"
@@ -34,18 +35,7 @@ struct writer writer = {
 
 NOINSTR void writer_lock(struct writer_hold *h)
 {
-	sigset_t all;
-
-	/* Faults stay deliverable: blocked, they would kill the process. */
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGTRAP);
-	sigdelset(&all, SIGABRT);
-	sigdelset(&all, SIGSYS);
-	pthread_sigmask(SIG_BLOCK, &all, &h->mask);
+	sigmask_block(&h->mask);
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &h->cancel);
 	pthread_mutex_lock(&writer.lock);
 }
@@ -54,7 +44,7 @@ NOINSTR void writer_unlock(struct writer_hold *h)
 {
 	pthread_mutex_unlock(&writer.lock);
 	pthread_setcancelstate(h->cancel, NULL);
-	pthread_sigmask(SIG_SETMASK, &h->mask, NULL);
+	sigmask_restore(&h->mask);
 }
 
 /* ---------------------------------------------------------------- limits */

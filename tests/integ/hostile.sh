@@ -33,6 +33,17 @@ done
 grep -q 'own files intact=yes' dup2/out || fail "dup2: the program's files were written to"
 [ ! -e chdir/trace.bin ] && [ -f chdir/t.bin ] || fail "chdir: trace not where it started"
 
+# A handler that walks the loaded objects while the profiler, opening a
+# new chunk, does too: small chunks, so it does often. No deadlock.
+export MPROF_BUFFER_SIZE=64K
+run loaderwalk 0 loaderwalk
+unset MPROF_BUFFER_SIZE
+check_eq "loaderwalk: work calls" "$(truth loaderwalk work_calls)" "$(calls loaderwalk work)"
+check_eq "loaderwalk: the handler ran" 1 "$(truth loaderwalk walks)"
+check_eq "loaderwalk: the profiler walked the loader" 1 "$(truth loaderwalk loader_walks_other)"
+check_eq "loaderwalk: of its walks, with the signal deliverable" 0 "$(truth loaderwalk loader_walks_open)"
+check_eq "loaderwalk: lost" 0 "$(json loaderwalk/r.json 'r["lost_events"]')"
+
 run threadexit 5 threadexit
 lower=$(sed -n 's/work_calls>=\([0-9]*\).*/\1/p' threadexit/out)
 check_eq "threadexit: work calls at least what was counted" true \

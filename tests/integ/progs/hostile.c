@@ -15,6 +15,12 @@
  *               on: a script kills it there, mid-run whatever the load
  *   many N      N threads at once
  *   signals     an instrumented SIGALRM handler fires while work runs
+ *   loaderwalk N  N calls of work() while a SIGALRM handler walks the
+ *               loaded objects (dl_iterate_phdr, as a crash reporter or an
+ *               unwinder does) every 50 us: a handler that interrupts the
+ *               profiler inside the loader's lock must not wait for it;
+ *               dl_iterate_phdr is interposed to count the walks made
+ *               outside the handler with SIGALRM deliverable (none may be)
  *   forkbusy    fork while another thread is inside the hooks
  *   spawn       posix_spawn /bin/true from four threads at once
  *   vfork       vfork and exec /bin/true from four threads at once
@@ -23,8 +29,10 @@
  *   errno N     N calls, each made with errno set: errno is what the
  *               caller set inside every callee and after every return
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -286,6 +294,71 @@ static int mode_signals(void)
 	return 0;
 }
 
+static volatile sig_atomic_t walks, in_walk;
+static unsigned long loader_walks, loader_walks_open;
+
+/*
+ * The loader's walk, interposed: the profiler's calls come here too. Those
+ * made with SIGALRM deliverable (outside on_walk) could be interrupted by
+ * on_walk inside the loader's lock: counted. Not instrumented: the calls
+ * the profiler makes here are not the program's.
+ */
+__attribute__((no_instrument_function)) int
+dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+	static int (*real)(int (*)(struct dl_phdr_info *, size_t, void *), void *);
+	sigset_t now;
+
+	if (!real)
+		real = (int (*)(int (*)(struct dl_phdr_info *, size_t, void *), void *))dlsym(
+		    RTLD_NEXT, "dl_iterate_phdr");
+	if (!in_walk) {
+		loader_walks++;
+		pthread_sigmask(SIG_SETMASK, NULL, &now);
+		loader_walks_open += !sigismember(&now, SIGALRM);
+	}
+	return real(cb, data);
+}
+
+__attribute__((no_instrument_function)) static int count_object(struct dl_phdr_info *info,
+								size_t size, void *data)
+{
+	(void)info;
+	(void)size;
+	++*(int *)data;
+	return 0;
+}
+
+static void on_walk(int sig)
+{
+	int n = 0;
+
+	(void)sig;
+	in_walk = 1;
+	dl_iterate_phdr(count_object, &n);
+	in_walk = 0;
+	walks += n > 0;
+}
+
+static int mode_loaderwalk(int n)
+{
+	struct itimerval it = { { 0, 50 }, { 0, 50 } };
+
+	signal(SIGALRM, on_walk);
+	loader_walks = loader_walks_open = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	for (int i = 0; i < n; i += 1000) {
+		for (int j = 0; j < 1000; j++)
+			work();
+		work_calls += 1000;
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	printf("walks=%d\nloader_walks_other=%d\nloader_walks_open=%lu\n", walks > 0,
+	       loader_walks > 0, loader_walks_open);
+	return 0;
+}
+
 static int mode_forkbusy(void)
 {
 	enum { FORKS = 20, CHILD_WORK = 100 };
@@ -437,6 +510,8 @@ int main(int argc, char **argv)
 		status = mode_many(n ? n : 300);
 	else if (!strcmp(mode, "signals"))
 		status = mode_signals();
+	else if (!strcmp(mode, "loaderwalk"))
+		status = mode_loaderwalk(n ? n : 4000000);
 	else if (!strcmp(mode, "forkbusy"))
 		status = mode_forkbusy();
 	else if (!strcmp(mode, "spawn"))
