@@ -115,6 +115,7 @@ static void add_funcs(struct cmp_report *cmp, struct match_key **keys, size_t *a
 			c->file = f->sym->file;
 			c->label = f->sym->label;
 		}
+		c->last[new] = f;
 		*slot(&c->calls, new, run) += (double)f->calls;
 		*slot(&c->self, new, run) += (double)f->self_ns;
 		*slot(&c->cum, new, run) += (double)f->cum_ns;
@@ -227,22 +228,47 @@ static void hist_bins(const struct ss_hist *h, uint64_t *bins)
 	}
 }
 
-/* One run a side: the p-value over the two runs' hand-offs, or -1 if they cannot be compared. */
-static double handoff_p(const struct report_stage *o, const struct report_stage *n)
+/*
+ * The p-value over the events of two histograms (in ticks of `otick` and
+ * `ntick` ns), or -1 when they cannot be compared: one is empty, they hold
+ * too few events for any p-value to reach STATS_ALPHA, or their ticks
+ * differ by more than 1%.
+ */
+static double hist_p(const struct ss_hist *o, double otick, const struct ss_hist *n, double ntick)
 {
 	uint64_t *bo, *bn;
 	double p;
 
-	if (!o || !n || !o->latency_hist || !n->latency_hist || !o->samples || !n->samples ||
-	    fabs(o->ns_per_tick / n->ns_per_tick - 1) > 0.01)
+	if (!o || !n || !o->count || !n->count || !(otick > 0) || !(ntick > 0) ||
+	    fabs(otick / ntick - 1) > 0.01)
+		return -1;
+	/* Too few events to ever be significant (one call a side): untested. */
+	if (o->count < 64 && n->count < 64 &&
+	    stats_mann_whitney_min_p(o->count, n->count) > STATS_ALPHA)
 		return -1;
 	bo = xcalloc(2 * HIST_BINS, sizeof(*bo));
 	bn = bo + HIST_BINS;
-	hist_bins(o->latency_hist, bo);
-	hist_bins(n->latency_hist, bn);
+	hist_bins(o, bo);
+	hist_bins(n, bn);
 	p = stats_mann_whitney_binned(bo, bn, HIST_BINS);
 	free(bo);
 	return p;
+}
+
+/* One run a side: the p-value over the two runs' hand-offs, or -1 if they cannot be compared. */
+static double handoff_p(const struct report_stage *o, const struct report_stage *n)
+{
+	if (!o || !n)
+		return -1;
+	return hist_p(o->latency_hist, o->ns_per_tick, n->latency_hist, n->ns_per_tick);
+}
+
+/* The clock of a side's first run, ns a tick; 0 when unknown (a merged run). */
+static double side_tick(const struct cmp_side *s)
+{
+	const struct report *rep = cmp_first(s);
+
+	return rep->clk ? rep->clk->ns_per_tick : 0;
 }
 
 /*
@@ -273,6 +299,19 @@ static void figure_test(struct cmp_report *cmp, struct family *fam, struct cmp_f
 	}
 	fam->figs = xgrow(fam->figs, &fam->alloc, fam->n + 1, sizeof(*fam->figs));
 	fam->figs[fam->n++] = f;
+}
+
+/* One run a side: a function's figure tested over its calls. */
+static void calls_test(struct cmp_report *cmp, struct family *fam, struct cmp_figure *f,
+		       const struct ss_hist *o, const struct ss_hist *n)
+{
+	double p = hist_p(o, side_tick(&cmp->old), n, side_tick(&cmp->new));
+
+	figure_test(cmp, fam, f, p);
+	if (f->basis == CMP_BASIS_EVENTS) {
+		f->basis = CMP_BASIS_CALLS;
+		cmp->calls_tested = true;
+	}
 }
 
 static double mean(const double *v, size_t n)
@@ -328,9 +367,18 @@ static void test_all(struct cmp_report *cmp)
 		figure_test(cmp, &fam, &s->records, -1);
 	}
 	for (i = 0; i < cmp->nfuncs; i++) {
-		figure_test(cmp, &fam, &cmp->funcs[i].calls, -1);
-		figure_test(cmp, &fam, &cmp->funcs[i].self, -1);
-		figure_test(cmp, &fam, &cmp->funcs[i].cum, -1);
+		struct cmp_func *c = &cmp->funcs[i];
+		bool calls = cmp->old.nruns == 1 && cmp->new.nruns == 1 && c->status == CMP_BOTH;
+
+		figure_test(cmp, &fam, &c->calls, -1);
+		if (calls) {
+			calls_test(cmp, &fam, &c->self, c->last[0]->self_hist,
+				   c->last[1]->self_hist);
+			calls_test(cmp, &fam, &c->cum, c->last[0]->cum_hist, c->last[1]->cum_hist);
+		} else {
+			figure_test(cmp, &fam, &c->self, -1);
+			figure_test(cmp, &fam, &c->cum, -1);
+		}
 	}
 	if (cmp->has_memory) {
 		figure_test(cmp, &fam, &cmp->allocs, -1);

@@ -93,6 +93,7 @@ enum cmp_basis {
 	CMP_BASIS_NONE,	  /* not tested */
 	CMP_BASIS_RUNS,	  /* the runs of each side */
 	CMP_BASIS_EVENTS, /* the events of one run a side (hand-offs) */
+	CMP_BASIS_CALLS,  /* the calls of a function in one run a side */
 };
 
 /* What a figure measures: how it prints and which way is better. */
@@ -120,6 +121,9 @@ struct cmp_func {
 	const char *label; /* pstats's "file.c:12(name)", likewise */
 	enum cmp_status status;
 	struct cmp_figure calls, self, cum;
+	/* The function in the last run read of each side (old, new): with one
+	 * run a side, its per-call histograms are tested. */
+	const struct report_func *last[2];
 };
 
 struct cmp_stage {
@@ -182,6 +186,7 @@ struct cmp_report {
 	size_t ntested;	     /* figures tested: the Benjamini-Hochberg family */
 	size_t nsignificant; /* of them, significant */
 	bool one_run;	     /* a side has one run: no noise estimate over runs */
+	bool calls_tested;   /* one run a side: a function was tested over its calls */
 	bool too_few;	     /* the runs cannot give any p-value small enough */
 	/* What is compared: the runs are not all of one program (by the base
 	 * name of the executable), or they are, but not all of one build (its

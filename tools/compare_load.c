@@ -166,6 +166,8 @@ static int side_load(struct cmp_side *s, const struct report_options *opt, const
 		s->runs[0].paths[0] = xstrdup(path);
 		s->runs[0].npaths = 1;
 	}
+	/* One run: its functions' calls are the only noise to test against. */
+	s->opt.percall = s->nruns == 1;
 	for (i = 0; i < s->nruns; i++) {
 		ret = open_run(s, &s->runs[i]);
 		if (ret)

@@ -53,7 +53,67 @@ struct report_input {
 	struct ss_profile stages;
 	unsigned char exe_buildid[64];
 	size_t exe_buildid_len;
+	struct percall *percall; /* with opt->percall: by function address */
 };
+
+/* A function's calls, one by one (report_options.percall). */
+struct percall {
+	uint64_t addr;
+	struct ss_hist self, cum;
+	UT_hash_handle hh;
+};
+
+/* cs_call_fn: each call's self time; the inclusive time of the outermost. */
+static void percall_add(void *arg, const struct cs_thread *t, const struct cs_frame *fr,
+			uint64_t end, uint64_t self, uint64_t incl, uint64_t off_self,
+			uint64_t off_incl)
+{
+	struct report_input *in = arg;
+	uint64_t addr = fr->fn->addr;
+	struct percall *pc;
+
+	(void)t, (void)end, (void)off_self, (void)off_incl;
+	HASH_FIND(hh, in->percall, &addr, sizeof(addr), pc);
+	if (!pc) {
+		pc = xcalloc(1, sizeof(*pc));
+		pc->addr = addr;
+		HASH_ADD(hh, in->percall, addr, sizeof(pc->addr), pc);
+		if (hash_oom_take())
+			die("out of memory");
+	}
+	ss_hist_add(&pc->self, self);
+	if (!fr->fn->st.active)
+		ss_hist_add(&pc->cum, incl);
+}
+
+/* Point the merged table's functions at their calls. */
+static void percall_attach(struct report *rep, struct report_input *in)
+{
+	for (size_t i = 0; i < rep->merged.nfuncs; i++) {
+		struct report_func *rf = &rep->merged.funcs[i];
+		uint64_t addr = rf->sym->addr;
+		struct percall *pc;
+
+		HASH_FIND(hh, in->percall, &addr, sizeof(addr), pc);
+		if (pc) {
+			rf->self_hist = &pc->self;
+			rf->cum_hist = &pc->cum;
+		}
+	}
+}
+
+static void percall_release(struct report_input *in)
+{
+	struct percall *pc, *tmp;
+
+	HASH_ITER(hh, in->percall, pc, tmp)
+	{
+		HASH_DEL(in->percall, pc);
+		ss_hist_release(&pc->self);
+		ss_hist_release(&pc->cum);
+		free(pc);
+	}
+}
 
 const struct report_kind *report_kind_find(const char *name)
 {
@@ -709,6 +769,7 @@ static int prescan(struct report_input *in, const char *path, bool modules)
 
 static void input_release(struct report_input *in)
 {
+	percall_release(in);
 	sym_table_release(&in->syms);
 	ss_profile_release(&in->stages);
 	ms_heap_release(&in->heap);
@@ -747,6 +808,10 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 	} else if (!opt->no_symbols) {
 		trace_reader_on_module(&in->r, add_module, in);
 	}
+	if (opt->percall) {
+		in->prof.on_call = percall_add;
+		in->prof.on_call_arg = in;
+	}
 	progress_init(&bar, stderr, path, in->r.file_size, opt->progress);
 	in->prof.progress = &bar;
 	ret = cs_profile_read(&in->prof, &in->r);
@@ -757,6 +822,7 @@ int report_open(struct report *rep, const struct report_options *opt, const char
 		goto fail;
 	}
 	report_build(rep, opt, &in->r, &in->clk, &in->prof, &in->syms);
+	percall_attach(rep, in);
 	rep->input = in;
 	rep->clk = &in->clk;
 	rep->exe_buildid = in->exe_buildid_len ? in->exe_buildid : NULL;

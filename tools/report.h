@@ -107,8 +107,11 @@ struct report_options {
 	const char **gate; /* --gate: function name patterns */
 	size_t ngate;
 	bool no_symbols; /* resolve no address (the fuzzer: a trace's paths open no file) */
-	bool progress;	 /* show a progress bar on stderr while reading (progress.h) */
-	bool color;	 /* colour the text report (a terminal without NO_COLOR) */
+	/* Keep each function's per-call times (report_func's histograms): the
+	 * noise within one run, which a comparison of one run a side tests. */
+	bool percall;
+	bool progress; /* show a progress bar on stderr while reading (progress.h) */
+	bool color;    /* colour the text report (a terminal without NO_COLOR) */
 	/* Report-time filters (report_filter_init()): */
 	const char **include, **exclude; /* function name patterns (fnmatch) */
 	size_t ninclude, nexclude;
@@ -134,6 +137,7 @@ struct report_sym {
 };
 
 struct report_func;
+struct ss_hist;
 
 /*
  * One caller->callee pair, seen from one side. Times in nanoseconds; the
@@ -156,7 +160,11 @@ struct report_func {
 	uint64_t calls, prim_calls, self_ns, cum_ns;
 	uint64_t off_self_ns, off_cum_ns;
 	bool off_known;
-	uint64_t alloc_self, alloc_cum;	       /* bytes allocated: by itself, with its callees */
+	uint64_t alloc_self, alloc_cum; /* bytes allocated: by itself, with its callees */
+	/* With opt->percall, in the merged table of one trace: the self time
+	 * of each call and the inclusive time of each outermost one, in
+	 * ticks of the report's clock; NULL otherwise. */
+	const struct ss_hist *self_hist, *cum_hist;
 	struct report_edge *callers, *callees; /* sorted by file, line, name */
 	size_t ncallers, ncallees;
 };

@@ -70,6 +70,7 @@ static const char *const bases[] = {
 	[CMP_BASIS_NONE] = "none",
 	[CMP_BASIS_RUNS] = "runs",
 	[CMP_BASIS_EVENTS] = "events",
+	[CMP_BASIS_CALLS] = "calls",
 };
 
 static void figure(FILE *out, const char *key, const struct cmp_figure *f)

@@ -106,17 +106,24 @@ static const char *change(char *buf, size_t len, const struct cmp_figure *f)
 	return buf;
 }
 
+/* What a p-value was computed over, when not the runs. */
+static const char *basis(const struct cmp_figure *f)
+{
+	return f->basis == CMP_BASIS_EVENTS  ? ", over hand-offs"
+	       : f->basis == CMP_BASIS_CALLS ? ", over calls"
+					     : "";
+}
+
 /* The p-value as benchstat prints it, or nothing when the figure was not tested. */
 static const char *pvalue(char *buf, size_t len, const struct cmp_figure *f)
 {
 	if (f->basis == CMP_BASIS_NONE)
 		buf[0] = '\0';
 	else if (f->small)
-		snprintf(buf, len, " (p=%.3f%s, %+.2f%%: under --min-change)", f->p,
-			 f->basis == CMP_BASIS_EVENTS ? ", over hand-offs" : "", 100 * f->change);
+		snprintf(buf, len, " (p=%.3f%s, %+.2f%%: under --min-change)", f->p, basis(f),
+			 100 * f->change);
 	else
-		snprintf(buf, len, " (p=%.3f%s)", f->p,
-			 f->basis == CMP_BASIS_EVENTS ? ", over hand-offs" : "");
+		snprintf(buf, len, " (p=%.3f%s)", f->p, basis(f));
 	return buf;
 }
 
@@ -228,7 +235,17 @@ static void legend(const struct cmp_report *cmp, FILE *out)
 		      "noise;\nchanges are printed as differences, marked \"?\". Record several "
 		      "runs a side\n(mprof record --repeat 10 -o DIR) to test them.",
 		      out);
-		if (cmp->ntested)
+		if (cmp->ntested && cmp->calls_tested)
+			fprintf(
+			    out,
+			    "\nStage latencies are tested over the hand-offs of the two runs, "
+			    "functions' self and\ncumulative times over their calls (whether "
+			    "their calls took longer: the noise\nwithin a run, not between runs) "
+			    "with the Mann-Whitney U test, two-sided, at a\n%.0f%% false "
+			    "discovery rate over the %zu tested (Benjamini-Hochberg); \"~\": not "
+			    "significant.",
+			    100 * STATS_ALPHA, cmp->ntested);
+		else if (cmp->ntested)
 			fprintf(out,
 				"\nStage latencies are tested over the hand-offs of the two runs "
 				"(their latency\nhistograms: the noise within a run, not between "
