@@ -66,6 +66,7 @@ struct repeat {
 	bool made_dir;		 /* mprof created DIR */
 	bool claimed;		 /* the manifest in DIR is ours */
 	int lock;		 /* DIR open, flock()ed; -1 if not */
+	bool joined;		 /* --append to a set that was there: its manifest is */
 	unsigned first;		 /* the runs in DIR before this recording (--append) */
 	unsigned done;		 /* the runs that ended, those before included */
 	struct repeat_run *runs; /* [first + opt->repeat], the first `done` filled in (owned) */
@@ -252,6 +253,17 @@ static int lock_dir(struct repeat *rp)
 	return 0;
 }
 
+/* The flock() on DIR was refused: one line, status 1. */
+static int lock_failed(const struct repeat *rp)
+{
+	if (errno == EWOULDBLOCK)
+		error("cannot add runs to '%s': another mprof record is adding runs to it",
+		      rp->dir);
+	else
+		error("cannot use directory '%s': %s", rp->dir, strerror(errno));
+	return EXIT_USAGE;
+}
+
 /* "'DIR/mprof-runs': not a manifest of runs, at line N": status 1. */
 static int bad_manifest(const struct repeat *rp, unsigned line, const char *why)
 {
@@ -268,7 +280,7 @@ static int read_manifest(struct repeat *rp, FILE *f)
 {
 	char *line = NULL, *ours = NULL;
 	size_t cap = 0, len = 0, alloc = 0;
-	unsigned n = 0;
+	unsigned n = 0, lines = 0;
 	ssize_t got;
 	FILE *mem = open_memstream(&ours, &len);
 	int ret = 0;
@@ -280,6 +292,7 @@ static int read_manifest(struct repeat *rp, FILE *f)
 	put_command(mem, rp->opt->cmd);
 	fclose(mem);
 	for (unsigned no = 1; !ret && (got = getline(&line, &cap, f)) > 0; no++) {
+		lines = no;
 		unsigned k;
 		int status, used = 0;
 		uint64_t wall;
@@ -310,6 +323,13 @@ static int read_manifest(struct repeat *rp, FILE *f)
 	if (!ret && ferror(f)) {
 		error("cannot read '%s': %s", rp->manifest, strerror(errno));
 		ret = EXIT_BADTRACE;
+	} else if (!ret && lines < 2) {
+		ret = bad_manifest(rp, lines + 1, lines ? "no command line" : "empty");
+	} else if (!ret && n && rp->runs[n - 1].status != rp->runs[0].status) {
+		/* The set stopped there: its runs no longer all ran alike. */
+		error("cannot add runs to '%s': its run %u stopped the set (status %d, run 1's %d)",
+		      rp->dir, n, rp->runs[n - 1].status, rp->runs[0].status);
+		ret = EXIT_USAGE;
 	}
 	free(line);
 	free(ours);
@@ -328,14 +348,9 @@ static int repeat_join(struct repeat *rp)
 	int ret;
 
 	rp->manifest = util_join(rp->dir, '/', MANIFEST_NAME);
-	if (lock_dir(rp) < 0) {
-		if (errno == EWOULDBLOCK)
-			error("cannot add runs to '%s': another mprof record is adding runs to it",
-			      rp->dir);
-		else
-			error("cannot use directory '%s': %s", rp->dir, strerror(errno));
-		return EXIT_USAGE;
-	}
+	rp->joined = true;
+	if (lock_dir(rp) < 0)
+		return lock_failed(rp);
 	f = fopen(rp->manifest, "r");
 	if (!f) {
 		if (errno == ENOENT)
@@ -387,6 +402,12 @@ static int repeat_open(struct repeat *rp)
 		if (ret)
 			return ret;
 	}
+	/* Held before the manifest is there: no one joins a set whose
+	 * recording has not locked it yet. */
+	if (!rp->joined && lock_dir(rp) < 0) {
+		rp->made_dir = false; /* the recording that holds it is using it */
+		return lock_failed(rp);
+	}
 	/* Absolute: a CMD that changes directory still writes its trace here. */
 	abs = realpath(rp->dir, NULL);
 	if (!abs) {
@@ -399,8 +420,8 @@ static int repeat_open(struct repeat *rp)
 		rp->manifest = util_join(rp->dir, '/', MANIFEST_NAME);
 	snprintf(name, sizeof(name), "%s.%d.tmp", MANIFEST_NAME, (int)getpid());
 	rp->tmp = util_join(rp->dir, '/', name);
-	if (rp->lock >= 0)
-		return 0; /* joined: the manifest is there, and replaced after each run */
+	if (rp->joined)
+		return 0; /* the manifest is there, and replaced after each run */
 	if (manifest_put(rp) < 0)
 		return EXIT_BADTRACE;
 	/* link(), not rename(): of two recordings started at once into DIR,
@@ -408,7 +429,6 @@ static int repeat_open(struct repeat *rp)
 	if (!link(rp->tmp, rp->manifest)) {
 		rp->claimed = true;
 		unlink(rp->tmp);
-		lock_dir(rp);
 		return 0;
 	}
 	if (errno == EEXIST) {
@@ -422,7 +442,6 @@ static int repeat_open(struct repeat *rp)
 		return EXIT_BADTRACE;
 	}
 	rp->claimed = true;
-	lock_dir(rp);
 	return 0;
 }
 

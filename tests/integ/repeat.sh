@@ -366,6 +366,24 @@ printf 'mprof-runs 1\ncommand\tsh -c %s\nrun 1\n' "': >ran'" >badset/mprof-runs
 refuse "a bad run line" badset \
 	"mprof: cannot add runs to 'badset': badset/mprof-runs, line 3: not run<TAB>K<TAB>status<TAB>S<TAB>wall_ns<TAB>W" \
 	--repeat 1 --append -o badset -- sh -c ': >ran'
+: >badset/mprof-runs
+refuse "an empty manifest" badset \
+	"mprof: cannot add runs to 'badset': badset/mprof-runs, line 1: empty" \
+	--repeat 1 --append -o badset -- sh -c ': >ran'
+echo 'mprof-runs 1' >badset/mprof-runs
+refuse "a manifest without its command" badset \
+	"mprof: cannot add runs to 'badset': badset/mprof-runs, line 2: no command line" \
+	--repeat 1 --append -o badset -- sh -c ': >ran'
+# A set that stopped (a run exited otherwise than run 1) takes no more.
+set +e
+"$MPROF" record -q --repeat 3 -o stopped -- sh -c '[ -e second ] && exit 3; : >second' 2>/dev/null
+set -e
+check_eq "the stopped set's runs" "$(printf '%s\n' '1 0' '2 3')" "$(runs_of stopped)"
+rm -f second
+refuse "a set that stopped" stopped \
+	"mprof: cannot add runs to 'stopped': its run 2 stopped the set (status 3, run 1's 0)" \
+	--repeat 1 --append -o stopped -- sh -c '[ -e second ] && exit 3; : >second'
+[ ! -e second ] || fail "a set that stopped: the command ran"
 # A recording in progress holds the set: the second is refused at once.
 "$MPROF" record -q --repeat 1 --append -o busy -- sh -c ': >started; while [ ! -e go ]; do sleep 0.01; done' &
 holder=$!
