@@ -371,7 +371,9 @@ static void test_all(struct cmp_report *cmp)
 		bool calls = cmp->old.nruns == 1 && cmp->new.nruns == 1 && c->status == CMP_BOTH;
 
 		figure_test(cmp, &fam, &c->calls, -1);
-		if (calls) {
+		/* Per-call times stand for the totals only when the calls do not
+		 * change: twice the calls at the same time each is +100%. */
+		if (calls && c->calls.verdict == CMP_SAME) {
 			calls_test(cmp, &fam, &c->self, c->last[0]->self_hist,
 				   c->last[1]->self_hist);
 			calls_test(cmp, &fam, &c->cum, c->last[0]->cum_hist, c->last[1]->cum_hist);
@@ -401,7 +403,8 @@ static void test_all(struct cmp_report *cmp)
 
 		f->small = sig[i] && cmp->opt->min_change_pct > 0 && !isnan(f->change) &&
 			   100 * fabs(f->change) < cmp->opt->min_change_pct;
-		f->verdict = sig[i] && !f->small ? direction(cmp, f) : CMP_NOISE;
+		f->tested = sig[i] ? direction(cmp, f) : CMP_NOISE;
+		f->verdict = f->small ? CMP_NOISE : f->tested;
 		cmp->nsignificant += sig[i] && !f->small;
 	}
 	cmp->ntested = fam.n;
@@ -456,7 +459,9 @@ static void gate_check(struct cmp_report *cmp, const char *what, const char *nam
 {
 	if (f->verdict == CMP_UNTESTED || (f == &cmp->wall && !cmp->wall_known))
 		cmp->gate_blind = true;
-	if (f->verdict != CMP_WORSE || isnan(f->change) || f->change * 100 <= pct)
+	/* A change under --min-change is noise to the eye, not to the gate. */
+	if ((f->small ? f->tested : f->verdict) != CMP_WORSE || isnan(f->change) ||
+	    f->change * 100 <= pct)
 		return;
 	cmp->failures = xrealloc(cmp->failures, (cmp->nfailures + 1) * sizeof(*cmp->failures));
 	cmp->failures[cmp->nfailures++] = (struct cmp_gate_failure){ what, name, f, pct };

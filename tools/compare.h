@@ -112,7 +112,8 @@ struct cmp_figure {
 	double p;      /* the test's p-value; 1 when not tested */
 	enum cmp_basis basis;
 	enum cmp_verdict verdict;
-	bool small; /* significant, but smaller than --min-change: CMP_NOISE */
+	bool small;		 /* significant, but smaller than --min-change: CMP_NOISE */
+	enum cmp_verdict tested; /* the verdict before --min-change: the gate's */
 };
 
 struct cmp_func {

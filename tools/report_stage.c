@@ -74,7 +74,8 @@ void report_stage_build(struct report *rep, const struct ss_profile *p,
 			st->rows[i].off_self_ns = 0;
 		st->self_ns += st->rows[i].self_ns;
 	}
-	st->split = rep->offcpu.columns;
+	/* A thread without readings would count all on the CPU. */
+	st->split = rep->offcpu.columns && !rep->offcpu.missing;
 	if (b == SIZE_MAX)
 		return;
 	st->bottleneck = &st->rows[b];

@@ -521,6 +521,21 @@ START_TEST(test_calls)
 	ck_assert_int_eq(func(&cmp, "work_a")->cum.verdict, CMP_NOISE);
 	ck_assert_double_gt(func(&cmp, "work_a")->cum.p, 0.5);
 	cmp_release(&cmp);
+	tb_free(c);
+	/* Twice the calls at the same time each: the total is not the calls'
+	 * times, so it is not tested over them. */
+	{
+		uint64_t twice[24];
+
+		for (int i = 0; i < 24; i++)
+			twice[i] = slow[i % 12];
+		c = calls_tb(24, twice, SHIFT);
+	}
+	load(&cmp, &opt, tb_write(a), tb_write(c));
+	ck_assert_int_ne(func(&cmp, "work_a")->calls.verdict, CMP_SAME);
+	ck_assert_int_eq(func(&cmp, "work_a")->cum.basis, CMP_BASIS_NONE);
+	ck_assert_int_eq(func(&cmp, "work_a")->cum.verdict, CMP_UNTESTED);
+	cmp_release(&cmp);
 	tb_free(a);
 	tb_free(b);
 	tb_free(c);
@@ -847,6 +862,19 @@ START_TEST(test_min_change)
 	ck_assert_ptr_nonnull(strstr(text, "\"verdict\": \"noise\", \"significant\": false, "
 					   "\"below_min_change\": true}"));
 	ck_assert_ptr_nonnull(strstr(text, "\"min_change\": 0.02}"));
+	free(text);
+
+	/* The gate still sees it: 1% slower fails --fail-if-slower 0.5. */
+	opt.kind = NULL;
+	opt.fail_slower = true;
+	opt.fail_slower_pct = 0.5;
+	load(&cmp, &opt, old, new);
+	ck_assert_int_eq(cmp.wall.verdict, CMP_NOISE);
+	ck_assert_uint_eq(cmp.nfailures, 1);
+	ck_assert_ptr_eq(cmp.failures[0].fig, &cmp.wall);
+	cmp_release(&cmp);
+	text = compare_paths(&opt, old, new, &status);
+	ck_assert_int_eq(status, CMP_EXIT_GATE);
 	free(text);
 }
 END_TEST
