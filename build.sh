@@ -206,7 +206,7 @@ run_demo()
 		done
 	done
 	rm -f "$d/step1/cost.bin"
-	demo_explain cost "$d/times"
+	demo_explain cost "$d/times" "$d/step1/trace.json"
 
 	step 2 "the bottleneck, from the stage metrics of the plain build (stage events only)"
 	show "$mprof" record -q --stages -o "$d/step2/trace.bin" -- \

@@ -8,7 +8,7 @@ printed of itself, never from a canned text: where a run comes out
 differently, the sentence says what it found. One subcommand per step:
 
   profile JSON                  step 1: where the time on the CPU goes
-  cost TIMES                    step 1: what timing every call costs
+  cost TIMES JSON               step 1: what timing every call costs
   stages JSON TIMES             step 2: the bottleneck, from the stage table
   compare JSON OLD NEW          step 3: what the fix changed, and what not
   collectors JSON OUTPUT        step 4: __dict__ vs __slots__
@@ -68,6 +68,8 @@ def spread(values):
 
 
 def name(fn):
+    if not fn.get("file"):
+        return fn["function"]
     return "%s (%s:%d)" % (fn["function"], fn["file"].rsplit("/", 1)[-1], fn["line"])
 
 
@@ -87,8 +89,9 @@ def profile(args):
     second = sorted(fns, key=lambda f: f[key], reverse=True)[1:2]
     if second:
         s = second[0]
-        say("Next comes %s with %s (%.0f%%): the window sum is %.1fx it." %
-            (name(s), ms(s[key]), pct(s[key], total), top[key] / s[key] if s[key] else 0))
+        say("Next comes %s with %s (%.0f%%): %s took %.1fx its time." %
+            (name(s), ms(s[key]), pct(s[key], total), top["function"],
+             top[key] / s[key] if s[key] else 0))
 
 
 def fixed(t):
@@ -98,6 +101,8 @@ def fixed(t):
 
 def cost(args):
     t = times(args[0])
+    r = load(args[1])
+    per = [f["calls"] for f in r["functions"] if f["function"] == "window_sum_naive"]
     plain, ps = spread(t["plain"])
     calls, cs = spread(t["calls"])
     f = fixed(t)
@@ -107,9 +112,10 @@ def cost(args):
         "Of the difference, %s is what any recorded run costs once (the trace opened,"
         " the modules' maps written: a run of one record, recorded or not):"
         " the calls themselves cost %.2fx." % (ms(f), (calls - f) / plain),
-        "cProfile makes Python 2-5x slower; here a record costs two timed calls",
-        "(the window sum and the cache lookup), so the profile is the program's own,",
-        "slightly slowed.")
+        "cProfile makes Python 2-5x slower; here the run made %d timed calls%s," %
+        (r["total_calls"], ", %.2f per record the filter kept" % (r["total_calls"] / per[0])
+         if per and per[0] else ""),
+        "so the profile is the program's own, slightly slowed.")
 
 
 def stage_by(r, n):
@@ -129,7 +135,8 @@ def stages(args):
         line += ", and %s of it on the CPU (%.0f%% of all stages' on-CPU self time)" % (
             ms(b["self_oncpu_ns"]), pct(b["self_oncpu_ns"], on_total))
     say(line + ": it is the bottleneck." if r["busiest_oncpu"] in (None, b["name"]) else
-        line + "; but %s is the busiest on the CPU: the machine was busy." % r["busiest_oncpu"])
+        line + "; but %s is the busiest on the CPU: %s's time holds waiting (off the CPU: I/O,"
+        " a lock, or other programs on the machine)." % (r["busiest_oncpu"], b["name"]))
     up = [stage_by(r, n) for n in r["upstream_of_bottleneck"]]
     if up:
         lat = [s["mean_latency_ns"] for s in up]
@@ -153,6 +160,8 @@ def verdict(fig):
     """'-67.9% (p=0.000)', or '~ (p=0.529)' for noise."""
     if fig["verdict"] == "same":
         return "the same in every run"
+    if fig["p"] is None:
+        return "%+.1f%% (untested: no noise estimate)" % (100 * fig["change"])
     if not fig["significant"]:
         return "~ (p=%.3f, not significant)" % fig["p"]
     return "%+.1f%% (p=%.3f)" % (100 * fig["change"], fig["p"])
@@ -202,9 +211,12 @@ def compare(args):
         if key == "oncpu" and by[n]["self"]["significant"]:
             say("%s's self time changed (%s) while its time on the CPU did not: time off the"
                 " CPU, waiting for it on a busy machine." % (n, verdict(by[n]["self"])))
-    say("The bottleneck: %s (%d of %d runs) -> %s (%d of %d runs)." %
-        (old["bottleneck"], by[old["bottleneck"]]["old_bottleneck_runs"], old["runs"],
-         new["bottleneck"], by[new["bottleneck"]]["new_bottleneck_runs"], new["runs"]))
+    if old["bottleneck"] in by and new["bottleneck"] in by:
+        say("The bottleneck: %s (%d of %d runs) -> %s (%d of %d runs)." %
+            (old["bottleneck"], by[old["bottleneck"]]["old_bottleneck_runs"], old["runs"],
+             new["bottleneck"], by[new["bottleneck"]]["new_bottleneck_runs"], new["runs"]))
+    else:
+        say("No bottleneck on a side: no stage had any self time.")
     sums = checksums(args[1]) | checksums(args[2])
     say("Every run printed checksum=%s: the fix changed the time, not the result." % sums.pop()
         if len(sums) == 1 else "The runs printed different checksums: %s." % " ".join(sorted(sums)))
@@ -225,14 +237,18 @@ def collectors(args):
     r = load(args[0])
     m = re.match(r"collectors: (\d+) dict", program_line(args[1], "collectors: ") or "")
     n = int(m.group(1)) if m else 0
+    if not n:
+        say("The program made no collectors: nothing to compare.")
+        return
     a, d, s = (snapshot_bytes(r, x) for x in
                ("collectors:start", "collectors:dict", "collectors:slots"))
     dict_each = (d["live_bytes"] - a["live_bytes"]) / n
     slots_each = (s["live_bytes"] - d["live_bytes"]) / n
     say("By the snapshots, each of the %d hash-map collectors holds %.1f B in %.1f blocks,"
-        " each struct %.1f B in %.1f: %.1fx." %
+        " each struct %.1f B in %.1f: %s." %
         (n, dict_each, (d["live_blocks"] - a["live_blocks"]) / n, slots_each,
-         (s["live_blocks"] - d["live_blocks"]) / n, dict_each / slots_each))
+         (s["live_blocks"] - d["live_blocks"]) / n,
+         "%.1fx" % (dict_each / slots_each) if slots_each > 0 else "the struct holds nothing"))
     own = program_line(args[1], "collectors: usable bytes each:")
     if own:
         say("The program's own count (malloc_usable_size, so a little more):",

@@ -11,13 +11,14 @@
 # checksum, and every verdict it states (significant or "~", the
 # bottleneck each side) is the comparison's; step 4's per-collector bytes
 # and blocks are the snapshots' divided by the collectors the program
-# made, and each cache's lookups are the records the filter kept.
+# made, and each cache's lookups are the records the filter kept. Each
+# sentence's figures are also checked against the data they come from.
 . "$top_srcdir/tests/integ/lib.sh"
 
 have bash || skip "bash is not installed"
 PLAIN=$top_builddir/pipeline-demo/pipeline-plain
 N=20000
-RUNS=4
+RUNS=6
 COST=2
 D=$TMP/demo
 cd "$TMP"
@@ -94,6 +95,15 @@ if m:
     check("step 1: on the CPU where off-CPU time was recorded", split, m.group(2) == "on the CPU")
     check("step 1: its (on-CPU) self time", ms(top[fkey]), m.group(3))
     check("step 1: its calls", top["calls"], int(m.group(5)))
+ranked = sorted(r["functions"], key=lambda f: f[fkey], reverse=True)
+m = line(1, r"^-> Next comes (\S+) \(\S+\) with (\S+ ms) \(\d+%\): (\S+) took ")
+if m:
+    check("step 1: the second", (ranked[1]["function"], ms(ranked[1][fkey]), top["function"]),
+          m.groups())
+m = line(1, r"here the run made (\d+) timed calls, ([0-9.]+) per record the filter kept,")
+if m:
+    check("step 1: the timed calls, per record kept",
+          (r["total_calls"], "%.2f" % (r["total_calls"] / kept)), (int(m.group(1)), m.group(2)))
 check("step 1: window_sum_naive's calls: one per record kept", kept,
       fns.get("window_sum_naive", {}).get("calls"))
 check("step 1: the running sum did not run", None, fns.get("window_sum_running"))
@@ -109,6 +119,10 @@ if m:
     check("step 1: the instrumented median", ms(statistics.median(t["calls"])), m.group(1))
     check("step 1: the plain median", ms(statistics.median(t["plain"])), m.group(3))
     check("step 1: the runs it says", cost, int(m.group(2)))
+fixed = statistics.median(t["stages-1"]) - statistics.median(t["plain-1"])
+m = line(1, r"Of the difference, (\S+ ms) is what any recorded run costs once")
+if m:
+    check("step 1: the fixed cost of a recorded run", ms(fixed), m.group(1))
 
 # Step 2: the bottleneck and the records of each stage.
 r = load("step2/trace.json")
@@ -118,6 +132,19 @@ if m:
     check("step 2: the bottleneck named", max(r["stages"], key=lambda s: s["self_ns"])["name"], m.group(1))
     check("step 2: its self time", ms(st[m.group(1)]["self_ns"]), m.group(2))
 check("step 2: the report's bottleneck", r["bottleneck"], m and m.group(1))
+up = [st[n] for n in r["upstream_of_bottleneck"]]
+m = line(2, r"^-> (.*) wait for it: a mean latency of ([0-9.]+)-([0-9.]+) us per hand-off, against"
+         r" ([0-9.]+) us for (\S+) itself")
+if m:
+    check("step 2: the stages that wait, their latencies",
+          (", ".join(s["name"] for s in up), "%.1f" % (min(s["mean_latency_ns"] for s in up) / 1e3),
+           "%.1f" % (max(s["mean_latency_ns"] for s in up) / 1e3),
+           "%.1f" % (st[r["bottleneck"]]["mean_latency_ns"] / 1e3), r["bottleneck"]), m.groups())
+m = line(2, r"^-> Recorded on the plain build, with stage events only: (\S+ ms) \(\+-\d+%\) against"
+         r" (\S+ ms) \(\+-\d+%\) unrecorded")
+if m:
+    check("step 2: the medians of the stage recording's cost",
+          (ms(statistics.median(t["stages"])), ms(statistics.median(t["plain"]))), m.groups())
 check("step 2: records generated", n, st["generate"]["records"])
 for s in ("filter", "normalize", "features"):
     check("step 2: %s records" % s, kept, st[s]["records"])
@@ -132,6 +159,14 @@ for side in ("naive", "running"):
     check("step 3: %s: every run's checksum" % side, ["checksum=" + checksum] * runs, sums)
     check("step 3: %s: the command" % side, True, lines[1].endswith("--window-sum %s --quiet" % side))
 c = load("step3/compare.json")["compare"]
+check("step 3: enough runs to tell a change", False, c["method"]["too_few_runs"])
+# In turns: each naive run's trace written before the running run of its
+# round, and that before the next naive one.
+order = []
+for k in range(1, runs + 1):
+    for side in ("naive", "running"):
+        order.append(os.stat(os.path.join(d, "step3", side, "run%d" % k, "trace.bin")).st_mtime_ns)
+check("step 3: recorded in turns", sorted(order), order)
 by = {s["name"]: s for s in c["stages"]}
 check("step 3: runs a side", (runs, runs), (c["old"]["runs"], c["new"]["runs"]))
 for s in ("generate", "filter", "normalize", "features"):
@@ -147,6 +182,12 @@ if m:
     f = by["features"]["self"]
     check("step 3: features' verdict", "~" if not f["significant"] else "%+.1f%%" % (100 * f["change"]),
           m.group(1))
+    on = by["features"]["oncpu"]
+    m = re.search(r"^-> features' self time: .*; on the CPU, \S+ ms -> \S+ ms, (~|[-+][0-9.]+%)",
+                  steps[2], flags=re.M)
+    check("step 3: features' on-CPU verdict",
+          None if not on else "~" if not on["significant"] else "%+.1f%%" % (100 * on["change"]),
+          m and m.group(1))
 # The untouched stages by their on-CPU self time, where every run recorded it.
 untouched = ("generate", "filter", "normalize")
 key = "oncpu" if all(by[s]["oncpu"] for s in untouched) else "self"
@@ -199,6 +240,9 @@ for kind, spec in (("lru", "lru:256"), ("ttl", "ttl:5")):
     hm = re.search(r"^cache (\S+): hits=(\d+) misses=(\d+)", own, flags=re.M)
     check("step 4: %s: lookups, one per record kept" % kind, kept, int(hm.group(2)) + int(hm.group(3)))
     entries = re.search(r"^cache memory: (\d+) entries", own, flags=re.M).group(1)
+    rate = re.search(r"hit_rate=([0-9.]+)%", own).group(1)
+    check("step 4: %s: the hit rate said" % kind, True,
+          ("-> cache %s: %s%% of" % (spec, rate)) in steps[3])
     r = load("step4/cache-%s.json" % kind)
     grown = sum(x["size_diff"] for x in r["diff"] if x["file"].endswith("/cache.c"))
     m = line(4, r"^-> cache %s: [0-9.]+%% of (\d+) lookups hit; the program says it holds (\d+) entries,"
