@@ -127,16 +127,21 @@ def stages(args):
     t = times(args[1])
     b = stage_by(r, r["bottleneck"])
     total = sum(s["self_ns"] for s in r["stages"])
-    split = b["self_oncpu_ns"] is not None
-    line = "%s has the largest self time, %s of %s (%.0f%%)" % (
-        b["name"], ms(b["self_ns"]), ms(total), pct(b["self_ns"], total))
-    if split:
+    if r["bottleneck_by"] == "oncpu_self":
         on_total = sum(s["self_oncpu_ns"] for s in r["stages"])
-        line += ", and %s of it on the CPU (%.0f%% of all stages' on-CPU self time)" % (
-            ms(b["self_oncpu_ns"]), pct(b["self_oncpu_ns"], on_total))
-    say(line + ": it is the bottleneck." if r["busiest_oncpu"] in (None, b["name"]) else
-        line + "; but %s is the busiest on the CPU: %s's time holds waiting (off the CPU: I/O,"
-        " a lock, or other programs on the machine)." % (r["busiest_oncpu"], b["name"]))
+        say("%s works the most on the CPU: %s of the stages' %s on-CPU self time (%.0f%%;"
+            " self time %s of %s): it is the bottleneck." %
+            (b["name"], ms(b["self_oncpu_ns"]), ms(on_total), pct(b["self_oncpu_ns"], on_total),
+             ms(b["self_ns"]), ms(total)))
+        w = stage_by(r, r["largest_self"])
+        if w["name"] != b["name"]:
+            say("%s has the largest self time, %s, but %s of it off the CPU: it waits, which"
+                " does not make it the bottleneck." %
+                (w["name"], ms(w["self_ns"]), ms(w["self_offcpu_ns"])))
+    else:
+        say("%s has the largest self time, %s of %s (%.0f%%; off-CPU time was not recorded):"
+            " it is the bottleneck." % (b["name"], ms(b["self_ns"]), ms(total),
+                                        pct(b["self_ns"], total)))
     up = [stage_by(r, n) for n in r["upstream_of_bottleneck"]]
     if up:
         lat = [s["mean_latency_ns"] for s in up]

@@ -183,7 +183,9 @@ static void stages(const struct report *rep, FILE *out)
 
 	fputs("<section id=\"stages\"><h2>Stages</h2>\n", out);
 	if (st->bottleneck) {
-		fputs("<p>The bottleneck (the largest self time): <b>", out);
+		fputs(st->split ? "<p>The bottleneck (the largest self time on the CPU): <b>"
+				: "<p>The bottleneck (the largest self time): <b>",
+		      out);
 		esc(out, st->bottleneck->name);
 		fputs("</b>.</p>\n", out);
 	}

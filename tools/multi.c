@@ -312,9 +312,8 @@ static void merge_stages(struct multi_report *m)
 		    r->elapsed_ns ? (double)r->records * 1e9 / (double)r->elapsed_ns : 0;
 		r->mean_latency_ns = r->samples ? r->latency_ns / r->samples : 0;
 		st->self_ns += r->self_ns;
-		if (r->self_ns && (!st->bottleneck || r->self_ns > st->bottleneck->self_ns))
-			st->bottleneck = r;
 	}
+	st->bottleneck = report_stage_pick(st);
 	if (st->bottleneck)
 		merge_upstream(m, st);
 	m->merged.stages = st;

@@ -57,7 +57,8 @@ void report_stage_build(struct report *rep, const struct ss_profile *p,
 			const struct trace_clock *clk)
 {
 	struct report_stages *st;
-	size_t i, b = p->bottleneck;
+	const struct report_stage *pick;
+	size_t i, b;
 
 	if (!p->events)
 		return;
@@ -76,9 +77,11 @@ void report_stage_build(struct report *rep, const struct ss_profile *p,
 	}
 	/* A thread without readings would count all on the CPU. */
 	st->split = rep->offcpu.columns && !rep->offcpu.missing;
-	if (b == SIZE_MAX)
+	pick = report_stage_pick(st);
+	if (!pick)
 		return;
-	st->bottleneck = &st->rows[b];
+	b = (size_t)(pick - st->rows);
+	st->bottleneck = pick;
 	for (i = 0; i < p->nstages; i++) {
 		if (ss_runs_inside(p, i, b))
 			st->upstream[st->nupstream++] = &st->rows[i];
@@ -137,40 +140,51 @@ static uint64_t oncpu(const struct report_stage *s)
 	return s->self_ns - (s->off_self_ns < s->self_ns ? s->off_self_ns : s->self_ns);
 }
 
-/* The stage of the largest on-CPU self time (the first of equals), or NULL. */
-static const struct report_stage *busiest(const struct report_stages *st, uint64_t *total)
+/* The bottleneck's order: the larger on-CPU self time where split, then the larger self time. */
+static bool busier(const struct report_stages *st, const struct report_stage *a,
+		   const struct report_stage *b)
+{
+	if (st->split && oncpu(a) != oncpu(b))
+		return oncpu(a) > oncpu(b);
+	return a->self_ns > b->self_ns;
+}
+
+const struct report_stage *report_stage_pick(const struct report_stages *st)
 {
 	const struct report_stage *best = NULL;
-	size_t i;
 
-	*total = 0;
-	for (i = 0; i < st->n; i++) {
-		*total += oncpu(&st->rows[i]);
-		if (oncpu(&st->rows[i]) && (!best || oncpu(&st->rows[i]) > oncpu(best)))
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->rows[i].self_ns && (!best || busier(st, &st->rows[i], best)))
 			best = &st->rows[i];
 	}
 	return best;
 }
 
-const struct report_stage *report_stage_busiest(const struct report_stages *st)
+const struct report_stage *report_stage_largest(const struct report_stages *st)
 {
-	uint64_t total;
+	const struct report_stage *best = NULL;
 
-	return st->split ? busiest(st, &total) : NULL;
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->rows[i].self_ns && (!best || st->rows[i].self_ns > best->self_ns))
+			best = &st->rows[i];
+	}
+	return best;
 }
 
-/* "; on the CPU, normalize is the busiest stage (...)" when it is not the bottleneck. */
-static void busiest_clause(const struct report_stages *st, FILE *out)
+/*
+ * "; normalize has the largest self time (...), but ... of it off the
+ * CPU: ..." when the stage of the largest self time is not the bottleneck.
+ */
+static void waiting_clause(const struct report_stages *st, FILE *out)
 {
-	const struct report_stage *b = st->bottleneck, *c;
-	uint64_t total;
+	const struct report_stage *w = report_stage_largest(st);
 
-	if (!st->split || !(c = busiest(st, &total)) || c == b)
+	if (!st->split || !w || w == st->bottleneck)
 		return;
 	fprintf(out,
-		"; on the CPU, %s is the busiest stage (on-CPU self %.3f ms): %s's self time is"
-		" %.3f ms off the CPU, waiting (on I/O, a lock, or for a CPU)",
-		c->name, (double)oncpu(c) / 1e6, b->name, (double)(b->self_ns - oncpu(b)) / 1e6);
+		"; %s has the largest self time (%.3f ms), but %.3f ms of it off the CPU: a stage"
+		" that waits (on I/O, a lock, or for a CPU) is not the bottleneck because it waits",
+		w->name, (double)w->self_ns / 1e6, (double)(w->self_ns - oncpu(w)) / 1e6);
 }
 
 /* "generate, filter and normalize run inside it ...": why the stages upstream wait. */
@@ -205,18 +219,24 @@ static void upstream_clause(const struct report_stages *st, FILE *out)
 void report_stage_bottleneck(const struct report_stages *st, FILE *out)
 {
 	const struct report_stage *b = st->bottleneck;
-	uint64_t total;
+	uint64_t total = 0;
 
 	if (!b)
 		return;
-	fprintf(out, "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time", b->name,
-		(double)b->self_ns / 1e6,
-		st->self_ns ? 100.0 * (double)b->self_ns / (double)st->self_ns : 0.0);
-	if (st->split && busiest(st, &total))
-		fprintf(out, "; on-CPU %.3f ms, %.1f%% of all stage on-CPU self time",
-			(double)oncpu(b) / 1e6,
-			total ? 100.0 * (double)oncpu(b) / (double)total : 0.0);
-	fputs("); ", out);
+	if (st->split) {
+		for (size_t i = 0; i < st->n; i++)
+			total += oncpu(&st->rows[i]);
+		fprintf(out,
+			"bottleneck: %s (on-CPU self %.3f ms, %.1f%% of all stage on-CPU self time;"
+			" self %.3f ms); ",
+			b->name, (double)oncpu(b) / 1e6,
+			total ? 100.0 * (double)oncpu(b) / (double)total : 0.0,
+			(double)b->self_ns / 1e6);
+	} else {
+		fprintf(out, "bottleneck: %s (self %.3f ms, %.1f%% of all stage self time); ",
+			b->name, (double)b->self_ns / 1e6,
+			st->self_ns ? 100.0 * (double)b->self_ns / (double)st->self_ns : 0.0);
+	}
 	upstream_clause(st, out);
-	busiest_clause(st, out);
+	waiting_clause(st, out);
 }

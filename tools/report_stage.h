@@ -52,7 +52,7 @@ struct report_stages {
 	struct report_stage *rows; /* pull order: upstream first */
 	size_t n;
 	uint64_t self_ns;		       /* all stages' */
-	const struct report_stage *bottleneck; /* largest self time; NULL if none */
+	const struct report_stage *bottleneck; /* report_stage_pick(); NULL if none */
 	bool split; /* off-CPU time recorded: the rows' off_self_ns are real */
 	const struct report_stage **upstream; /* the stages that run inside it, pull order */
 	size_t nupstream;
@@ -70,16 +70,26 @@ void report_stage_release(struct report *rep);
  * "bottleneck: features (self 62.100 ms, 71.0% of all stage self time);
  * generate, filter and normalize run inside it and wait for it after each
  * hand-off: its self time is 80-97% of their latency". Where off-CPU time
- * was recorded (split) the parenthesis adds "; on-CPU 30.012 ms, 64.0% of
- * all stage on-CPU self time", and when another stage has the largest
- * on-CPU self time the line ends "; on the CPU, normalize is the busiest
- * stage (on-CPU self 20.100 ms): features's self time is 40.000 ms off the
- * CPU, waiting (on I/O, a lock, or for a CPU)".
+ * was recorded (split), the parenthesis is "(on-CPU self 30.012 ms, 64.0%
+ * of all stage on-CPU self time; self 58.400 ms)", and when another stage
+ * has the largest self time the line ends "; normalize has the largest
+ * self time (80.000 ms), but 60.000 ms of it off the CPU: a stage that
+ * waits (on I/O, a lock, or for a CPU) is not the bottleneck because it
+ * waits".
  */
 void report_stage_bottleneck(const struct report_stages *st, FILE *out);
 
-/* The stage of the largest on-CPU self time, or NULL when none was recorded. */
-const struct report_stage *report_stage_busiest(const struct report_stages *st);
+/*
+ * The bottleneck of `st`: the stage of the largest self time on the CPU
+ * where off-CPU time was recorded (split), of the largest self time
+ * otherwise (ties: the larger self time, then the first); NULL if no stage
+ * has any self time. A stage waiting on a queue, a lock or its disk is not
+ * the bottleneck because it waits.
+ */
+const struct report_stage *report_stage_pick(const struct report_stages *st);
+
+/* The stage of the largest self time (the first of equals), or NULL. */
+const struct report_stage *report_stage_largest(const struct report_stages *st);
 
 /* The stage named `name` of `st` (which may be NULL), or NULL. */
 const struct report_stage *report_stage_find(const struct report_stages *st, const char *name);

@@ -45,8 +45,9 @@ void report_stage_json(const struct report *rep, FILE *out)
 	fputs(st->n ? "\n  ]" : "]", out);
 	fputs(",\n  \"bottleneck\": ", out);
 	report_json_string(out, st->bottleneck ? st->bottleneck->name : NULL);
-	fputs(",\n  \"busiest_oncpu\": ", out);
-	report_json_string(out, report_stage_busiest(st) ? report_stage_busiest(st)->name : NULL);
+	fprintf(out, ",\n  \"bottleneck_by\": \"%s\"", st->split ? "oncpu_self" : "self");
+	fputs(",\n  \"largest_self\": ", out);
+	report_json_string(out, report_stage_largest(st) ? report_stage_largest(st)->name : NULL);
 	fputs(",\n  \"upstream_of_bottleneck\": [", out);
 	for (i = 0; i < st->nupstream; i++) {
 		fputs(i ? ", " : "", out);

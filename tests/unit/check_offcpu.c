@@ -463,11 +463,12 @@ START_TEST(test_stage)
 END_TEST
 
 /*
- * The bottleneck is the stage of the largest self time; when another stage
- * has the largest on-CPU self time, the line says so. "wait" [0, 1000010]
- * is 800000 ns off the CPU; "work" [1000020, 1700000] none.
+ * Where off-CPU time was recorded, the bottleneck is the stage of the
+ * largest on-CPU self time: "wait" [0, 1000010] is 800000 ns off the CPU,
+ * "work" [1000020, 1700000] none. wait has the larger self time, and the
+ * line says why it is not the bottleneck.
  */
-START_TEST(test_stage_busiest)
+START_TEST(test_stage_bottleneck_oncpu)
 {
 	struct report_options opt = { .limit = -1 };
 	char *text;
@@ -484,24 +485,28 @@ START_TEST(test_stage_busiest)
 	tb_offcpu(tb, 0, 1699990, 1699990, 899990);
 	tb_stage_end(tb, 2, 1700000, 1);
 	text = render(&opt);
-	ck_assert_msg(strstr(text, "bottleneck: wait (self 1.000 ms, 58.8% of all stage self time;"
-				   " on-CPU 0.200 ms, 22.2% of all stage on-CPU self time); "),
+	/* work: 699980 of the 899990 ns on the CPU in all, 77.8%. */
+	ck_assert_msg(strstr(text,
+			     "bottleneck: work (on-CPU self 0.700 ms, 77.8% of all stage on-CPU"
+			     " self time; self 0.700 ms); no other stage runs inside it"),
 		      "%s", text);
-	ck_assert_msg(strstr(text, "; on the CPU, work is the busiest stage (on-CPU self 0.700 ms):"
-				   " wait's self time is 0.800 ms off the CPU, waiting (on I/O, a"
-				   " lock, or for a CPU)\n"),
+	ck_assert_msg(strstr(text,
+			     "; wait has the largest self time (1.000 ms), but 0.800 ms of it off"
+			     " the CPU: a stage that waits (on I/O, a lock, or for a CPU) is"
+			     " not the bottleneck because it waits\n"),
 		      "%s", text);
 	free(text);
 	opt.kind = report_kind_find("json");
 	text = render(&opt);
-	ck_assert_msg(strstr(text, "\"bottleneck\": \"wait\",\n  \"busiest_oncpu\": \"work\","),
+	ck_assert_msg(strstr(text, "\"bottleneck\": \"work\",\n  \"bottleneck_by\": \"oncpu_self\","
+				   "\n  \"largest_self\": \"wait\","),
 		      "%s", text);
 	free(text);
 }
 END_TEST
 
-/* Without off-CPU readings: the bottleneck line alone, no on-CPU figure. */
-START_TEST(test_stage_busiest_unknown)
+/* Without off-CPU readings: the largest self time, and no on-CPU figure. */
+START_TEST(test_stage_bottleneck_self)
 {
 	struct report_options opt = { .limit = -1 };
 	char *text;
@@ -509,17 +514,22 @@ START_TEST(test_stage_busiest_unknown)
 	tb->hdr.features |= TRACE_FEAT_STAGES;
 	tb_chunk(tb, 1, 0);
 	tb_stage_def(tb, 1, "wait");
+	tb_stage_def(tb, 2, "work");
 	tb_stage_begin(tb, 1, 0);
 	tb_stage_end(tb, 1, 1000000, 1);
+	tb_stage_begin(tb, 2, 1000020);
+	tb_stage_end(tb, 2, 1700000, 1);
 	text = render(&opt);
-	ck_assert_msg(strstr(text, "bottleneck: wait (self 1.000 ms, 100.0% of all stage self "
+	ck_assert_msg(strstr(text, "bottleneck: wait (self 1.000 ms, 58.8% of all stage self "
 				   "time); no other stage"),
 		      "%s", text);
 	ck_assert_ptr_null(strstr(text, "on-CPU"));
 	free(text);
 	opt.kind = report_kind_find("json");
 	text = render(&opt);
-	ck_assert_msg(strstr(text, "\"busiest_oncpu\": null,"), "%s", text);
+	ck_assert_msg(strstr(text, "\"bottleneck\": \"wait\",\n  \"bottleneck_by\": \"self\","
+				   "\n  \"largest_self\": \"wait\","),
+		      "%s", text);
 	free(text);
 }
 END_TEST
@@ -701,8 +711,8 @@ static Suite *offcpu_suite(void)
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_folded);
 	tcase_add_test(tc, test_stage);
-	tcase_add_test(tc, test_stage_busiest);
-	tcase_add_test(tc, test_stage_busiest_unknown);
+	tcase_add_test(tc, test_stage_bottleneck_oncpu);
+	tcase_add_test(tc, test_stage_bottleneck_self);
 	tcase_add_test(tc, test_notes);
 	tcase_add_test(tc, test_thread_missing);
 	tcase_add_test(tc, test_unplaced);

@@ -526,7 +526,8 @@ START_TEST(test_json)
 			     "260000, \"busy_ns\": 240000, \"instances\": 1, "
 			     "\"self_oncpu_ns\": null, \"self_offcpu_ns\": null}\n"
 			     "  ],\n  \"bottleneck\": \"snk\",\n"
-			     "  \"busiest_oncpu\": null,\n"
+			     "  \"bottleneck_by\": \"self\",\n"
+			     "  \"largest_self\": \"snk\",\n"
 			     "  \"upstream_of_bottleneck\": [\"src\"],\n"
 			     "  \"unmatched_stage_ends\": 0,\n"
 			     "  \"open_stage_spans_at_end\": 0\n}\n"),
