@@ -76,6 +76,9 @@ struct export_node {
 	uint64_t off_ticks; /* of ticks, off the CPU (export_add_path()) */
 };
 
+/* With --time wall, a stack's off-CPU part: a frame of its own above it. */
+#define EXPORT_OFFCPU_FRAME "[off-CPU]"
+
 struct export_map {
 	struct export_node *nodes; /* by id; nodes[0] unused */
 	size_t n, alloc;

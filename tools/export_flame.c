@@ -282,7 +282,8 @@ const char *export_flame_title(const struct report *rep)
 	case REPORT_TIME_OFFCPU:
 		return "Flame graph: off-CPU time";
 	default:
-		return "Flame graph: time";
+		return rep->offcpu.columns ? "Flame graph: time, off-CPU time as [off-CPU] frames"
+					   : "Flame graph: time";
 	}
 }
 
@@ -307,8 +308,16 @@ int export_flame_time(const struct report *rep, FILE *out, bool standalone)
 	for (id = 1; id < paths.n; id++) {
 		const struct export_node *p = &paths.nodes[id];
 
+		uint64_t off = time == REPORT_TIME_WALL ? p->off_ticks : 0;
+
 		fid[id] = flame_child(&f, fid[p->key], export_name(rep, p->addr));
-		f.nodes[fid[id]].self += report_time_ticks(time, p->ticks, p->off_ticks);
+		f.nodes[fid[id]].self += report_time_ticks(time, p->ticks, p->off_ticks) - off;
+		/* The whole time: the waits as frames of their own. */
+		if (off) {
+			uint32_t w = flame_child(&f, fid[id], EXPORT_OFFCPU_FRAME);
+
+			f.nodes[w].self += off; /* after the call: it may move f.nodes */
+		}
 	}
 	flame_finish(&f);
 	/* Each frame's ticks converted once, not its parts': callees never

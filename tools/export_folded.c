@@ -10,7 +10,9 @@
  * over its activations and threads, the probe's cost taken out as in the
  * report), so the lines add up to the report's total time; where the trace
  * recorded off-CPU time, only its on-CPU part unless --time says otherwise
- * (report_time_of()): the waits of idle threads do not bury the work.
+ * (report_time_of()): the waits of idle threads do not bury the work. With
+ * --time wall, a stack's off-CPU part is a line of its own, the stack with
+ * an "[off-CPU]" frame above it (EXPORT_OFFCPU_FRAME).
  * folded-alloc, folded-leak, folded-peak: the count is the bytes allocated
  * with the allocation stack, live at the end of the trace, or live at the
  * peak; the frames are those recorded with each allocation.
@@ -48,13 +50,20 @@ int export_render_folded(const struct report *rep, FILE *out)
 	ret = export_pass(rep, &sink);
 	for (id = 1; !ret && id < paths.n; id++) {
 		const struct export_node *n = &paths.nodes[id];
-		uint64_t ns =
-		    trace_clock_span(rep->clk, report_time_ticks(time, n->ticks, n->off_ticks));
+		uint64_t off = time == REPORT_TIME_WALL ? n->off_ticks : 0;
+		uint64_t ns = trace_clock_span(
+		    rep->clk, report_time_ticks(time, n->ticks, n->off_ticks) - off);
 
 		/* Every stack that was called, even one whose self time the
 		 * probe correction brought to 0: the call paths stay whole. */
 		print_path(rep, &paths, (uint32_t)id, out);
 		fprintf(out, " %llu\n", (unsigned long long)ns);
+		/* The whole time: the waits as frames of their own. */
+		if (off) {
+			print_path(rep, &paths, (uint32_t)id, out);
+			fprintf(out, ";" EXPORT_OFFCPU_FRAME " %llu\n",
+				(unsigned long long)trace_clock_span(rep->clk, off));
+		}
 	}
 	export_map_release(&paths);
 	return ret;

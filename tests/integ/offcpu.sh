@@ -78,8 +78,32 @@ check_eq "folded --time offcpu: a waiter's stack is the largest" true "$(python3
 import sys
 lines = [l.rsplit(" ", 1) for l in open(sys.argv[1])]
 print("true" if max(lines, key=lambda l: int(l[1]))[0].split(";")[-1] in ("waiter", "sleeper") else "false")' off.folded)"
+! grep -q 'off-CPU\]' pool.folded || fail "folded (on-CPU): an [off-CPU] frame"
+# --time wall: the whole time, each stack's waits a frame of their own above
+# it: the [off-CPU] lines add up to the functions' off-CPU time, the others
+# to their on-CPU time, and the waiter's wait sits on the waiter.
+"$REPORT" --format folded --time wall pool.bin >wall.folded
+check_eq "folded --time wall: [off-CPU] frames hold the off-CPU time, the rest the on-CPU time" true "$(python3 - wall.folded pool.json <<'PY'
+import json, sys
+lines = [l.rstrip("\n").rsplit(" ", 1) for l in open(sys.argv[1])]
+r = json.load(open(sys.argv[2]))
+off = sum(int(n) for s, n in lines if s.endswith(";[off-CPU]"))
+on = sum(int(n) for s, n in lines if not s.endswith(";[off-CPU]"))
+stacks = {s for s, n in lines}
+slack = len(lines)
+ok = abs(off - sum(f["offcpu_ns"] for f in r["functions"])) <= slack
+ok = ok and abs(on - sum(f["oncpu_ns"] for f in r["functions"])) <= slack
+ok = ok and all(s[:-len(";[off-CPU]")] in stacks for s in stacks if s.endswith(";[off-CPU]"))
+ok = ok and max((int(n), s) for s, n in lines if s.endswith(";[off-CPU]"))[1].split(";")[-2] in ("waiter", "sleeper")
+print("true" if ok else "false")
+PY
+)"
 "$REPORT" --format svg pool.bin >pool.svg
 grep -q '<title>Flame graph: on-CPU time</title>' pool.svg || fail "svg: not titled on-CPU time"
+"$REPORT" --format svg --time wall pool.bin >wall.svg
+grep -q '<title>Flame graph: time, off-CPU time as \[off-CPU\] frames</title>' wall.svg ||
+	fail "svg --time wall: not titled with its [off-CPU] frames"
+grep -q '<title>\[off-CPU\] (' wall.svg || fail "svg --time wall: no [off-CPU] frame"
 
 # The stages: their self time split too, the waiting ones mostly off.
 check_eq "stages: wait and sleep mostly off the CPU, less on it than compute" true "$(json pool.json '
