@@ -266,8 +266,10 @@ static const struct report_edge *edges(const struct report_func *f, bool callers
 }
 
 /* One function and its callers (or callees), pstats's print_call_line. */
+/* A function's callers or callees; with `split`, each time followed by its
+ * on-CPU and off-CPU parts, known where both ends' are. */
 static void call_line(int width, const struct report_func *f, bool callers, enum report_unit unit,
-		      FILE *out)
+		      bool split, FILE *out)
 {
 	size_t i, n;
 	const struct report_edge *e = edges(f, callers, &n);
@@ -281,7 +283,13 @@ static void call_line(int width, const struct report_func *f, bool callers, enum
 			fprintf(out, "%*s", width + 1, "");
 		fprintf(out, "%*s ", i ? 9 : 7, ncalls(buf, sizeof(buf), e->calls, e->prim_calls));
 		time_column(out, e->self_ns, 1, unit);
+		if (split)
+			split_columns(out, e->self_ns, e->off_self_ns,
+				      f->off_known && e->other->off_known, unit);
 		time_column(out, e->cum_ns, 1, unit);
+		if (split)
+			split_columns(out, e->cum_ns, e->off_cum_ns,
+				      f->off_known && e->other->off_known, unit);
 		fprintf(out, " %s\n", e->other->sym->label);
 	}
 }
@@ -347,9 +355,11 @@ static void call_block(const struct report *rep, const struct report_table *t, c
 	width = name_width(t, &v);
 	fprintf(out, "%-*s%s\n", width, "Function ", callers ? "was called by..." : "called...");
 	if (has_edges(t))
-		fprintf(out, "%*s    ncalls  tottime  cumtime\n", width, "");
+		fprintf(out, "%*s    ncalls  tottime  %scumtime%s\n", width, "",
+			rep->offcpu.columns ? "  oncpu   offcpu  " : "",
+			rep->offcpu.columns ? "    oncpu   offcpu" : "");
 	for (i = 0; i < v.nrows; i++)
-		call_line(width, v.rows[i], callers, unit, out);
+		call_line(width, v.rows[i], callers, unit, rep->offcpu.columns, out);
 	fputs("\n\n", out);
 out:
 	report_view_release(&v);

@@ -98,6 +98,23 @@ ok = ok and max((int(n), s) for s, n in lines if s.endswith(";[off-CPU]"))[1].sp
 print("true" if ok else "false")
 PY
 )"
+# --callers: each edge's times split too, as the JSON's edge has them.
+"$REPORT" --callers waiter --unit ns pool.bin >callers.txt
+grep -q '   ncalls  tottime    oncpu   offcpu  cumtime    oncpu   offcpu$' callers.txt ||
+	fail "--callers: no split header: $(cat callers.txt)"
+check_eq "--callers: the waiter's caller edge, split as in JSON" true "$(python3 - callers.txt pool.json <<'PY'
+import json, re, sys
+r = json.load(open(sys.argv[2]))
+f = [f for f in r["functions"] if f["function"] == "waiter"][0]
+e = f["callers"][0]
+line = [l for l in open(sys.argv[1]) if "(waiter)  <-" in l][0]
+nums = re.findall(r"[0-9]+\.[0-9]+", line)
+want = [e["self_ns"], e["oncpu_ns"], e["offcpu_ns"], e["cumulative_ns"],
+        e["cumulative_oncpu_ns"], e["cumulative_offcpu_ns"]]
+print("true" if [float(x) for x in nums[:6]] == [float(w) for w in want] and
+      line.rstrip().endswith("(" + e["function"] + ")") else "false %s %s" % (nums, want))
+PY
+)"
 "$REPORT" --format svg pool.bin >pool.svg
 grep -q '<title>Flame graph: on-CPU time</title>' pool.svg || fail "svg: not titled on-CPU time"
 "$REPORT" --format svg --time wall pool.bin >wall.svg
