@@ -419,7 +419,7 @@ START_TEST(test_json)
 }
 END_TEST
 
-/* The folded stacks: on-CPU by default, as --time says otherwise. */
+/* The folded stacks: on-CPU by default, as --time says otherwise; [off-CPU] frames with wall. */
 START_TEST(test_folded)
 {
 	struct report_options opt = { .limit = -1, .kind = report_kind_find("folded") };
@@ -433,9 +433,11 @@ START_TEST(test_folded)
 	text = render(&opt);
 	ck_assert_str_eq(text, "0x10 0\n0x10;0x20 70\n0x10;0x30 10\n");
 	free(text);
+	/* The whole time: each stack's waits a frame of their own above it. */
 	opt.time = REPORT_TIME_WALL;
 	text = render(&opt);
-	ck_assert_str_eq(text, "0x10 25\n0x10;0x20 90\n0x10;0x30 100\n");
+	ck_assert_str_eq(text, "0x10 25\n0x10;0x20 20\n0x10;0x20;[off-CPU] 70\n0x10;0x30 90\n"
+			       "0x10;0x30;[off-CPU] 10\n");
 	free(text);
 }
 END_TEST
