@@ -3,7 +3,8 @@
  * bytes.h - the one spelling of a byte count, shared by the runtime
  * (MPROF_BUFFER_SIZE, MPROF_MAX_SIZE) and the launcher (mprof record
  * --buffer-size, --max-size): a whole number with an optional binary
- * suffix K, M, G or T (either case), as in 4096, 64K, 1M or 2G.
+ * suffix K, M, G or T (either case), as in 4096, 64K, 1M or 2G; and of a
+ * count (MPROF_STACK_DEPTH, --stack-depth, --repeat...): decimal digits.
  */
 #ifndef MPROF_BYTES_H
 #define MPROF_BYTES_H
@@ -82,6 +83,29 @@ static inline int max_size_parse(const char *text, uint64_t *out)
 		return 0;
 	}
 	if (bytes_parse(text, &n) < 0 || n < BYTES_MAX_SIZE_MIN || n == BYTES_MAX_SIZE_AUTO)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Whether `n` is a power of two from min to max (a chunk size). */
+static inline int bytes_pow2_in(uint64_t n, uint64_t min, uint64_t max)
+{
+	return n >= min && n <= max && (n & (n - 1)) == 0;
+}
+
+/* A whole number from min to max, in decimal digits alone (no sign, no
+ * space). Returns 0 with *out set, or -1 (nothing stored). */
+static inline int count_parse(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(text, &end, 10);
+	if (*end != '\0' || errno == ERANGE || n < min || n > max)
 		return -1;
 	*out = n;
 	return 0;

@@ -46,7 +46,7 @@ NOINSTR int env_parse_size(const char *name, const char *val, uint64_t min, uint
 
 	if (bytes_parse(val, &n) < 0)
 		what = "not a size, a power of two";
-	else if (n >= min && n <= max && (n & (n - 1)) == 0)
+	else if (bytes_pow2_in(n, min, max))
 		what = NULL;
 	if (what) {
 		log_warn("%s='%s': %s from %llu to %llu bytes (e.g. 256K, 1M); using %llu", name,
@@ -114,18 +114,8 @@ bad:
 NOINSTR int env_parse_uint(const char *name, const char *val, uint64_t min, uint64_t max,
 			   uint64_t *out)
 {
-	unsigned long long n;
-	char *end;
-
-	if (*val < '0' || *val > '9')
-		goto bad;
-	errno = 0;
-	n = strtoull(val, &end, 10);
-	if (*end != '\0' || errno == ERANGE || n < min || n > max)
-		goto bad;
-	*out = n;
-	return 0;
-bad:
+	if (count_parse(val, min, max, out) == 0)
+		return 0;
 	log_warn("%s='%s': not a whole number from %llu to %llu; using %llu", name, val,
 		 (unsigned long long)min, (unsigned long long)max, (unsigned long long)*out);
 	return -1;

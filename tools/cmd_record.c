@@ -159,14 +159,9 @@ static sigset_t record_dfl;
 /* A whole number from 1 to max, in decimal. */
 static bool valid_count(const char *arg, unsigned long max)
 {
-	unsigned long n;
-	char *end;
+	uint64_t n;
 
-	if (*arg < '0' || *arg > '9')
-		return false;
-	errno = 0;
-	n = strtoul(arg, &end, 10);
-	return !errno && !*end && n >= 1 && n <= max;
+	return count_parse(arg, 1, max, &n) == 0;
 }
 
 /* Append a pattern to a comma-joined list (the runtime's spelling). */
@@ -197,8 +192,7 @@ static bool valid_size(const char *arg)
 {
 	uint64_t n;
 
-	return bytes_parse(arg, &n) == 0 && n >= TRACE_CHUNK_MIN && n <= TRACE_CHUNK_MAX &&
-	       !(n & (n - 1));
+	return bytes_parse(arg, &n) == 0 && bytes_pow2_in(n, TRACE_CHUNK_MIN, TRACE_CHUNK_MAX);
 }
 
 /* A value MPROF_MAX_SIZE takes without a warning (the runtime's parser). */
