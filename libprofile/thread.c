@@ -268,13 +268,13 @@ NOINSTR static uint64_t *thread_next_chunk(struct thread_state *t, unsigned n,
 	return t->pos + n <= t->end ? t->pos : NULL;
 }
 
-NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
+NOINSTR uint64_t *thread_reserve_slow(struct thread_state *t, unsigned n)
 {
 	struct offcpu_pause op;
 	uint64_t *p;
 	int saved;
 
-	if (likely(t->pos && t->pos + n <= t->end))
+	if (t->pos && t->pos + n <= t->end)
 		return t->pos;
 	/* System calls follow, inside the program's own calls: its errno
 	 * must come out as it went in. Records run on into the next window

@@ -213,10 +213,19 @@ extern __thread struct thread_tls thread_tls TLS_IE;
  * recording or the thread already ran its exit handler. Guard must be held. */
 struct thread_state *thread_get(void);
 
+/* thread_reserve()'s slow path: a new window or chunk (system calls, the
+ * program's errno kept), out of line. */
+uint64_t *thread_reserve_slow(struct thread_state *t, unsigned n);
+
 /* Room for n words in the current chunk, switching chunks if needed.
  * NULL when no chunk can be had (t->fail_cause says why): the caller counts
- * the event lost. */
-uint64_t *thread_reserve(struct thread_state *t, unsigned n);
+ * the event lost. Inline: the room is there for all but one event a window. */
+static inline NOINSTR uint64_t *thread_reserve(struct thread_state *t, unsigned n)
+{
+	if (likely(t->pos && t->pos + n <= t->end))
+		return t->pos;
+	return thread_reserve_slow(t, n);
+}
 
 /* Count n events of t that could not be recorded, for `cause` (enum
  * trace_lost_cause): in the current chunk's header at once, in the file
