@@ -808,7 +808,8 @@ static void table_prune(struct cs_table *t)
  * innermost frame ran none of its code since it left) for its frames to
  * close on their own stack.
  */
-static void thread_finish(struct cs_profile *p, struct cs_thread *t, const struct trace_thread *tt)
+static void cs_thread_finish(struct cs_profile *p, struct cs_thread *t,
+			     const struct trace_thread *tt)
 {
 	uint64_t end;
 	size_t i;
@@ -897,7 +898,7 @@ int cs_profile_read(struct cs_profile *p, struct trace_reader *r)
 	if (ret < 0)
 		return -1;
 	for (tt = r->threads; tt; tt = tt->hh.next)
-		thread_finish(p, thread_of(p, tt), tt);
+		cs_thread_finish(p, thread_of(p, tt), tt);
 	if (p->nthreads) /* qsort(NULL, 0, ...) is undefined */
 		qsort(p->threads, p->nthreads, sizeof(*p->threads), by_serial);
 	if (p->heap)

@@ -183,7 +183,7 @@ static uint32_t id_lookup(const struct ms_heap *h, const struct ms_thread *t, ui
 
 /* --------------------------------------------------------------- threads */
 
-static struct ms_thread *thread_get(struct ms_heap *h, uint32_t serial)
+static struct ms_thread *ms_thread_get(struct ms_heap *h, uint32_t serial)
 {
 	struct ms_thread *t = h->last_thread;
 	size_t i;
@@ -504,7 +504,7 @@ static struct ms_snapshot *snapshot_new(const char *label, size_t len, uint64_t 
 
 void ms_heap_event(struct ms_heap *h, uint32_t serial, int ev, const struct trace_mem *m)
 {
-	struct ms_thread *t = thread_get(h, serial);
+	struct ms_thread *t = ms_thread_get(h, serial);
 	struct ms_event e = { 0 };
 
 	if (ev == TRACE_EV_STACK) {

@@ -225,34 +225,34 @@ int report_group_parse(const char *name, enum report_group *group)
 	return 0;
 }
 
-static int cmp_u64_desc(uint64_t a, uint64_t b)
+static int order_u64_desc(uint64_t a, uint64_t b)
 {
 	return (a < b) - (a > b);
 }
 
 /* Order of rows: the sort key, then the label, then the address. */
-static int cmp_func(const void *a, const void *b, void *arg)
+static int order_func(const void *a, const void *b, void *arg)
 {
 	const struct report_func *x = a, *y = b;
 	enum report_sort sort = *(const enum report_sort *)arg;
 	int c = 0;
 
 	if (sort == REPORT_SORT_CUMULATIVE)
-		c = cmp_u64_desc(x->cum_ns, y->cum_ns);
+		c = order_u64_desc(x->cum_ns, y->cum_ns);
 	else if (sort == REPORT_SORT_TOTTIME)
-		c = cmp_u64_desc(x->self_ns, y->self_ns);
+		c = order_u64_desc(x->self_ns, y->self_ns);
 	else if (sort == REPORT_SORT_NCALLS)
-		c = cmp_u64_desc(x->calls, y->calls);
+		c = order_u64_desc(x->calls, y->calls);
 	else if (sort == REPORT_SORT_TOTALLOC)
-		c = cmp_u64_desc(x->alloc_self, y->alloc_self);
+		c = order_u64_desc(x->alloc_self, y->alloc_self);
 	else if (sort == REPORT_SORT_CUMALLOC)
-		c = cmp_u64_desc(x->alloc_cum, y->alloc_cum);
+		c = order_u64_desc(x->alloc_cum, y->alloc_cum);
 	else if (sort == REPORT_SORT_ONCPU) /* unknown splits: all their time */
-		c = cmp_u64_desc(x->self_ns - x->off_self_ns, y->self_ns - y->off_self_ns);
+		c = order_u64_desc(x->self_ns - x->off_self_ns, y->self_ns - y->off_self_ns);
 	else if (sort == REPORT_SORT_OFFCPU)
-		c = cmp_u64_desc(x->off_self_ns, y->off_self_ns);
+		c = order_u64_desc(x->off_self_ns, y->off_self_ns);
 	else if (sort == REPORT_SORT_CUMONCPU)
-		c = cmp_u64_desc(x->cum_ns - x->off_cum_ns, y->cum_ns - y->off_cum_ns);
+		c = order_u64_desc(x->cum_ns - x->off_cum_ns, y->cum_ns - y->off_cum_ns);
 	else
 		c = strcmp(x->sym->name, y->sym->name);
 	if (!c)
@@ -263,7 +263,7 @@ static int cmp_func(const void *a, const void *b, void *arg)
 }
 
 /* pstats sorts callers and callees by (file, line, name). */
-static int cmp_edge(const void *a, const void *b)
+static int order_edge(const void *a, const void *b)
 {
 	const struct report_sym *x = ((const struct report_edge *)a)->other->sym;
 	const struct report_sym *y = ((const struct report_edge *)b)->other->sym;
@@ -328,7 +328,7 @@ const struct report_sym *report_sym_find(const struct report *rep, uint64_t addr
 
 /* ----------------------------------------------------------------- tables */
 
-static int cmp_by_addr(const void *a, const void *b)
+static int order_by_addr(const void *a, const void *b)
 {
 	uint64_t x = (*(const struct report_func *const *)a)->sym->addr;
 	uint64_t y = (*(const struct report_func *const *)b)->sym->addr;
@@ -341,7 +341,7 @@ static struct report_func *find_func(struct report_func **byaddr, size_t n, uint
 	struct report_sym key = { .addr = addr };
 	struct report_func kf = { .sym = &key }, *k = &kf, **found;
 
-	found = bsearch(&k, byaddr, n, sizeof(*byaddr), cmp_by_addr);
+	found = bsearch(&k, byaddr, n, sizeof(*byaddr), order_by_addr);
 	return found ? *found : NULL;
 }
 
@@ -368,7 +368,7 @@ static void attach_edges(struct report_table *rt, const struct cs_table *ct,
 
 	for (i = 0; i < rt->nfuncs; i++)
 		byaddr[i] = &rt->funcs[i];
-	qsort(byaddr, rt->nfuncs, sizeof(*byaddr), cmp_by_addr);
+	qsort(byaddr, rt->nfuncs, sizeof(*byaddr), order_by_addr);
 	for (e = ct->edges; e; e = e->next) {
 		find_func(byaddr, rt->nfuncs, e->caller->addr)->ncallees++;
 		find_func(byaddr, rt->nfuncs, e->callee->addr)->ncallers++;
@@ -389,8 +389,8 @@ static void attach_edges(struct report_table *rt, const struct cs_table *ct,
 		fill_edge(&caller->callees[caller->ncallees++], callee, &e->st, clk);
 	}
 	for (i = 0; i < rt->nfuncs; i++) {
-		qsort(rt->funcs[i].callers, rt->funcs[i].ncallers, sizeof(*next), cmp_edge);
-		qsort(rt->funcs[i].callees, rt->funcs[i].ncallees, sizeof(*next), cmp_edge);
+		qsort(rt->funcs[i].callers, rt->funcs[i].ncallers, sizeof(*next), order_edge);
+		qsort(rt->funcs[i].callees, rt->funcs[i].ncallees, sizeof(*next), order_edge);
 	}
 	free(byaddr);
 }
@@ -452,7 +452,7 @@ static void table_build(struct report_table *rt, const struct report *rep,
 		rt->prim_calls += rf->prim_calls;
 		rt->total_self_ns += rf->self_ns;
 	}
-	qsort_r(rt->funcs, rt->nfuncs, sizeof(*rt->funcs), cmp_func, &sort);
+	qsort_r(rt->funcs, rt->nfuncs, sizeof(*rt->funcs), order_func, &sort);
 	attach_edges(rt, ct, clk);
 }
 
@@ -581,13 +581,13 @@ void report_build(struct report *rep, const struct report_options *opt,
 void report_table_sort(struct report_table *t, enum report_sort sort)
 {
 	if (t->nfuncs) /* qsort_r(NULL, 0, ...) is undefined */
-		qsort_r(t->funcs, t->nfuncs, sizeof(*t->funcs), cmp_func, &sort);
+		qsort_r(t->funcs, t->nfuncs, sizeof(*t->funcs), order_func, &sort);
 }
 
 void report_edges_sort(struct report_edge *e, size_t n)
 {
 	if (n)
-		qsort(e, n, sizeof(*e), cmp_edge);
+		qsort(e, n, sizeof(*e), order_edge);
 }
 
 static void table_release(struct report_table *rt)

@@ -169,7 +169,7 @@ void ss_profile_init(struct ss_profile *p)
 	p->bottleneck = SIZE_MAX;
 }
 
-static struct ss_thread *thread_get(struct ss_profile *p, uint32_t serial)
+static struct ss_thread *ss_thread_get(struct ss_profile *p, uint32_t serial)
 {
 	struct ss_thread *t = p->last_thread;
 	size_t i;
@@ -295,7 +295,7 @@ static void stage_end(struct ss_profile *p, struct ss_thread *t, struct ss_acc *
 void ss_event(struct ss_profile *p, uint32_t serial, int ev, const struct trace_stage *s,
 	      uint64_t unpaused)
 {
-	struct ss_thread *t = thread_get(p, serial);
+	struct ss_thread *t = ss_thread_get(p, serial);
 	struct ss_acc *a = acc_get(t, s->id);
 
 	p->events++;
@@ -310,7 +310,7 @@ void ss_offcpu(struct ss_profile *p, uint32_t serial, uint64_t ticks)
 	struct ss_thread *t = p->last_thread;
 	size_t i;
 
-	/* Not thread_get(): a thread without stage events has no span open. */
+	/* Not ss_thread_get(): a thread without stage events has no span open. */
 	for (i = 0; (!t || t->serial != serial) && i < p->nthreads; i++)
 		t = p->threads[i];
 	if (!t || t->serial != serial || !t->depth)

@@ -731,7 +731,7 @@ uint64_t trace_reader_lost(const struct trace_reader *r)
 
 /* ----------------------------------------------------------------- threads */
 
-static struct trace_thread *thread_get(struct trace_reader *r, uint32_t serial)
+static struct trace_thread *trace_thread_get(struct trace_reader *r, uint32_t serial)
 {
 	struct trace_thread *t;
 
@@ -781,7 +781,7 @@ static int thread_chunk(struct trace_chunk *c, const struct trace_chunk_header *
 
 	if (ch->thread == 0)
 		return corrupt(c, c->reader->buf, "thread chunk without a thread serial");
-	t = thread_get(c->reader, ch->thread);
+	t = trace_thread_get(c->reader, ch->thread);
 	if (t->chunks && ch->seq < t->next_seq)
 		return corrupt(c, c->reader->buf, "thread %u chunk sequence %llu after %llu",
 			       ch->thread, (unsigned long long)ch->seq,
