@@ -465,6 +465,28 @@ START_TEST(test_stage)
 END_TEST
 
 /*
+ * Two stages one after the other: "wait" [0, 1000010], "work" [1000020,
+ * 1700000]; with `readings`, wait 800000 ns of it off the CPU, work none.
+ */
+static void wait_work(bool readings)
+{
+	tb->hdr.features |= TRACE_FEAT_STAGES;
+	tb_chunk(tb, 1, 0);
+	if (readings)
+		tb_offcpu(tb, TRACE_OFFCPU_BASE, 0, 0, 0);
+	tb_stage_def(tb, 1, "wait");
+	tb_stage_def(tb, 2, "work");
+	tb_stage_begin(tb, 1, 0);
+	if (readings)
+		tb_offcpu(tb, 0, 1000000, 1000000, 200000);
+	tb_stage_end(tb, 1, 1000010, 1);
+	tb_stage_begin(tb, 2, 1000020);
+	if (readings)
+		tb_offcpu(tb, 0, 1699990, 1699990, 899990);
+	tb_stage_end(tb, 2, 1700000, 1);
+}
+
+/*
  * Where off-CPU time was recorded, the bottleneck is the stage of the
  * largest on-CPU self time: "wait" [0, 1000010] is 800000 ns off the CPU,
  * "work" [1000020, 1700000] none. wait has the larger self time, and the
@@ -475,17 +497,7 @@ START_TEST(test_stage_bottleneck_oncpu)
 	struct report_options opt = { .limit = -1 };
 	char *text;
 
-	tb->hdr.features |= TRACE_FEAT_STAGES;
-	tb_chunk(tb, 1, 0);
-	tb_offcpu(tb, TRACE_OFFCPU_BASE, 0, 0, 0);
-	tb_stage_def(tb, 1, "wait");
-	tb_stage_def(tb, 2, "work");
-	tb_stage_begin(tb, 1, 0);
-	tb_offcpu(tb, 0, 1000000, 1000000, 200000);
-	tb_stage_end(tb, 1, 1000010, 1);
-	tb_stage_begin(tb, 2, 1000020);
-	tb_offcpu(tb, 0, 1699990, 1699990, 899990);
-	tb_stage_end(tb, 2, 1700000, 1);
+	wait_work(true);
 	text = render(&opt);
 	/* work: 699980 of the 899990 ns on the CPU in all, 77.8%. */
 	ck_assert_msg(strstr(text,
@@ -513,14 +525,7 @@ START_TEST(test_stage_bottleneck_self)
 	struct report_options opt = { .limit = -1 };
 	char *text;
 
-	tb->hdr.features |= TRACE_FEAT_STAGES;
-	tb_chunk(tb, 1, 0);
-	tb_stage_def(tb, 1, "wait");
-	tb_stage_def(tb, 2, "work");
-	tb_stage_begin(tb, 1, 0);
-	tb_stage_end(tb, 1, 1000000, 1);
-	tb_stage_begin(tb, 2, 1000020);
-	tb_stage_end(tb, 2, 1700000, 1);
+	wait_work(false);
 	text = render(&opt);
 	ck_assert_msg(strstr(text, "bottleneck: wait (self 1.000 ms, 58.8% of all stage self "
 				   "time); no other stage"),
