@@ -105,7 +105,8 @@ struct ss_profile {
 	size_t nstages;
 	bool *inside;	   /* inside[i * nstages + j]: stage i runs inside j; NULL
 			    * beyond 1024 stages (no order by nesting then) */
-	size_t bottleneck; /* the stage of largest self time; SIZE_MAX if none */
+	size_t bottleneck; /* the stage of largest self time; SIZE_MAX if none (the report
+			   * names its own: report_stage_pick(), on the CPU where it can) */
 };
 
 void ss_profile_init(struct ss_profile *p);
